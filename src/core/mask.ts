@@ -1,0 +1,28 @@
+// Codes, credentials and full phone numbers never leave otp-canary in clear. These are the only
+// functions that turn them into something printable.
+
+const DOT = '•';
+
+/** `+15555550100` → `+1555•••0100`: country code and area kept for triage, the middle hidden. */
+export function maskNumber(number: string): string {
+  const digits = number.replace(/[^\d]/g, '');
+  if (digits.length < 8) return `${number.startsWith('+') ? '+' : ''}${DOT.repeat(Math.max(digits.length, 3))}`;
+  return `+${digits.slice(0, 4)}${DOT.repeat(3)}${digits.slice(-4)}`;
+}
+
+/** `482913` → `48••••`: two characters kept so a human can match it against a phone screen. */
+export function maskCode(code: string): string {
+  const chars = [...code];
+  if (chars.length <= 3) return DOT.repeat(chars.length);
+  return chars.slice(0, 2).join('') + DOT.repeat(chars.length - 2);
+}
+
+/** Replaces every occurrence of each secret in `text` by its masked form. */
+export function redact(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 3) continue;
+    out = out.split(secret).join(DOT.repeat(4));
+  }
+  return out;
+}
