@@ -1,0 +1,83 @@
+// Structured JSON logs (pino): one line per run and per control. Records arrive masked; as a safety
+// net, every line is also scrubbed of the secrets registered at start (config credentials), so one that
+// slips into a provider's error message or a stack trace is masked before it is written.
+
+import { pino, type DestinationStream, type Level, type Logger } from 'pino';
+import { maskNumber, redact } from '../core/mask.js';
+import type { ControlRecord, RunRecord } from '../core/types.js';
+
+export interface LoggerOptions {
+  /** Default `info`. */
+  readonly level?: Level | 'silent';
+  /** Default: standard output. */
+  readonly destination?: DestinationStream;
+  /** Secrets known at creation; more can be added with `registerSecrets`. */
+  readonly secrets?: Iterable<string>;
+}
+
+export interface ProbeLogger extends Logger {
+  /** Masks these values in every line this logger and its children write from now on. */
+  registerSecrets(secrets: Iterable<string>): void;
+}
+
+export function createLogger(options: LoggerOptions = {}): ProbeLogger {
+  // Longest first, so a secret that contains another is masked whole.
+  let secrets: string[] = [];
+  const registerSecrets = (more: Iterable<string>): void => {
+    const all = new Set(secrets);
+    for (const secret of more) {
+      all.add(secret);
+      // A secret containing a quote, backslash or control character appears JSON-escaped in the line.
+      all.add(JSON.stringify(secret).slice(1, -1));
+    }
+    secrets = [...all].sort((a, b) => b.length - a.length);
+  };
+  registerSecrets(options.secrets ?? []);
+  const logger = pino(
+    {
+      level: options.level ?? 'info',
+      base: undefined,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      hooks: { streamWrite: (line) => (secrets.length === 0 ? line : redact(line, secrets)) },
+    },
+    options.destination ?? pino.destination(1),
+  );
+  return Object.assign(logger, { registerSecrets });
+}
+
+/**
+ * One line per finished run. Successes log at info; degraded runs and the target's failures at warn;
+ * failures of otp-canary's own making (origin `probe`) at error, since those need the operator, not the
+ * team under test. The (masked) code is never logged: it is of no use once the run is over.
+ */
+export function logRun(logger: Logger, record: RunRecord): void {
+  const level = record.outcome === 'success' ? 'info' : record.outcome === 'degraded' || record.origin !== 'probe' ? 'warn' : 'error';
+  const fields = {
+    event: 'run',
+    runId: record.id,
+    check: record.check,
+    location: record.location,
+    number: maskNumber(record.number),
+    startedAt: record.startedAt,
+    outcome: record.outcome,
+    reason: record.reason,
+    stage: record.stage,
+    origin: record.origin,
+    detail: record.detail,
+    providerCode: record.providerCode,
+    timings: record.timings,
+    deliverySeconds: record.deliverySeconds,
+    providerReceivedAt: record.providerReceivedAt,
+    warnings: record.warnings,
+    cancelled: record.cancelled,
+  };
+  const summary = record.reason === undefined ? record.outcome : `${record.outcome}: ${record.reason}`;
+  logger[level](fields, `run ${record.check} ${summary}`);
+}
+
+/** One line per control result: passed at info, inconclusive at warn, violated at error. */
+export function logControl(logger: Logger, record: ControlRecord): void {
+  const level = record.status === 'passed' ? 'info' : record.status === 'inconclusive' ? 'warn' : 'error';
+  logger[level]({ event: 'control', ...record }, `control ${record.check} ${record.control} ${record.status}`);
+}
