@@ -1,0 +1,161 @@
+// The inbound-SMS webhook endpoints, framework-free: any node:http server (the probe's, the receiver's)
+// passes its requests through and gets `true` back for the paths handled here. Every request is
+// authenticated before it can reach the inbox; bad requests are answered, never thrown.
+//
+//   POST /webhooks/twilio    Twilio's form, signed with X-Twilio-Signature  → 200 empty TwiML
+//   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>    → 204
+//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 not POST ·
+//   415 wrong content type
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
+import { isValidTwilioSignature } from '../twilio/signature.js';
+import { GENERIC_SIGNATURE_HEADER, isValidGenericSignature, parseGenericInbound } from './generic.js';
+import { MalformedInboundError } from './format.js';
+import type { ArrivingSms, WebhookInbox } from './inbox.js';
+
+export const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic' } as const;
+export type WebhookFormat = keyof typeof WEBHOOK_PATHS;
+
+export interface WebhookHandlerOptions {
+  readonly inbox: WebhookInbox;
+  /** Enables /webhooks/twilio. */
+  readonly twilio?: {
+    readonly authToken: string;
+    /** The exact URL configured as the number's SmsUrl, when a proxy stands between Twilio and us. */
+    readonly publicUrl?: string;
+  };
+  /** Enables /webhooks/generic. */
+  readonly generic?: { readonly secret: string };
+  readonly maxBodyBytes?: number;
+  /** Told about every refused request (for logs and counters); never given the body. */
+  readonly onRejected?: (rejection: WebhookRejection) => void;
+}
+
+export interface WebhookRejection {
+  readonly format: WebhookFormat;
+  readonly status: number;
+  readonly reason: string;
+}
+
+export type WebhookRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+
+export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
+
+const CONTENT_TYPES: Record<WebhookFormat, string> = { twilio: 'application/x-www-form-urlencoded', generic: 'application/json' };
+const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestHandler {
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+
+  return async (req, res) => {
+    const format = formatFor(pathOf(req.url), options);
+    if (format === undefined) return false;
+    try {
+      if (req.method !== 'POST') throw new Refusal(405, 'only POST is accepted', { allow: 'POST' });
+      if (mediaType(req.headers['content-type']) !== CONTENT_TYPES[format]) throw new Refusal(415, `content type must be ${CONTENT_TYPES[format]}`);
+      const raw = await readBody(req, maxBodyBytes);
+      if (format === 'twilio') {
+        options.inbox.accept(twilioSms(req, raw, options.twilio!));
+        res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
+      } else {
+        options.inbox.accept(genericSms(req, raw, options.generic!.secret));
+        res.writeHead(204).end();
+      }
+    } catch (error) {
+      refuse(req, res, format, error, options.onRejected);
+    }
+    return true;
+  };
+}
+
+function twilioSms(req: IncomingMessage, raw: Buffer, twilio: NonNullable<WebhookHandlerOptions['twilio']>): ArrivingSms {
+  const form = raw.toString('utf8');
+  const signature = req.headers['x-twilio-signature'];
+  if (typeof signature !== 'string') throw new Refusal(403, 'X-Twilio-Signature is missing');
+  const signedUrl = twilio.publicUrl ?? `http://${req.headers.host ?? ''}${req.url ?? ''}`;
+  if (!isValidTwilioSignature(twilio.authToken, signedUrl, parseTwilioForm(form), signature)) throw new Refusal(403, 'X-Twilio-Signature does not match');
+  return parseTwilioInbound(form);
+}
+
+function genericSms(req: IncomingMessage, raw: Buffer, secret: string): ArrivingSms {
+  const signature = req.headers[GENERIC_SIGNATURE_HEADER];
+  if (typeof signature !== 'string') throw new Refusal(403, 'X-Signature is missing');
+  if (!isValidGenericSignature(secret, raw, signature)) throw new Refusal(403, 'X-Signature does not match');
+  return parseGenericInbound(raw.toString('utf8'));
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat, error: unknown, onRejected: WebhookHandlerOptions['onRejected']): void {
+  const refusal =
+    error instanceof Refusal ? error : error instanceof MalformedInboundError ? new Refusal(400, error.message) : new Refusal(500, 'the request could not be handled');
+  if (res.headersSent || req.socket.destroyed) {
+    res.destroy();
+  } else {
+    // A body we stopped reading cannot be drained on a kept-alive connection: close it once answered.
+    const closing = refusal.status === 413 || !req.complete;
+    res
+      .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers, ...(closing ? { connection: 'close' } : {}) })
+      .end(`${refusal.message}\n`, () => {
+        if (closing) req.destroy();
+      });
+  }
+  try {
+    onRejected?.({ format, status: refusal.status, reason: refusal.message });
+  } catch {
+    // An observer's failure must not turn a clean refusal into a crash.
+  }
+}
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const tooLarge = () => new Refusal(413, `the body is larger than ${maxBytes} bytes`);
+  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const stop = (): void => {
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      stop();
+      req.pause();
+      reject(tooLarge());
+    };
+    const onEnd = (): void => {
+      stop();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error): void => {
+      stop();
+      reject(error);
+    };
+    const onClose = (): void => onError(new Error('the client closed the connection before the body ended'));
+    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
+  });
+}
+
+function formatFor(path: string, options: WebhookHandlerOptions): WebhookFormat | undefined {
+  if (path === WEBHOOK_PATHS.twilio && options.twilio) return 'twilio';
+  if (path === WEBHOOK_PATHS.generic && options.generic) return 'generic';
+  return undefined;
+}
+
+function pathOf(url: string | undefined): string {
+  const path = (url ?? '/').split('?', 1)[0]!;
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+function mediaType(header: string | undefined): string {
+  return (header ?? '').split(';', 1)[0]!.trim().toLowerCase();
+}
