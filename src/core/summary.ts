@@ -1,0 +1,82 @@
+// What a set of runs of one check amounts to: the figures a release gate judges and a report shows.
+
+import type { FailureReason } from './outcome.js';
+import { nearestRankPercentile, wilsonInterval } from './stats.js';
+import type { RunRecord } from './types.js';
+
+/** Confidence of every interval in summaries and reports. */
+export const SUMMARY_CONFIDENCE = 0.95;
+
+export interface CheckSummary {
+  /** Runs that finished; cancelled runs are counted apart and excluded from every other figure. */
+  readonly runs: number;
+  /** Runs whose user got in: `success` plus `degraded` (slow, but the code worked). */
+  readonly successes: number;
+  readonly degraded: number;
+  readonly failures: number;
+  /** successes / runs; absent when no run finished. */
+  readonly successRate?: number;
+  readonly successRateInterval: { readonly lower: number; readonly upper: number; readonly confidence: number };
+  /** How many runs had an SMS arrive: the N behind the delivery percentiles. */
+  readonly deliverySamples: number;
+  readonly deliveryP50Seconds?: number;
+  readonly deliveryP95Seconds?: number;
+  readonly deliveryMaxSeconds?: number;
+  /** Only the reasons that occurred, each with its count. */
+  readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
+  readonly cancelled: number;
+}
+
+/**
+ * Summarises the runs of one check. Delivery percentiles include failed runs whose SMS did arrive
+ * (sms_late, code_rejected, …): dropping them would hide exactly the slow tail a gate exists to see.
+ */
+export function summarizeRuns(runs: readonly RunRecord[]): CheckSummary {
+  const finished = runs.filter((run) => run.cancelled !== true);
+  let successes = 0;
+  let degraded = 0;
+  const failuresByReason: Partial<Record<FailureReason, number>> = {};
+  for (const run of finished) {
+    if (run.outcome === 'failure') {
+      if (run.reason === undefined) {
+        throw new Error(`run ${run.id} of check ${run.check} has outcome failure but no reason`);
+      }
+      failuresByReason[run.reason] = (failuresByReason[run.reason] ?? 0) + 1;
+      continue;
+    }
+    successes += 1;
+    if (run.outcome === 'degraded') degraded += 1;
+  }
+  const deliveries = finished.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds]));
+  const interval = wilsonInterval(successes, finished.length, SUMMARY_CONFIDENCE);
+  return {
+    runs: finished.length,
+    successes,
+    degraded,
+    failures: finished.length - successes,
+    successRate: finished.length > 0 ? successes / finished.length : undefined,
+    successRateInterval: { lower: interval.lower, upper: interval.upper, confidence: SUMMARY_CONFIDENCE },
+    deliverySamples: deliveries.length,
+    deliveryP50Seconds: nearestRankPercentile(deliveries, 50),
+    deliveryP95Seconds: nearestRankPercentile(deliveries, 95),
+    deliveryMaxSeconds: nearestRankPercentile(deliveries, 100),
+    failuresByReason,
+    cancelled: runs.length - finished.length,
+  };
+}
+
+export interface ChecksSummary {
+  readonly checks: Readonly<Record<string, CheckSummary>>;
+  /** All checks' runs pooled: the figures for the gate as a whole. */
+  readonly overall: CheckSummary;
+}
+
+/** Summarises each check and all of them pooled (pooled percentiles need the raw runs, not the summaries). */
+export function summarizeChecks(checks: readonly { readonly name: string; readonly runs: readonly RunRecord[] }[]): ChecksSummary {
+  const byName: Record<string, CheckSummary> = {};
+  for (const check of checks) {
+    if (Object.hasOwn(byName, check.name)) throw new Error(`check name "${check.name}" appears more than once`);
+    byName[check.name] = summarizeRuns(check.runs);
+  }
+  return { checks: byName, overall: summarizeRuns(checks.flatMap((check) => check.runs)) };
+}
