@@ -1,0 +1,161 @@
+// The sandbox's HTTP face: the reference OTP service's JSON API, the handsets' inbox, and the
+// /_sandbox control endpoints. Faults are injected here, in front of the endpoint groups they target.
+
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { setTimeout as hold } from 'node:timers/promises';
+import type { EndpointGroup } from './ground-truth.js';
+import { clientGone, HttpError, readJsonBody, sendError, sendJson, sendRaw } from './http.js';
+import { instant } from './clock.js';
+import type { SandboxWorld } from './world.js';
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+/** Upper bound of any long-poll, so a forgotten client cannot pin a connection for ever. */
+const MAX_WAIT_MS = 60_000;
+
+interface Exchange {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  /** Aborted when the client leaves or the sandbox closes. */
+  readonly signal: AbortSignal;
+}
+
+type Handler = (exchange: Exchange) => Promise<void>;
+
+export function createRequestHandler(world: SandboxWorld, closing: AbortSignal): (req: IncomingMessage, res: ServerResponse) => void {
+  const faulty = (group: EndpointGroup, handler: Handler): Handler => withFaults(world, group, handler);
+  const routes: Record<string, Handler> = {
+    'POST /api/otp/send': faulty('send', (ex) => sendOtp(world, ex)),
+    'POST /api/otp/verify': faulty('verify', (ex) => verifyOtp(world, ex)),
+    'GET /api/otp/requests/:id': (ex) => requestStatus(world, ex),
+    'GET /api/inbox/messages': faulty('inbox', (ex) => listMessages(world, ex)),
+    'GET /_sandbox/ground-truth': async ({ res }) => sendJson(res, 200, world.truth.snapshot()),
+    'GET /_sandbox/faults': async ({ res }) => sendJson(res, 200, world.faults.options),
+    'POST /_sandbox/faults': async ({ req, res }) => sendJson(res, 200, updateFaults(world, await readJsonBody(req))),
+    'POST /_sandbox/reset': async ({ res }) => {
+      world.reset();
+      sendJson(res, 200, { reset: true });
+    },
+    'GET /_sandbox/health': async ({ res }) => sendJson(res, 200, { status: 'ok' }),
+  };
+
+  return (req, res) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const route = `${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`;
+    const handler = routes[route];
+    const exchange: Exchange = { req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) };
+    const answer = handler ? handler(exchange) : Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+    answer.catch((error: unknown) => {
+      if (error instanceof HttpError) sendError(res, error);
+      else sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
+    });
+  };
+}
+
+function withFaults(world: SandboxWorld, group: EndpointGroup, handler: Handler): Handler {
+  return async (exchange) => {
+    const { res, req, signal } = exchange;
+    const plan = world.faults.plan(group);
+    if (plan.holdMs > 0) {
+      world.truth.recordFault(group, 'slow', instant());
+      const held = await hold(plan.holdMs, true, { signal }).catch(() => false);
+      if (!held) return;
+    }
+    if (plan.answer) world.truth.recordFault(group, plan.answer, instant());
+    switch (plan.answer) {
+      case null:
+        return handler(exchange);
+      case 'error':
+        return sendJson(res, 503, { error: 'service_unavailable' });
+      case 'rateLimit': {
+        const retryAfter = world.faults.options.retryAfterSeconds;
+        return sendJson(res, 429, { error: 'rate_limited' }, { 'retry-after': String(retryAfter) });
+      }
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'malformed':
+        return sendRaw(res, 200, world.faults.malformedAsText() ? '<html><body>502 Bad Gateway</body></html>' : '{"ok":true}');
+    }
+  };
+}
+
+async function sendOtp(world: SandboxWorld, { req, res }: Exchange): Promise<void> {
+  const body = asObject(await readJsonBody(req));
+  const phone = e164(body['phone'], 'phone');
+  const statusCallback = optionalHttpUrl(body['statusCallback'], 'statusCallback');
+  const outcome = world.send(phone, statusCallback);
+  switch (outcome.kind) {
+    case 'accepted':
+      return sendJson(res, 200, { requestId: outcome.requestId, expiresInSeconds: outcome.expiresInSeconds });
+    case 'blocked':
+      return sendJson(res, 403, { error: 'blocked_destination' });
+    case 'throttled':
+      return sendJson(res, 429, { error: 'resend_throttled' }, { 'retry-after': String(outcome.retryAfterSeconds) });
+  }
+}
+
+const VERIFY_STATUS = { approved: 200, invalid_code: 401, expired: 410, max_attempts: 429, no_pending_code: 404 } as const;
+
+async function verifyOtp(world: SandboxWorld, { req, res }: Exchange): Promise<void> {
+  const body = asObject(await readJsonBody(req));
+  const phone = e164(body['phone'], 'phone');
+  const code = body['code'];
+  if (typeof code !== 'string' || code.length === 0 || code.length > 32) {
+    throw new HttpError(400, 'invalid_code_format', 'code must be a string of 1 to 32 characters');
+  }
+  const { result } = await world.verify(phone, code);
+  sendJson(res, VERIFY_STATUS[result], result === 'approved' ? { status: 'approved' } : { error: result });
+}
+
+async function requestStatus(world: SandboxWorld, { res, url, signal }: Exchange): Promise<void> {
+  const requestId = decodeURIComponent(url.pathname.slice('/api/otp/requests/'.length));
+  const waitFor = url.searchParams.get('waitFor');
+  if (waitFor !== null && waitFor !== 'final') throw new HttpError(400, 'invalid_wait_for', 'waitFor must be "final"');
+  const waitMs = waitFor === 'final' ? waitParam(url, 'timeout') : 0;
+  const state = await world.requestState(requestId, waitMs, signal);
+  if (!state) throw new HttpError(404, 'unknown_request', 'no send with this requestId');
+  sendJson(res, 200, state);
+}
+
+async function listMessages(world: SandboxWorld, { res, url, signal }: Exchange): Promise<void> {
+  const to = e164(url.searchParams.get('to'), 'to');
+  const since = url.searchParams.get('since');
+  const sinceWallMs = since === null ? 0 : Date.parse(since);
+  if (Number.isNaN(sinceWallMs)) throw new HttpError(400, 'invalid_since', 'since must be an ISO 8601 date-time');
+  const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal);
+  const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
+  sendJson(res, 200, { messages, earlierCount: page.earlierCount });
+}
+
+function updateFaults(world: SandboxWorld, overrides: unknown): unknown {
+  try {
+    return world.faults.update(overrides);
+  } catch (error) {
+    throw new HttpError(400, 'invalid_faults', (error as Error).message);
+  }
+}
+
+function asObject(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'invalid_body', 'request body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function e164(value: unknown, field: string): string {
+  if (typeof value !== 'string' || !E164.test(value)) throw new HttpError(400, `invalid_${field}`, `${field} must be an E.164 number like +15555550100`);
+  return value;
+}
+
+function optionalHttpUrl(value: unknown, field: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value;
+  throw new HttpError(400, `invalid_${field}`, `${field} must be an http(s) URL`);
+}
+
+function waitParam(url: URL, name: string): number {
+  const raw = url.searchParams.get(name);
+  if (raw === null) return 0;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new HttpError(400, `invalid_${name}`, `${name} must be a number of milliseconds`);
+  return Math.min(ms, MAX_WAIT_MS);
+}
