@@ -1,0 +1,185 @@
+// The release gate's verdict. Each threshold is judged per check on the observed figure (the point
+// estimate): a gate that needs 73 flawless runs before it can pass 0.95 would either cost a fortune in
+// SMS or be switched off. The Wilson interval is reported beside it, and a note says whenever N is too
+// small for the data to support the threshold. Reasons: docs/statistics.md.
+
+import type { SequentialSnapshot } from './sequential.js';
+import { requiredConsecutiveSuccesses } from './stats.js';
+import type { ChecksSummary, CheckSummary } from './summary.js';
+
+export interface GateThresholds {
+  /** Every check's success rate (success + degraded over finished runs) must reach it. */
+  readonly minSuccessRate?: number;
+  /** Every check's nearest-rank p95 delivery latency must be at or below it. */
+  readonly maxP95DeliverySeconds?: number;
+  /** When true, a single degraded run fails its check. */
+  readonly failOnDegraded?: boolean;
+  /** Every check needs at least this many finished runs. */
+  readonly minRuns?: number;
+}
+
+export type ThresholdName = 'minRuns' | 'minSuccessRate' | 'maxP95DeliverySeconds' | 'failOnDegraded';
+
+export interface ThresholdVerdict {
+  /** Absent when nothing could be measured (no finished run, no SMS delivered). */
+  readonly observed?: number;
+  readonly passed: boolean;
+}
+
+export interface ThresholdResult extends ThresholdVerdict {
+  readonly name: ThresholdName;
+  readonly threshold: number | boolean;
+  /** The figure over all checks pooled, for display; the verdict is the per-check one. */
+  readonly observed?: number;
+  /** True when every check passed. */
+  readonly passed: boolean;
+  readonly perCheck: Readonly<Record<string, ThresholdVerdict>>;
+}
+
+export interface GateResult {
+  readonly passed: boolean;
+  readonly thresholds: readonly ThresholdResult[];
+  /** One line per miss, e.g. `signup-us: success rate 0.85 (17/20) is below 0.95`. */
+  readonly reasons: readonly string[];
+  /** What the verdict cannot show, e.g. a pass on too few runs to support the threshold. */
+  readonly notes: readonly string[];
+}
+
+/** With fewer deliveries than this, the nearest-rank p95 is the slowest one: ⌈0.95 · N⌉ = N for N ≤ 19. */
+const P95_DISTINCT_FROM_MAX = 20;
+
+/**
+ * Judges the summaries against the thresholds. `sequential` holds, per check, a sequential test run
+ * against `minSuccessRate`: a decided test replaces the point-estimate rule for that check's success rate.
+ */
+export function evaluateGate(
+  summary: ChecksSummary,
+  thresholds: GateThresholds,
+  sequential: Readonly<Record<string, SequentialSnapshot>> = {},
+): GateResult {
+  validateThresholds(thresholds, summary, sequential);
+  const names = Object.keys(summary.checks);
+  const results: ThresholdResult[] = [];
+  const reasons: string[] = [];
+  const notes: string[] = [];
+
+  const judge = (
+    name: ThresholdName,
+    threshold: number | boolean,
+    observe: (s: CheckSummary) => number | undefined,
+    check: (observed: number | undefined, checkName: string, s: CheckSummary) => string | undefined,
+  ) => {
+    const perCheck: Record<string, ThresholdVerdict> = {};
+    for (const checkName of names) {
+      const checkSummary = summary.checks[checkName]!;
+      const observed = observe(checkSummary);
+      const miss = check(observed, checkName, checkSummary);
+      if (miss !== undefined) reasons.push(`${checkName}: ${miss}`);
+      perCheck[checkName] = { observed, passed: miss === undefined };
+    }
+    const passed = names.length > 0 && Object.values(perCheck).every((verdict) => verdict.passed);
+    results.push({ name, threshold, observed: observe(summary.overall), passed, perCheck });
+  };
+
+  const { minRuns, minSuccessRate, maxP95DeliverySeconds, failOnDegraded } = thresholds;
+  if (minRuns !== undefined) {
+    judge('minRuns', minRuns, (s) => s.runs, (runs = 0) => (runs >= minRuns ? undefined : `${runs} finished runs, fewer than the ${minRuns} required`));
+  }
+  if (minSuccessRate !== undefined) {
+    judge('minSuccessRate', minSuccessRate, (s) => s.successRate, (rate, checkName, s) => {
+      const test = sequential[checkName];
+      if (test !== undefined && test.decision !== 'continue') {
+        notes.push(`${checkName}: ${describeSequential(test)}`);
+        if (test.decision === 'fail') return `success rate ${formatRate(s)} failed the sequential test against ${minSuccessRate}`;
+        return undefined;
+      }
+      if (test !== undefined) notes.push(`${checkName}: the sequential test was undecided after ${test.samples} runs; judged on the observed rate`);
+      if (rate === undefined) return 'no finished runs, so the success rate cannot be measured';
+      if (rate < minSuccessRate) return `success rate ${formatRate(s, minSuccessRate)} is below ${minSuccessRate}`;
+      const note = smallSampleNote(s, minSuccessRate);
+      if (note !== undefined) notes.push(`${checkName}: ${note}`);
+      return undefined;
+    });
+  }
+  if (maxP95DeliverySeconds !== undefined) {
+    judge('maxP95DeliverySeconds', maxP95DeliverySeconds, (s) => s.deliveryP95Seconds, (p95, checkName, s) => {
+      if (s.deliverySamples > 0 && s.deliverySamples < P95_DISTINCT_FROM_MAX) {
+        notes.push(
+          `${checkName}: with ${s.deliverySamples} deliveries the nearest-rank p95 is the slowest one; ` +
+            `${P95_DISTINCT_FROM_MAX} are needed for it to differ from the maximum`,
+        );
+      }
+      if (p95 === undefined) return 'no SMS was delivered, so the delivery p95 cannot be measured';
+      if (p95 <= maxP95DeliverySeconds) return undefined;
+      return `delivery p95 ${formatAgainst(p95, maxP95DeliverySeconds, 1)} s (n=${s.deliverySamples}) is above ${maxP95DeliverySeconds} s`;
+    });
+  }
+  if (failOnDegraded === true) {
+    judge('failOnDegraded', true, (s) => s.degraded, (degraded = 0, _name, s) =>
+      degraded === 0 ? undefined : `${degraded} of ${s.runs} runs were degraded (slower than degradedAfter) and failOnDegraded is set`,
+    );
+  }
+  if (names.length === 0 && results.length > 0) reasons.push('no checks ran');
+  return { passed: results.every((result) => result.passed), thresholds: results, reasons, notes };
+}
+
+function validateThresholds(
+  thresholds: GateThresholds,
+  summary: ChecksSummary,
+  sequential: Readonly<Record<string, SequentialSnapshot>>,
+): void {
+  const { minRuns, minSuccessRate, maxP95DeliverySeconds } = thresholds;
+  if (minSuccessRate !== undefined && !(minSuccessRate > 0 && minSuccessRate <= 1)) {
+    throw new RangeError(`gate.minSuccessRate must be in (0, 1], got ${minSuccessRate}`);
+  }
+  if (maxP95DeliverySeconds !== undefined && !(maxP95DeliverySeconds > 0 && Number.isFinite(maxP95DeliverySeconds))) {
+    throw new RangeError(`gate.maxP95DeliverySeconds must be a positive number of seconds, got ${maxP95DeliverySeconds}`);
+  }
+  if (minRuns !== undefined && !(Number.isInteger(minRuns) && minRuns >= 1)) {
+    throw new RangeError(`gate.minRuns must be a positive integer, got ${minRuns}`);
+  }
+  for (const [checkName, test] of Object.entries(sequential)) {
+    if (!Object.hasOwn(summary.checks, checkName)) throw new Error(`sequential result for unknown check "${checkName}"`);
+    if (test.design.minSuccessRate !== minSuccessRate) {
+      throw new Error(
+        `sequential result for check "${checkName}" tests minSuccessRate ${test.design.minSuccessRate}, ` +
+          `but gate.minSuccessRate is ${minSuccessRate ?? 'not set'}`,
+      );
+    }
+  }
+}
+
+/** `17 of 20 succeeded, the 95% lower bound is 0.84; 73 consecutive successes are needed to show ≥ 0.95`. */
+function smallSampleNote(s: CheckSummary, minSuccessRate: number): string | undefined {
+  const { lower, confidence } = s.successRateInterval;
+  if (lower >= minSuccessRate) return undefined;
+  const bound = `${s.successes} of ${s.runs} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
+  if (minSuccessRate === 1) return `${bound}; no number of runs can show a rate of 1`;
+  return `${bound}; ${requiredConsecutiveSuccesses(minSuccessRate, confidence)} consecutive successes are needed to show ≥ ${minSuccessRate}`;
+}
+
+function describeSequential(test: SequentialSnapshot): string {
+  const { decision, decidedBy, samples, logLikelihoodRatio, design } = test;
+  if (decidedBy === 'max_samples') {
+    return `the sequential test reached maxSamples (${design.maxSamples}) undecided; "${decision}" on the observed rate`;
+  }
+  const bound = decision === 'pass' ? `≥ ${design.upperBound.toFixed(2)}` : `≤ ${design.lowerBound.toFixed(2)}`;
+  return `the sequential test decided "${decision}" after ${samples} runs (log-likelihood ratio ${logLikelihoodRatio.toFixed(2)} ${bound}; α ${design.alpha}, β ${design.beta})`;
+}
+
+function formatRate(s: CheckSummary, against?: number): string {
+  const rate = s.successRate ?? 0;
+  return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${s.runs})`;
+}
+
+/** Enough decimals that a value never prints equal to the threshold it missed (0.9496 is not "0.95"). */
+function formatAgainst(value: number, threshold: number, minDecimals: number): string {
+  for (let decimals = minDecimals; decimals <= 6; decimals += 1) {
+    if (value.toFixed(decimals) !== threshold.toFixed(decimals)) return value.toFixed(decimals);
+  }
+  return String(value);
+}
+
+function percent(fraction: number): string {
+  return `${Math.round(fraction * 1000) / 10}%`;
+}

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate } from '../src/core/gate.js';
+import { createSequentialGate } from '../src/core/sequential.js';
+import { summarizeChecks } from '../src/core/summary.js';
+import type { RunRecord } from '../src/core/types.js';
+
+let nextId = 0;
+function run(check: string, outcome: RunRecord['outcome'], deliverySeconds?: number): RunRecord {
+  nextId += 1;
+  return {
+    id: `run-${nextId}`,
+    check,
+    location: 'eu-west-1',
+    number: '+1555•••0100',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    outcome,
+    ...(outcome === 'failure' && { reason: 'sms_not_received', stage: 'deliver', origin: 'target' }),
+    warnings: [],
+    timings: { totalMs: 1000 },
+    ...(deliverySeconds !== undefined && { deliverySeconds }),
+  };
+}
+
+/** `successes` runs delivered in `seconds`, then `failures` runs that never got an SMS. */
+function runs(check: string, successes: number, failures: number, seconds = 5): RunRecord[] {
+  return [
+    ...Array.from({ length: successes }, () => run(check, 'success', seconds)),
+    ...Array.from({ length: failures }, () => run(check, 'failure')),
+  ];
+}
+
+describe('evaluateGate', () => {
+  it('passes when every check meets every threshold, with no reasons', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 100, 0) }]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95, maxP95DeliverySeconds: 30 });
+    expect(result.passed).toBe(true);
+    expect(result.reasons).toEqual([]);
+    expect(result.thresholds.map((t) => [t.name, t.passed])).toEqual([['minSuccessRate', true], ['maxP95DeliverySeconds', true]]);
+  });
+
+  it('fails a success rate below the threshold with its count in the reason', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 17, 3) }]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95 });
+    expect(result.passed).toBe(false);
+    expect(result.reasons).toEqual(['signup: success rate 0.85 (17/20) is below 0.95']);
+    expect(result.thresholds[0]).toMatchObject({ name: 'minSuccessRate', threshold: 0.95, observed: 0.85, passed: false });
+  });
+
+  it('never prints a missed rate as equal to its threshold', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 189, 10) }]);
+    expect(evaluateGate(summary, { minSuccessRate: 0.95 }).reasons).toEqual(['signup: success rate 0.9497 (189/199) is below 0.95']);
+  });
+
+  it('passes 20 of 20 on the point estimate and notes that the interval cannot support the threshold yet', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 20, 0) }]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95 });
+    expect(result.passed).toBe(true);
+    expect(result.notes).toEqual([
+      'signup: 20 of 20 succeeded: the 95% lower bound is 0.84; 73 consecutive successes are needed to show ≥ 0.95',
+    ]);
+  });
+
+  it('adds no small-sample note once the lower bound clears the threshold', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 73, 0) }]);
+    expect(evaluateGate(summary, { minSuccessRate: 0.95 }).notes).toEqual([]);
+  });
+
+  it('fails a delivery p95 above the threshold and names N', () => {
+    const slow = [...runs('signup', 18, 0, 5), ...runs('signup', 2, 0, 41.25)];
+    const result = evaluateGate(summarizeChecks([{ name: 'signup', runs: slow }]), { maxP95DeliverySeconds: 30 });
+    expect(result.reasons).toEqual(['signup: delivery p95 41.3 s (n=20) is above 30 s']);
+  });
+
+  it('notes that with fewer than 20 deliveries the p95 is the slowest delivery', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 5, 0) }]);
+    expect(evaluateGate(summary, { maxP95DeliverySeconds: 30 }).notes).toEqual([
+      'signup: with 5 deliveries the nearest-rank p95 is the slowest one; 20 are needed for it to differ from the maximum',
+    ]);
+  });
+
+  it('fails the delivery threshold when no SMS arrived at all', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 0, 3) }]);
+    expect(evaluateGate(summary, { maxP95DeliverySeconds: 30 }).reasons).toEqual([
+      'signup: no SMS was delivered, so the delivery p95 cannot be measured',
+    ]);
+  });
+
+  it('fails on a degraded run only when failOnDegraded is set', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: [...runs('signup', 9, 0), run('signup', 'degraded', 5)] }]);
+    expect(evaluateGate(summary, {}).passed).toBe(true);
+    const strict = evaluateGate(summary, { failOnDegraded: true });
+    expect(strict.passed).toBe(false);
+    expect(strict.reasons).toEqual(['signup: 1 of 10 runs were degraded (slower than degradedAfter) and failOnDegraded is set']);
+  });
+
+  it('fails a check with fewer finished runs than minRuns', () => {
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 3, 0) }]);
+    expect(evaluateGate(summary, { minRuns: 5 }).reasons).toEqual(['signup: 3 finished runs, fewer than the 5 required']);
+  });
+
+  it('fails the gate when one check misses even though the pooled rate meets the threshold', () => {
+    const summary = summarizeChecks([
+      { name: 'signup', runs: runs('signup', 100, 0) },
+      { name: 'login', runs: runs('login', 18, 2) },
+    ]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95 });
+    expect(result.passed).toBe(false);
+    expect(result.thresholds[0]?.observed).toBeCloseTo(118 / 120, 12);
+    expect(result.thresholds[0]?.perCheck).toEqual({ signup: { observed: 1, passed: true }, login: { observed: 0.9, passed: false } });
+  });
+
+  it('fails when there are thresholds but no checks ran', () => {
+    const result = evaluateGate(summarizeChecks([]), { minSuccessRate: 0.95 });
+    expect(result.passed).toBe(false);
+    expect(result.reasons).toEqual(['no checks ran']);
+  });
+
+  it('lets a decided sequential test judge the success rate in place of the point estimate', () => {
+    const sequential = createSequentialGate({ minSuccessRate: 0.95, maxSamples: 500 });
+    for (let i = 0; i < 56; i += 1) sequential.observe(true);
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 56, 0) }]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() });
+    expect(result.passed).toBe(true);
+    expect(result.notes).toEqual([
+      'signup: the sequential test decided "pass" after 56 runs (log-likelihood ratio 2.95 ≥ 2.94; α 0.05, β 0.05)',
+    ]);
+  });
+
+  it('fails the check when its sequential test decides fail, saying so in the reason', () => {
+    const sequential = createSequentialGate({ minSuccessRate: 0.95, maxSamples: 500 });
+    for (let i = 0; i < 3; i += 1) sequential.observe(false);
+    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 0, 3) }]);
+    const result = evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() });
+    expect(result.passed).toBe(false);
+    expect(result.reasons).toEqual(['signup: success rate 0.00 (0/3) failed the sequential test against 0.95']);
+  });
+
+  it('rejects a sequential test run against a different threshold', () => {
+    const sequential = createSequentialGate({ minSuccessRate: 0.9, maxSamples: 10 });
+    const summary = summarizeChecks([{ name: 'signup', runs: [] }]);
+    expect(() => evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() })).toThrow(
+      'sequential result for check "signup" tests minSuccessRate 0.9, but gate.minSuccessRate is 0.95',
+    );
+  });
+
+  it('rejects a success-rate threshold above 1, naming the setting', () => {
+    expect(() => evaluateGate(summarizeChecks([]), { minSuccessRate: 95 })).toThrow('gate.minSuccessRate must be in (0, 1], got 95');
+  });
+});
