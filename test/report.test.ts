@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate } from '../src/core/gate.js';
+import { buildReport } from '../src/core/report.js';
+import { summarizeChecks, summarizeRuns } from '../src/core/summary.js';
+import type { RunRecord } from '../src/core/types.js';
+
+let nextId = 0;
+function run(outcome: RunRecord['outcome'], extra: Partial<RunRecord> = {}): RunRecord {
+  nextId += 1;
+  return {
+    id: `run-${nextId}`,
+    check: 'signup',
+    location: 'eu-west-1',
+    number: '+1555•••0100',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    outcome,
+    warnings: [],
+    timings: { triggerMs: 120, deliverMs: 4000, extractMs: 1, verifyMs: 90, totalMs: 4300 },
+    deliverySeconds: 4,
+    ...extra,
+  };
+}
+
+const failed = (reason: RunRecord['reason'], extra: Partial<RunRecord> = {}) =>
+  run('failure', { reason, stage: 'deliver', origin: 'target', deliverySeconds: undefined, ...extra });
+
+describe('summarizeRuns', () => {
+  it('counts degraded runs as successes and as degraded', () => {
+    const summary = summarizeRuns([run('success'), run('degraded'), failed('sms_not_received')]);
+    expect(summary).toMatchObject({ runs: 3, successes: 2, degraded: 1, failures: 1 });
+    expect(summary.successRate).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('counts each failure reason that occurred and no other', () => {
+    const summary = summarizeRuns([failed('sms_not_received'), failed('sms_not_received'), failed('code_rejected')]);
+    expect(summary.failuresByReason).toEqual({ sms_not_received: 2, code_rejected: 1 });
+  });
+
+  it('leaves cancelled runs out of every figure but their own count', () => {
+    const summary = summarizeRuns([run('success'), failed('internal_error', { cancelled: true })]);
+    expect(summary).toMatchObject({ runs: 1, successes: 1, failures: 0, cancelled: 1, successRate: 1, failuresByReason: {} });
+  });
+
+  it('includes the delivery latency of failed runs whose SMS arrived late', () => {
+    const summary = summarizeRuns([run('success', { deliverySeconds: 3 }), failed('sms_late', { deliverySeconds: 400 })]);
+    expect(summary).toMatchObject({ deliverySamples: 2, deliveryP50Seconds: 3, deliveryP95Seconds: 400, deliveryMaxSeconds: 400 });
+  });
+
+  it('has no rate or latency, and the whole [0, 1] interval, for no runs', () => {
+    const summary = summarizeRuns([]);
+    expect(summary.successRate).toBeUndefined();
+    expect(summary.deliveryP95Seconds).toBeUndefined();
+    expect(summary.successRateInterval).toEqual({ lower: 0, upper: 1, confidence: 0.95 });
+  });
+
+  it('rejects a failed run without a reason, naming the run', () => {
+    expect(() => summarizeRuns([run('failure', { id: 'r-9' })])).toThrow('run r-9 of check signup has outcome failure but no reason');
+  });
+});
+
+describe('summarizeChecks', () => {
+  it('rejects two checks with the same name', () => {
+    expect(() => summarizeChecks([{ name: 'a', runs: [] }, { name: 'a', runs: [] }])).toThrow('check name "a" appears more than once');
+  });
+});
+
+describe('buildReport', () => {
+  const checks = [{ name: 'signup', runs: [run('success'), run('degraded', { deliverySeconds: 25 }), failed('sms_undelivered', { providerCode: '30003' })] }];
+  const base = { checks, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:02:30.000Z', location: 'eu-west-1', version: '0.1.0' };
+
+  it('carries schema version 1, the run metadata and the duration', () => {
+    expect(buildReport(base)).toMatchObject({
+      schemaVersion: 1,
+      version: '0.1.0',
+      location: 'eu-west-1',
+      startedAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: '2026-01-01T00:02:30.000Z',
+      durationMs: 150_000,
+    });
+  });
+
+  it('keeps every run record field as recorded', () => {
+    expect(buildReport(base).checks[0]?.runs).toEqual(checks[0]!.runs);
+  });
+
+  it('summarises each check with its Wilson interval and latency percentiles', () => {
+    const summary = buildReport(base).checks[0]?.summary;
+    expect(summary).toMatchObject({ runs: 3, successes: 2, degraded: 1, failures: 1, deliveryP50Seconds: 4, deliveryP95Seconds: 25 });
+    expect(summary?.failuresByReason).toEqual({ sms_undelivered: 1 });
+    expect(summary?.successRateInterval.lower).toBeCloseTo(0.2077, 4);
+  });
+
+  it('includes the gate verdict when one was evaluated, and omits it otherwise', () => {
+    const gate = evaluateGate(summarizeChecks(checks), { minSuccessRate: 0.95 });
+    expect(buildReport({ ...base, gate }).gate).toEqual(gate);
+    expect(buildReport(base)).not.toHaveProperty('gate');
+  });
+
+  it('masks a phone number or code that reached it unmasked', () => {
+    const leaky = [{ name: 'signup', runs: [run('success', { number: '+15555550100', code: '482913' })] }];
+    const [masked] = buildReport({ ...base, checks: leaky }).checks[0]!.runs;
+    expect(masked).toMatchObject({ number: '+1555•••0100', code: '48••••' });
+    expect(JSON.stringify(buildReport({ ...base, checks: leaky }))).not.toMatch(/5555550100|482913/);
+  });
+
+  it('survives a JSON round trip unchanged', () => {
+    const report = buildReport(base);
+    expect(JSON.parse(JSON.stringify(report))).toEqual(report);
+  });
+
+  it('rejects a timestamp that is not ISO 8601, naming the field', () => {
+    expect(() => buildReport({ ...base, finishedAt: 'later' })).toThrow('report finishedAt is not an ISO 8601 timestamp: "later"');
+  });
+
+  it('rejects a finish before the start', () => {
+    expect(() => buildReport({ ...base, finishedAt: '2025-12-31T23:59:59.000Z' })).toThrow('is before startedAt');
+  });
+});
