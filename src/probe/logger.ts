@@ -52,7 +52,6 @@ export function createLogger(options: LoggerOptions = {}): ProbeLogger {
  * team under test. The (masked) code is never logged: it is of no use once the run is over.
  */
 export function logRun(logger: Logger, record: RunRecord): void {
-  const level = record.outcome === 'success' ? 'info' : record.outcome === 'degraded' || record.origin !== 'probe' ? 'warn' : 'error';
   const fields = {
     event: 'run',
     runId: record.id,
@@ -73,7 +72,13 @@ export function logRun(logger: Logger, record: RunRecord): void {
     cancelled: record.cancelled,
   };
   const summary = record.reason === undefined ? record.outcome : `${record.outcome}: ${record.reason}`;
-  logger[level](fields, `run ${record.check} ${summary}`);
+  logger[runLevel(record)](fields, `run ${record.check} ${summary}`);
+}
+
+function runLevel(record: RunRecord): 'info' | 'warn' | 'error' {
+  if (record.outcome === 'success') return 'info';
+  if (record.outcome === 'failure' && record.origin === 'probe') return 'error';
+  return 'warn';
 }
 
 /** One line per control result: passed at info, inconclusive at warn, violated at error. */

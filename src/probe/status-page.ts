@@ -78,14 +78,14 @@ body{font:14px/1.4 system-ui,sans-serif;margin:1.5rem;color:#1d1d1f;background:#
 h1{font-size:1.4rem;margin:0 0 .25rem}h2{font-size:1.1rem;margin:2rem 0 .5rem}
 .meta{color:#555;margin:0 0 1rem}
 table{border-collapse:collapse;background:#fff;margin:.5rem 0}
-th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top}
+th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;white-space:nowrap}
 th{background:#f0f0f0}
 .success{color:#1e7d3c;font-weight:600}.degraded{color:#a86a00;font-weight:600}.failure{color:#b3261e;font-weight:600}
 .passed{color:#1e7d3c}.violated{color:#b3261e;font-weight:600}.inconclusive{color:#a86a00}
 .bar{display:flex;width:24rem;height:.9rem;background:#eee}
 .bar span{display:block;height:100%}
 .legend span{display:inline-block;width:.8rem;height:.8rem;margin:0 .25rem 0 .75rem;vertical-align:middle}
-.detail{color:#555;max-width:40rem;word-break:break-word}
+.detail{color:#555;max-width:40rem;white-space:normal;word-break:break-word}
 `;
 
 export function renderStatusPage(model: StatusPageModel): string {
