@@ -1,0 +1,96 @@
+// The per-check summary as a terminal table, then the gate's verdict. Pure: report in, text out.
+// It shows aggregates only, so no code or phone number can reach a terminal or CI log through it.
+
+import type { Report } from '../core/report.js';
+import type { CheckSummary } from '../core/summary.js';
+
+export interface TableOptions {
+  /** ANSI colours; only when the caller knows the output is a colour terminal. */
+  readonly color?: boolean;
+}
+
+type Tone = 'good' | 'warn' | 'bad' | 'plain';
+
+interface Cell {
+  readonly text: string;
+  readonly tone?: Tone;
+}
+
+const HEADER = ['check', 'runs', 'ok', 'degraded', 'failed', 'failures by reason', 'deliveries', 'p50', 'p95', 'max', 'success rate'];
+/** Columns holding free text are left-aligned; figures are right-aligned. */
+const LEFT_ALIGNED = new Set([0, 5]);
+const ANSI: Record<Exclude<Tone, 'plain'>, string> = { good: '\u001b[32m', warn: '\u001b[33m', bad: '\u001b[31m' };
+const RESET = '\u001b[0m';
+
+export function renderSummaryTable(report: Report, options: TableOptions = {}): string {
+  const paint = (cell: Cell): string =>
+    options.color === true && cell.tone !== undefined && cell.tone !== 'plain' ? `${ANSI[cell.tone]}${cell.text}${RESET}` : cell.text;
+
+  const rows: Cell[][] = report.checks.map((check) => row(check.name, check.summary));
+  if (report.checks.length > 1) rows.push(row('all checks', report.overall));
+  const header = HEADER.map((text) => ({ text }));
+  const widths = HEADER.map((_, column) => Math.max(...[header, ...rows].map((cells) => cells[column]!.text.length)));
+  const line = (cells: Cell[]) =>
+    cells
+      .map((cell, column) => {
+        const padding = ' '.repeat(widths[column]! - cell.text.length);
+        return LEFT_ALIGNED.has(column) ? paint(cell) + padding : padding + paint(cell);
+      })
+      .join('  ')
+      .trimEnd();
+
+  const lines = [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line), ''];
+  lines.push(...verdict(report).map((entry) => paint(entry)));
+  return `${lines.join('\n')}\n`;
+}
+
+function row(name: string, s: CheckSummary): Cell[] {
+  const reasons = Object.entries(s.failuresByReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `${reason} ${count}`)
+    .join(', ');
+  const { lower, upper, confidence } = s.successRateInterval;
+  const rate = s.successRate === undefined ? '-' : `${s.successRate.toFixed(3)} [${lower.toFixed(3)}, ${upper.toFixed(3)}] ${Math.round(confidence * 100)}%`;
+  return [
+    { text: name },
+    { text: String(s.runs) },
+    { text: String(s.successes - s.degraded) },
+    { text: String(s.degraded), tone: s.degraded > 0 ? 'warn' : 'plain' },
+    { text: String(s.failures), tone: s.failures > 0 ? 'bad' : 'plain' },
+    { text: reasons === '' ? '-' : reasons },
+    { text: String(s.deliverySamples) },
+    { text: seconds(s.deliveryP50Seconds) },
+    { text: seconds(s.deliveryP95Seconds) },
+    { text: seconds(s.deliveryMaxSeconds) },
+    { text: rate },
+  ];
+}
+
+function verdict(report: Report): Cell[] {
+  const { gate } = report;
+  if (gate === undefined) return [{ text: 'No gate thresholds set: measured only.' }];
+  const lines: Cell[] = [
+    gate.passed ? { text: 'Gate PASSED', tone: 'good' } : { text: 'Gate FAILED', tone: 'bad' },
+    ...gate.thresholds.map((threshold) => {
+      const observed = Object.entries(threshold.perCheck)
+        .map(([name, verdict]) => `${name} ${figure(verdict.observed)}${verdict.passed ? '' : ' (missed)'}`)
+        .join(', ');
+      return {
+        text: `  ${threshold.passed ? 'pass' : 'FAIL'}  ${threshold.name} ${String(threshold.threshold)}: ${observed}`,
+        tone: threshold.passed ? ('good' as const) : ('bad' as const),
+      };
+    }),
+    ...gate.reasons.map((reason) => ({ text: `  - ${reason}`, tone: 'bad' as const })),
+    ...gate.notes.map((note) => ({ text: `  note: ${note}` })),
+  ];
+  return lines;
+}
+
+/** Three significant decimals at most: 0.925, 31.5, 1. */
+function figure(value: number | undefined): string {
+  return value === undefined ? '-' : String(Number(value.toFixed(3)));
+}
+
+function seconds(value: number | undefined): string {
+  return value === undefined ? '-' : `${value.toFixed(1)} s`;
+}

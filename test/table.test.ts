@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateGate } from '../src/core/gate.js';
+import { buildReport, type Report } from '../src/core/report.js';
+import { summarizeChecks } from '../src/core/summary.js';
+import type { RunRecord } from '../src/core/types.js';
+import { renderSummaryTable } from '../src/report/table.js';
+
+let nextId = 0;
+function run(check: string, outcome: RunRecord['outcome'], deliverySeconds?: number, reason?: RunRecord['reason']): RunRecord {
+  nextId += 1;
+  return {
+    id: `run-${nextId}`,
+    check,
+    location: 'eu-west-1',
+    number: '+1555•••0100',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    outcome,
+    ...(reason !== undefined && { reason }),
+    code: '48••••',
+    warnings: [],
+    timings: { totalMs: 1000 },
+    ...(deliverySeconds !== undefined && { deliverySeconds }),
+  };
+}
+
+const signup = [
+  ...Array.from({ length: 16 }, (_, i) => run('signup', 'success', 2 + i * 0.5)),
+  run('signup', 'degraded', 31.5),
+  run('signup', 'failure', undefined, 'sms_not_received'),
+  run('signup', 'failure', undefined, 'sms_not_received'),
+  run('signup', 'failure', 12, 'code_rejected'),
+];
+const login = Array.from({ length: 20 }, () => run('login', 'success', 3));
+const checks = [
+  { name: 'signup', runs: signup },
+  { name: 'login', runs: login },
+];
+
+function report(withGate: boolean): Report {
+  return buildReport({
+    checks,
+    ...(withGate && { gate: evaluateGate(summarizeChecks(checks), { minSuccessRate: 0.95, maxP95DeliverySeconds: 30 }) }),
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:05:00.000Z',
+    location: 'eu-west-1',
+    version: '0.1.0',
+  });
+}
+
+const rowOf = (text: string, name: string) => text.split('\n').find((line) => line.startsWith(`${name} `)) ?? '';
+
+describe('renderSummaryTable', () => {
+  const text = renderSummaryTable(report(true));
+
+  it('shows a check’s counts, failures by reason, delivery percentiles and success rate with its interval', () => {
+    const fields = rowOf(text, 'signup').split(/\s{2,}/);
+    expect(fields).toEqual(['signup', '20', '16', '1', '3', 'sms_not_received 2, code_rejected 1', '18', '6.0 s', '31.5 s', '31.5 s', '0.850 [0.640, 0.948] 95%']);
+  });
+
+  it('adds a pooled row when there is more than one check', () => {
+    expect(rowOf(text, 'all checks').split(/\s{2,}/).slice(0, 5)).toEqual(['all checks', '40', '36', '1', '3']);
+  });
+
+  it('aligns every column: text flush left, figures flush right', () => {
+    const [header, rule, ...rows] = text.split('\n').slice(0, 5);
+    const columns = [...rule!.matchAll(/-+/g)].map((match) => ({ start: match.index, end: match.index + match[0].length - 1 }));
+    expect(rows).toHaveLength(3);
+    for (const line of [header!, ...rows]) {
+      columns.forEach(({ start, end }, i) => {
+        const edge = i === 0 || i === 5 ? start : end;
+        expect(line[edge], `column ${i} of "${line}"`).not.toBe(' ');
+      });
+    }
+  });
+
+  it('states the verdict, each threshold with its observed value, and the reasons', () => {
+    expect(text).toContain('Gate FAILED');
+    expect(text).toContain('  FAIL  minSuccessRate 0.95: signup 0.85 (missed), login 1');
+    expect(text).toContain('  FAIL  maxP95DeliverySeconds 30: signup 31.5 (missed), login 3');
+    expect(text).toContain('  - signup: success rate 0.85 (17/20) is below 0.95');
+    expect(text).toContain('  - signup: delivery p95 31.5 s (n=18) is above 30 s');
+    expect(text).toContain('  note: login: 20 of 20 succeeded: the 95% lower bound is 0.84;');
+  });
+
+  it('says when no gate was evaluated', () => {
+    expect(renderSummaryTable(report(false))).toContain('No gate thresholds set: measured only.');
+  });
+
+  it('writes no ANSI escapes unless colour is asked for', () => {
+    expect(text).not.toContain('\u001b[');
+    const coloured = renderSummaryTable(report(true), { color: true });
+    expect(coloured).toContain('\u001b[31mGate FAILED\u001b[0m');
+    expect(coloured.replace(/\u001b\[\d+m/g, '')).toBe(text);
+  });
+
+  it('contains no phone number or code, not even masked', () => {
+    expect(text).not.toMatch(/•|\+1555/);
+  });
+});
