@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { genericSignature } from '../src/providers/webhook/generic.js';
 import type { WebhookRejection } from '../src/providers/webhook/handler.js';
 import { WebhookInbox } from '../src/providers/webhook/inbox.js';
-import { startWebhookReceiver, type WebhookReceiver } from '../src/providers/webhook/receiver.js';
+import { createWebhookInbox, startWebhookReceiver, type WebhookReceiver } from '../src/providers/webhook/receiver.js';
 
 const TOKEN = 'c0ffee00c0ffee00c0ffee00c0ffee00';
 const SECRET = 'gateway-shared-secret';
@@ -229,5 +229,22 @@ describe('routing', () => {
     } finally {
       await twilioOnly.close();
     }
+  });
+});
+
+describe('createWebhookInbox', () => {
+  it('serves its own receiver and stops it on close', async () => {
+    const selfHosted = await createWebhookInbox({ generic: { secret: SECRET } });
+    const waiting = selfHosted.waitForSms({ number: NUMBER, since: 0, sinceWallClock: new Date(0), signal: new AbortController().signal });
+    const body = JSON.stringify({ to: NUMBER, text: 'code 482913' });
+    const res = await request(`${selfHosted.url}/webhooks/generic`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': genericSignature(SECRET, body) },
+      body,
+    });
+    await res.body.dump();
+    expect((await waiting).messages.map((m) => m.body)).toEqual(['code 482913']);
+    await selfHosted.close();
+    await expect(request(`${selfHosted.url}/webhooks/generic`, { method: 'POST', body })).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 });

@@ -46,8 +46,10 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
 
 export interface WebhookInboxWithReceiverOptions extends WebhookInboxOptions, Omit<WebhookReceiverOptions, 'inbox'> {}
 
+export type SelfHostedWebhookInbox = WebhookInbox & { readonly url: string; close(): Promise<void> };
+
 /** An inbox together with the receiver that feeds it; closing the inbox stops the receiver. */
-export async function createWebhookInbox(options: WebhookInboxWithReceiverOptions): Promise<WebhookInbox & { readonly url: string }> {
+export async function createWebhookInbox(options: WebhookInboxWithReceiverOptions): Promise<SelfHostedWebhookInbox> {
   const inbox = new WebhookInbox(options);
   const receiver = await startWebhookReceiver({ ...options, inbox });
   return Object.assign(inbox, { url: receiver.url, close: () => receiver.close() });
