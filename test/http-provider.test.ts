@@ -260,3 +260,17 @@ describe('http verifier', () => {
     expect(error.message).toMatch(/^POST http:\/\/127\.0\.0\.1:\d+\/users\/••••\/verify\/•••• answered 400/);
   });
 });
+
+describe('http verifier error details', () => {
+  it('does not take an echoed OTP code for a provider code', async () => {
+    answer(200, { code: CODE, valid: false });
+    const error = await failure(verifier().verify(verifyCtx()));
+    expect(error.details.providerCode).toBeUndefined();
+  });
+
+  it("quotes the app's message rather than its status word", async () => {
+    answer(400, { status: 'error', message: 'Wrong code, 4 attempts left' });
+    const error = await failure(verifier().verify(verifyCtx()));
+    expect(error.message).toMatch(/: "Wrong code, 4 attempts left"$/);
+  });
+});

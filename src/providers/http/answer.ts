@@ -81,7 +81,8 @@ export function saysExpired(text: string): boolean {
   return candidates.some((candidate) => candidate.split(/[^A-Za-z]+/).some((token) => token.toLowerCase() === 'expired'));
 }
 
-const VERDICT_FIELDS = ['error', 'error_code', 'errorCode', 'code', 'status', 'message', 'error_description', 'reason', 'detail', 'title'];
+// Most explanatory first: farSideMessage reports the first one present.
+const VERDICT_FIELDS = ['message', 'error_description', 'detail', 'title', 'reason', 'error', 'error_code', 'errorCode', 'code', 'status'];
 
 function errorTexts(json: unknown, depth = 0): string[] {
   if (!isRecord(json) || depth > 2) return [];

@@ -95,7 +95,9 @@ function answerError(
   secrets: readonly string[],
   options: HttpStageOptions,
 ): StageError {
-  const providerCode = providerCodeOf(answer.text);
+  // An app may echo the submitted code in a `code` field: that is not a provider code to keep.
+  const found = providerCodeOf(answer.text);
+  const providerCode = found !== undefined && !secrets.includes(found) ? found : undefined;
   const retryAfterSeconds = answer.status === 429 ? parseRetryAfter(answer.headers['retry-after'], (options.clock ?? systemClock).wallNow()) : undefined;
   const said = farSideMessage(answer.text);
   const message =
