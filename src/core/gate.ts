@@ -105,7 +105,7 @@ export function evaluateGate(
     judge('maxP95DeliverySeconds', maxP95DeliverySeconds, (s) => s.deliveryP95Seconds, (p95, checkName, s) => {
       if (s.deliverySamples > 0 && s.deliverySamples < P95_DISTINCT_FROM_MAX) {
         notes.push(
-          `${checkName}: with ${s.deliverySamples} deliveries the nearest-rank p95 is the slowest one; ` +
+          `${checkName}: with ${s.deliverySamples} ${s.deliverySamples === 1 ? 'delivery' : 'deliveries'} the nearest-rank p95 is the slowest one; ` +
             `${P95_DISTINCT_FROM_MAX} are needed for it to differ from the maximum`,
         );
       }
