@@ -1,0 +1,81 @@
+// The config `otp-canary run`, `otp-canary probe` and `npm start` use when given none: four checks
+// against the embedded sandbox, tuned so 20 samples per check at concurrency 4 take seconds, and so
+// the report shows failures with their reasons next to the successes. examples/demo.yml is the same
+// config written as YAML (a test keeps the two equal).
+
+import { configSchema, type Config, type ConfigInput } from './schema.js';
+
+const SANDBOX_STEPS = {
+  trigger: { type: 'sandbox' },
+  inbox: { type: 'sandbox' },
+  verify: { type: 'sandbox' },
+} as const;
+
+// Short on purpose: a lost SMS costs a demo run seconds, not the default minute.
+const DEMO_TIMEOUTS = { delivery: '4s', total: '8s', step: '2s' };
+// Runs of one check follow each other on one number, so the sandbox allows back-to-back sends.
+const DEMO_POLICY = { ttl: '5m', resendWindow: '0s', maxAttempts: 5 };
+
+export const DEMO_CONFIG = {
+  location: 'local',
+  sandbox: {
+    carrier: {
+      delay: { median: '400ms', p95: '1500ms' },
+      loss: 0.02,
+      undelivered: 0.01,
+      duplicates: 0.03,
+      // Refuses +1 555 555 0190…0199 like a country the SMS provider is not allowed to send to.
+      blockedPrefixes: ['+1555555019'],
+    },
+    otp: { ttl: '5m', resendWindow: '0s', maxAttempts: 5, weaken: ['concurrent_verify_once'] },
+    faults: { send: { error: 0.02 }, verify: { error: 0.01 } },
+  },
+  checks: [
+    {
+      name: 'signup-us',
+      number: '+15555550100',
+      ...SANDBOX_STEPS,
+      timeouts: DEMO_TIMEOUTS,
+      degradedAfter: '1500ms',
+      policy: DEMO_POLICY,
+      controls: ['wrong_code_rejected', 'single_use'],
+      schedule: '*/15 * * * * *',
+      controlSchedule: '0 * * * * *',
+    },
+    {
+      name: 'login-web',
+      number: '+15555550101',
+      ...SANDBOX_STEPS,
+      timeouts: DEMO_TIMEOUTS,
+      policy: DEMO_POLICY,
+      // The sandbox is told to drop this defence, so the control reports it violated.
+      controls: ['wrong_code_rejected', 'max_attempts_lockout', 'concurrent_verify_once'],
+      schedule: '*/15 * * * * *',
+      controlSchedule: '30 * * * * *',
+    },
+    {
+      // On a blocked prefix: every run fails trigger_rejected.
+      name: 'signup-blocked-region',
+      number: '+15555550190',
+      ...SANDBOX_STEPS,
+      timeouts: DEMO_TIMEOUTS,
+      policy: DEMO_POLICY,
+      schedule: '*/30 * * * * *',
+    },
+    {
+      // The OTP system promises codes valid for only 1s, inside the carrier's delay tail: runs whose
+      // SMS takes longer fail sms_late, the carrier-delay-causes-expiry failure mode.
+      name: 'otp-short-ttl',
+      number: '+15555550102',
+      ...SANDBOX_STEPS,
+      timeouts: DEMO_TIMEOUTS,
+      policy: { ...DEMO_POLICY, ttl: '1s' },
+      schedule: '*/15 * * * * *',
+    },
+  ],
+  probe: { host: '127.0.0.1' },
+} satisfies ConfigInput;
+
+export function demoConfig(): Config {
+  return configSchema.parse(DEMO_CONFIG);
+}

@@ -1,0 +1,136 @@
+// The reusable field types of otp-canary.yml. Each carries its own error message (the generic ones are
+// in problems.ts) and, where the YAML form differs from the parsed one, its JSON Schema shape for
+// editors. Values never appear in messages, except where they cannot hold a secret.
+
+import { isPossiblePhoneNumber } from 'libphonenumber-js';
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+import { maskNumber } from '../core/mask.js';
+import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
+
+const ENV_REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
+
+/** JSON Schema pattern: the value's own form, or any string holding a `${VAR}` (known only at load time). */
+function patternOrEnv(pattern: string): string {
+  return `(?:${pattern})|${ENV_REFERENCE}`;
+}
+
+/** A bare number is refused with the fix spelled out (`timeout: 10` → `10s`). */
+function noUnit(input: unknown, fix: (n: number) => string): string | undefined {
+  return typeof input === 'number' ? `${input} has no unit: write ${fix(input)}` : undefined;
+}
+
+/** `250ms`, `60s`, `5m`, `1h` → milliseconds. `positive` refuses `0s`. */
+export function duration(options: { positive?: boolean } = {}) {
+  return z
+    .string({ error: (issue) => noUnit(issue.input, (n) => `${n}s for seconds or ${n}ms for milliseconds`) })
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms === undefined) {
+        const message = text.trim().startsWith('-')
+          ? `"${text}" is negative: durations are 0 or more`
+          : `"${text}" is not a duration: write a number and a unit (ms, s, m or h), e.g. 250ms, 60s, 5m`;
+        ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      if (options.positive && ms === 0) {
+        ctx.addIssue({ code: 'custom', message: 'must be longer than 0' });
+        return z.NEVER;
+      }
+      return ms;
+    })
+    .meta({
+      pattern: patternOrEnv(DURATION_PATTERN),
+      description: 'A duration: a number and a unit (ms, s, m, h), e.g. 250ms, 60s, 5m, 1h.',
+    });
+}
+
+/** `512KiB`, `10MB` → bytes. */
+export function size() {
+  return z
+    .string({ error: (issue) => noUnit(issue.input, (n) => `${n}B for bytes, or use KB, MB, KiB, MiB`) })
+    .transform((text, ctx) => {
+      const bytes = parseSize(text);
+      if (bytes === undefined || bytes === 0) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `"${text}" is not a size: write a positive number and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. 10MB`,
+        });
+        return z.NEVER;
+      }
+      return bytes;
+    })
+    .meta({
+      pattern: patternOrEnv(SIZE_PATTERN),
+      description: 'A size: a number and a unit (B, KB, MB, GB, KiB, MiB, GiB), e.g. 10MB, 512KiB.',
+    });
+}
+
+const E164 = /^\+[1-9]\d{1,14}$/;
+
+/**
+ * An E.164 number that is possible by length for its country. "Possible", not "valid": the fictional
+ * NANP range +1 555 01xx that tests and demos use is not assigned, so a validity check would refuse it.
+ */
+export const phoneNumber = z
+  .string()
+  .refine((text) => E164.test(text) && isPossiblePhoneNumber(text), {
+    error: (issue) => {
+      const text = String(issue.input);
+      // A short fragment is no one's number; anything longer is masked like every number we print.
+      const shown = text.replace(/\D/g, '').length < 8 ? text : maskNumber(text);
+      return `"${shown}" is not an E.164 phone number: write "+", the country code and the number, digits only (e.g. +15555550100)`;
+    },
+  })
+  .meta({ pattern: patternOrEnv(E164.source), description: 'E.164 phone number, e.g. +15555550100.' });
+
+const CHECK_NAME = /^[a-z0-9][a-z0-9_.-]*$/;
+
+/** A check's name becomes a metric label, so it is restricted to label-friendly characters. */
+export const checkName = z
+  .string()
+  .max(64)
+  .regex(CHECK_NAME, { error: 'must start with a lowercase letter or digit and contain only a-z, 0-9, "_", "." and "-"' })
+  .meta({ pattern: patternOrEnv(CHECK_NAME.source) });
+
+export const probability = z
+  .number({ error: (issue) => (issue.input === undefined ? undefined : 'expected a probability from 0 to 1') })
+  .min(0, { error: 'must be from 0 to 1' })
+  .max(1, { error: 'must be from 0 to 1' });
+
+export const port = z.number().int().min(0).max(65_535);
+
+export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
+
+/** A credential: required, with the reason given when it is missing. */
+export function secret(purpose: string) {
+  return z
+    .string({ error: (issue) => (issue.input === undefined ? `required: ${purpose}` : undefined) })
+    .min(1, { error: 'must not be empty' });
+}
+
+export const httpUrl = z
+  .string()
+  .refine(isHttpUrl, { error: 'must be an absolute http:// or https:// URL' })
+  .meta({ description: 'An absolute http(s) URL; may contain ${VAR} and, in requests, {{number}} / {{code}}.' });
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const { protocol } = new URL(text);
+    return protocol === 'http:' || protocol === 'https:';
+  } catch {
+    return false;
+  }
+}
+
+/** A cron expression as the probe's scheduler (node-cron) reads it: 5 fields, or 6 with seconds first. */
+export const cronExpression = z
+  .string()
+  .superRefine((expression, ctx) => {
+    const { valid, errors } = validateDetailed(expression);
+    if (!valid) {
+      const why = errors.map((error) => error.message).join('; ');
+      ctx.addIssue({ code: 'custom', message: `"${expression}" is not a cron expression: ${why}` });
+    }
+  })
+  .meta({ description: 'Cron expression: 5 fields (minute first) or 6 (second first), e.g. "*/5 * * * *".' });

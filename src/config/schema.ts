@@ -1,0 +1,226 @@
+// otp-canary.yml as a zod schema: the single source of the parsed Config type, of validation and of the
+// JSON Schema editors use. The YAML form says `timeout: 10s`; the parsed form says `timeoutMs: 10000`,
+// so a unit is visible wherever a number is read.
+
+import { z } from 'zod';
+import { compileCodePattern, InvalidCodePatternError } from '../core/extract/pattern.js';
+import { CONTROLS } from '../core/outcome.js';
+import {
+  checkName,
+  cronExpression,
+  duration,
+  httpUrl,
+  nonEmptyString,
+  phoneNumber,
+  port,
+  secret,
+  size,
+} from './fields.js';
+import { validateRequestTemplate, type PlaceholderName } from '../providers/http/template.js';
+import { sandboxSchema } from './sandbox-schema.js';
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const statusCode = z.number().int().min(100).max(599);
+
+const httpRequest = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
+  url: httpUrl,
+  headers: z.record(z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }), z.string()).optional(),
+  /** Sent as JSON; `{{number}}` and `{{code}}` in its strings are replaced. */
+  json: z.json().optional(),
+  /** Sent form-encoded. */
+  form: z.record(z.string(), z.string()).optional(),
+  /** Sent verbatim. */
+  body: z.string().optional(),
+});
+
+const httpExpect = z.strictObject({
+  status: z
+    .union([statusCode, z.array(statusCode).min(1)], {
+      error: 'expected an HTTP status (e.g. 200) or a list of them (e.g. [200, 202])',
+    })
+    .transform((status) => (Array.isArray(status) ? status : [status]))
+    .optional(),
+  /** Dot-paths into the JSON answer and the values they must hold, e.g. `"data.status": sent`. */
+  json: z.record(nonEmptyString, z.json()).optional(),
+});
+
+/** An `http` step; `placeholders` are those its request may use (the provider's own rule). */
+function httpStep(placeholders: readonly PlaceholderName[]) {
+  return z
+    .strictObject({ type: z.literal('http'), request: httpRequest, expect: httpExpect.optional(), timeout: duration({ positive: true }).optional() })
+    .superRefine((step, ctx) => {
+      try {
+        validateRequestTemplate(step.request, placeholders, 'request');
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      }
+      if (placeholders.includes('code') && !/\{\{\s*code\s*\}\}/.test(JSON.stringify(step.request))) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['request'],
+          message: 'never uses {{code}}: put it in the url, a header, json, form or body so the code is submitted',
+        });
+      }
+    })
+    .transform(({ timeout, ...step }) => ({ ...step, timeoutMs: timeout }));
+}
+
+const sandboxStep = z.strictObject({ type: z.literal('sandbox') });
+const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number'])]);
+const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code'])]);
+
+const listen = z.strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
+
+const inbox = z.discriminatedUnion('type', [
+  z
+    .strictObject({
+      type: z.literal('sandbox'),
+      mode: z.enum(['poll', 'webhook']).default('poll'),
+      pollInterval: duration({ positive: true }).prefault('250ms'),
+    })
+    .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
+  z.discriminatedUnion('format', [
+    z.strictObject({
+      type: z.literal('webhook'),
+      format: z.literal('twilio'),
+      authToken: secret('format twilio checks X-Twilio-Signature with the account auth token'),
+      listen: listen.prefault({}),
+      /** The public URL Twilio posts to (and signs), when a proxy sits in front of `listen`. */
+      publicUrl: httpUrl.optional(),
+    }),
+    z.strictObject({
+      type: z.literal('webhook'),
+      format: z.literal('generic'),
+      secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
+      listen: listen.prefault({}),
+    }),
+  ]),
+]);
+
+const extract = z
+  .strictObject({
+    pattern: z
+      .string()
+      .superRefine((pattern, ctx) => {
+        try {
+          compileCodePattern(pattern);
+        } catch (error) {
+          if (!(error instanceof InvalidCodePatternError)) throw error;
+          ctx.addIssue({ code: 'custom', message: error.message });
+        }
+      })
+      .optional(),
+    minLength: z.number().int().min(1).max(32).optional(),
+    maxLength: z.number().int().min(1).max(32).optional(),
+  })
+  .refine((e) => e.minLength === undefined || e.maxLength === undefined || e.minLength <= e.maxLength, {
+    path: ['maxLength'],
+    error: 'must not be less than minLength',
+  });
+
+const timeouts = z
+  .strictObject({
+    delivery: duration({ positive: true }).prefault('60s'),
+    total: duration({ positive: true }).prefault('120s'),
+    step: duration({ positive: true }).prefault('10s'),
+  })
+  .transform((t) => ({ deliveryMs: t.delivery, totalMs: t.total, stepMs: t.step }))
+  .superRefine((t, ctx) => {
+    for (const [key, ms] of [['delivery', t.deliveryMs], ['step', t.stepMs]] as const) {
+      if (ms > t.totalMs) ctx.addIssue({ code: 'custom', path: [key], message: `must not exceed total (${t.totalMs}ms)` });
+    }
+  });
+
+const policy = z
+  .strictObject({
+    ttl: duration({ positive: true }).prefault('5m'),
+    resendWindow: duration().prefault('30s'),
+    maxAttempts: z.number().int().min(1).default(5),
+  })
+  .transform((p) => ({ ttlMs: p.ttl, resendWindowMs: p.resendWindow, maxAttempts: p.maxAttempts }));
+
+const controls = z
+  .array(z.enum(CONTROLS))
+  .refine((names) => new Set(names).size === names.length, { error: 'lists a control more than once' })
+  .default([]);
+
+const check = z
+  .strictObject({
+    name: checkName,
+    number: phoneNumber,
+    trigger,
+    inbox,
+    verify,
+    extract: extract.prefault({}),
+    timeouts: timeouts.prefault({}),
+    degradedAfter: duration({ positive: true }).optional(),
+    policy: policy.prefault({}),
+    controls,
+    schedule: cronExpression.optional(),
+    controlSchedule: cronExpression.optional(),
+  })
+  .transform(({ degradedAfter, ...check }) => ({
+    ...check,
+    // An HTTP step without its own timeout gets the check's step timeout.
+    trigger: withStepTimeout(check.trigger, check.timeouts.stepMs),
+    verify: withStepTimeout(check.verify, check.timeouts.stepMs),
+    degradedAfterMs: degradedAfter,
+  }));
+
+function withStepTimeout<Step extends { type: string; timeoutMs?: number | undefined }>(step: Step, stepMs: number) {
+  return step.type === 'http' ? { ...step, timeoutMs: step.timeoutMs ?? stepMs } : step;
+}
+
+const gate = z.strictObject({
+  minSuccessRate: z.number().min(0).max(1).optional(),
+  maxP95DeliverySeconds: z.number().positive().optional(),
+  failOnDegraded: z.boolean().default(false),
+});
+
+const probe = z.strictObject({
+  port: port.default(9477),
+  host: nonEmptyString.default('0.0.0.0'),
+  /** Bearer token for the probe's non-metrics endpoints. */
+  token: nonEmptyString.optional(),
+  recentRuns: z.number().int().min(1).default(500),
+  audit: z
+    .strictObject({ path: nonEmptyString, maxBytes: size().prefault('10MB'), keep: z.number().int().min(0).default(5) })
+    .optional(),
+});
+
+export const configSchema = z
+  .strictObject({
+    location: nonEmptyString.max(64).default('local'),
+    sandbox: sandboxSchema.prefault({}),
+    checks: z.array(check).min(1, { error: 'at least one check is required' }),
+    gate: gate.prefault({}),
+    probe: probe.prefault({}),
+  })
+  .superRefine(
+    (config, ctx) => {
+      // Runs even when other parts failed, so a duplicate is reported with every other problem.
+      const checks: unknown = (config as { checks?: unknown } | undefined)?.checks;
+      if (!Array.isArray(checks)) return;
+      const firstIndex = new Map<string, number>();
+      checks.forEach((entry: unknown, index) => {
+        const name = (entry as { name?: unknown } | undefined)?.name;
+        if (typeof name !== 'string') return;
+        const first = firstIndex.get(name);
+        if (first === undefined) firstIndex.set(name, index);
+        else ctx.addIssue({ code: 'custom', path: ['checks', index, 'name'], message: `"${name}" is already the name of checks[${first}]` });
+      });
+    },
+    { when: () => true },
+  );
+
+export type Config = z.output<typeof configSchema>;
+/** The YAML form, before durations are parsed and defaults applied. */
+export type ConfigInput = z.input<typeof configSchema>;
+export type CheckConfig = Config['checks'][number];
+export type TriggerConfig = CheckConfig['trigger'];
+export type InboxConfig = CheckConfig['inbox'];
+export type VerifyConfig = CheckConfig['verify'];
+export type HttpStepConfig = Extract<TriggerConfig, { type: 'http' }>;
+export type GateConfig = Config['gate'];
+export type ProbeConfig = Config['probe'];
