@@ -1,0 +1,409 @@
+// One verification, end to end: trigger → deliver → extract → verify, under the number's lease, every
+// wait bounded, every stage timed on one monotonic clock, and exactly one reason when it fails.
+// Nothing here does I/O: providers do, behind the interfaces in providers.ts.
+
+import { randomUUID } from 'node:crypto';
+import { extractOtp } from './extract.js';
+import { processLeases, type Lease, type NumberLeases } from './lease.js';
+import { maskCode, maskNumber, redact } from './mask.js';
+import { FAILURE_REASONS, StageError, type FailureReason, type Outcome, type Stage, type Warning } from './outcome.js';
+import {
+  systemClock,
+  type CheckProviders,
+  type Clock,
+  type DeliveryFailure,
+  type InboundSms,
+  type TriggerResult,
+} from './providers.js';
+import { systemSleep, type Sleep } from './sleep.js';
+import type { CheckSpec, RunRecord, StageTimings } from './types.js';
+
+export interface RunOptions {
+  readonly clock?: Clock;
+  /** Times the deadlines; must follow the same time as `clock` (a fake clock provides both). */
+  readonly sleep?: Sleep;
+  /** Cancels the run; it is still recorded (see runCheck). */
+  readonly signal?: AbortSignal;
+  /** Shared by every run that may use the same numbers; defaults to the process-wide set. */
+  readonly leases?: NumberLeases;
+  readonly id?: string;
+  /** Called as each stage begins, with the milliseconds since the journey began. */
+  readonly onStage?: (stage: Stage, elapsedMs: number) => void;
+}
+
+/**
+ * Runs one verification and records it. Never throws: every path, including cancellation, ends in a
+ * RunRecord, and the number's lease is released and every provider call still running is aborted.
+ *
+ * A run cut off by the caller's signal is recorded as a failure with `internal_error` (origin `probe`,
+ * so SLOs never count it against the target) and `cancelled: true`, in the stage it was cut off in:
+ * dropping it would hide SMS that were sent and paid for, and the flag lets statistics leave it out.
+ */
+export async function runCheck(spec: CheckSpec, providers: CheckProviders, options: RunOptions = {}): Promise<RunRecord> {
+  const clock = options.clock ?? systemClock;
+  const sleep = options.sleep ?? systemSleep;
+  const leases = options.leases ?? processLeases;
+  const root = cancellable(options.signal);
+  const warnings: Warning[] = [];
+  const timings: Omit<StageTimings, 'totalMs'> = {};
+  let startedAt = clock.now();
+  let startedAtWall = clock.wallNow();
+  let stage: Stage = 'trigger';
+  let message: InboundSms | undefined;
+  let code: string | undefined;
+  let lease: Lease | undefined;
+
+  const record = (outcome: Outcome, failure?: Failure): RunRecord => ({
+    id: options.id ?? randomUUID(),
+    check: spec.name,
+    location: spec.location,
+    number: maskNumber(spec.number),
+    startedAt: startedAtWall.toISOString(),
+    outcome,
+    ...(failure && {
+      reason: failure.reason,
+      stage: stageOf(failure.reason, stage),
+      origin: FAILURE_REASONS[failure.reason].origin,
+      detail: redact(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
+    }),
+    warnings,
+    timings: { ...timings, totalMs: clock.now() - startedAt },
+    ...(timings.deliverMs !== undefined && { deliverySeconds: timings.deliverMs / 1000 }),
+    ...(message?.providerReceivedAt && { providerReceivedAt: message.providerReceivedAt.toISOString() }),
+    ...(failure?.providerCode !== undefined && { providerCode: failure.providerCode }),
+    ...(code !== undefined && { code: maskCode(code) }),
+    ...(failure?.cancelled && { cancelled: true }),
+  });
+
+  try {
+    lease = await leases.acquire(spec.number, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    // The journey, and its budget, start once the number is ours: waiting in line is not the target's latency.
+    startedAt = clock.now();
+    startedAtWall = clock.wallNow();
+    const budget = new Scope(root.signal);
+    const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${seconds(spec.timeouts.totalMs)} budget ran out`));
+    try {
+      const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal });
+      const enter = (next: Stage) => {
+        stage = next;
+        options.onStage?.(next, clock.now() - startedAt);
+      };
+
+      enter('trigger');
+      const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
+
+      enter('deliver');
+      const delivery = await steps.receive(sent);
+      message = delivery.message;
+      // An SMS can reach the inbox before a slow send API answers; its latency is then nil, not negative.
+      timings.deliverMs = Math.max(0, message.receivedAt - sent.acceptedAt);
+      warnings.push(...deliveryWarnings(delivery, sent, startedAt, startedAtWall));
+
+      enter('extract');
+      const extractStart = clock.now();
+      const extracted = steps.extract(message);
+      timings.extractMs = clock.now() - extractStart;
+      code = extracted.code;
+      if (extracted.ambiguous) warnings.push('ambiguous_code');
+      if (timings.deliverMs > spec.policy.ttlMs) {
+        throw new StageError('sms_late', `the SMS took ${seconds(timings.deliverMs)}, past the code's ${seconds(spec.policy.ttlMs)} lifetime`);
+      }
+
+      enter('verify');
+      await timed(clock, (ms) => (timings.verifyMs = ms), () => steps.submit(extracted.code));
+      const degraded = spec.degradedAfterMs !== undefined && clock.now() - startedAt > spec.degradedAfterMs;
+      return record(degraded ? 'degraded' : 'success');
+    } finally {
+      disarm();
+      budget.close();
+    }
+  } catch (error) {
+    return record('failure', failureOf(error, stage));
+  } finally {
+    lease?.release();
+    root.close();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The provider calls, each bounded and cancellable; shared with the anti-abuse controls.
+
+export interface StepsContext {
+  readonly clock: Clock;
+  readonly sleep: Sleep;
+  /** Aborting it aborts every call in flight. */
+  readonly signal: AbortSignal;
+}
+
+/** A send the trigger accepted. */
+export interface Sent {
+  /** Monotonic time the request went out: messages received before it are stale. */
+  readonly startedAt: number;
+  readonly startedAtWall: Date;
+  /** Monotonic time the trigger answered: delivery latency counts from here. */
+  readonly acceptedAt: number;
+  readonly result: TriggerResult;
+  /** Ends the trigger's follow-up work (watching delivery reports). receive() does it when delivery is decided. */
+  close(): void;
+}
+
+export interface Delivery {
+  /** The newest message received since the send. */
+  readonly message: InboundSms;
+  readonly received: number;
+  readonly staleIgnored: number;
+}
+
+export interface Extracted {
+  readonly code: string;
+  readonly ambiguous: boolean;
+}
+
+export class JourneySteps {
+  constructor(
+    private readonly spec: CheckSpec,
+    private readonly providers: CheckProviders,
+    private readonly context: StepsContext,
+  ) {}
+
+  /**
+   * Asks the trigger for a send, within `timeouts.stepMs`. The trigger's signal stays open after it
+   * answers, until the send is closed, so the provider can keep watching delivery reports.
+   */
+  async send(): Promise<Sent> {
+    const { clock } = this.context;
+    const scope = new Scope(this.context.signal);
+    const startedAt = clock.now();
+    const startedAtWall = clock.wallNow();
+    try {
+      const result = await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) =>
+        this.providers.trigger.send({ number: this.spec.number, signal }),
+      );
+      return { startedAt, startedAtWall, acceptedAt: clock.now(), result, close: () => scope.close() };
+    } catch (error) {
+      scope.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Waits, within `timeouts.deliveryMs` of the send being accepted, for an SMS received since the
+   * request went out — not since it was answered: a fast carrier can beat a slow send API, and under
+   * the lease nothing else can be texting the number meanwhile. A delivery report saying the message
+   * failed ends the wait early. Closes the send.
+   */
+  async receive(sent: Sent): Promise<Delivery> {
+    const scope = new Scope(this.context.signal);
+    try {
+      const inbox = await this.#bounded(
+        scope,
+        this.spec.timeouts.deliveryMs,
+        (signal) =>
+          Promise.race([
+            this.providers.inbox.waitForSms({ number: this.spec.number, signal, since: sent.startedAt, sinceWallClock: sent.startedAtWall }),
+            undelivered(sent.result.deliveryFailure),
+          ]),
+        `no SMS within ${seconds(this.spec.timeouts.deliveryMs)}`,
+      );
+      const message = newest(inbox.messages);
+      if (message === undefined) throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
+      return { message, received: inbox.messages.length, staleIgnored: inbox.staleIgnored };
+    } finally {
+      scope.close();
+      sent.close();
+    }
+  }
+
+  extract(message: InboundSms): Extracted {
+    const extraction = extractOtp(message.body, this.spec.extract);
+    if (extraction.code === undefined) {
+      throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
+    }
+    return { code: extraction.code, ambiguous: extraction.ambiguous === true };
+  }
+
+  /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
+  async submit(code: string): Promise<void> {
+    const scope = new Scope(this.context.signal);
+    try {
+      await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) =>
+        this.providers.verifier.verify({ number: this.spec.number, code, signal }),
+      );
+    } finally {
+      scope.close();
+    }
+  }
+
+  /** Runs `work` until it settles, `scope` aborts, or `limitMs` passes; the error names which. */
+  async #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${seconds(limitMs)}`): Promise<T> {
+    scope.signal.throwIfAborted();
+    const disarm = arm(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail));
+    try {
+      return await Promise.race([work(scope.signal), rejectedOnAbort(scope.signal)]);
+    } catch (error) {
+      // Once aborted, the abort is the cause, whatever error the provider surfaced for it.
+      throw scope.signal.aborted ? scope.signal.reason : error;
+    } finally {
+      disarm();
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Failures: one reason each.
+
+export interface Failure {
+  readonly reason: FailureReason;
+  /** Not yet masked. */
+  readonly detail: string;
+  readonly providerCode?: string;
+  readonly cancelled?: boolean;
+}
+
+/** What a stage running out of time means, stage by stage. */
+const TIMEOUT_REASONS: Record<Stage, FailureReason> = {
+  trigger: 'trigger_error',
+  deliver: 'sms_not_received',
+  extract: 'internal_error',
+  verify: 'verify_error',
+};
+
+/** Maps whatever ended `stage` onto exactly one reason. */
+export function failureOf(error: unknown, stage: Stage): Failure {
+  if (error instanceof Interruption && error.kind === 'cancelled') {
+    return { reason: 'internal_error', detail: `cancelled during ${stage}: ${error.message}`, cancelled: true };
+  }
+  if (error instanceof Interruption && error.kind === 'timeout') return { reason: TIMEOUT_REASONS[stage], detail: error.message };
+  if (error instanceof StageError) {
+    return { reason: error.reason, detail: error.message, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) };
+  }
+  return { reason: 'internal_error', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
+/** Reasons that belong to one stage carry it; `any` reasons take the stage they happened in. */
+function stageOf(reason: FailureReason, current: Stage): Stage {
+  const stage = FAILURE_REASONS[reason].stage;
+  return stage === 'any' ? current : stage;
+}
+
+/** The forms a phone number can take in provider messages, for redact(). */
+export function secretsOf(number: string): string[] {
+  const digits = number.replace(/^\+/, '');
+  return [number, encodeURIComponent(number), digits];
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Cancellation and deadlines.
+
+/** Why we cut a call short, as opposed to an answer from the far side. */
+export class Interruption extends Error {
+  override readonly name = 'Interruption';
+  constructor(
+    readonly kind: 'cancelled' | 'timeout' | 'finished',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A unit of provider work: aborted when its parent is, when its deadline passes, or when closed. */
+export class Scope {
+  readonly #controller = new AbortController();
+  readonly #detach: () => void;
+
+  constructor(parent?: AbortSignal, translate: (reason: unknown) => unknown = (reason) => reason) {
+    const forward = () => this.#controller.abort(translate(parent?.reason));
+    if (parent?.aborted) forward();
+    else parent?.addEventListener('abort', forward, { once: true });
+    this.#detach = () => parent?.removeEventListener('abort', forward);
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  abort(reason: Interruption): void {
+    this.#controller.abort(reason);
+  }
+
+  /** Aborts whatever still runs under it: the work is over. */
+  close(): void {
+    this.#detach();
+    this.abort(new Interruption('finished', 'the step is over'));
+  }
+}
+
+/** The root scope of a run: the caller's abort becomes a cancellation, whatever reason it gave. */
+export function cancellable(signal: AbortSignal | undefined): Scope {
+  return new Scope(signal, (reason) => new Interruption('cancelled', reason instanceof Error ? reason.message : String(reason)));
+}
+
+/** Aborts `scope` after `ms`; the returned function disarms the deadline. */
+export function arm(scope: Scope, ms: number, sleep: Sleep, reason: () => Interruption): () => void {
+  const timer = new AbortController();
+  sleep(ms, timer.signal).then(
+    () => {
+      if (!timer.signal.aborted) scope.abort(reason());
+    },
+    () => {},
+  );
+  return () => timer.abort();
+}
+
+function rejectedOnAbort(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+/** A delivery report of failure, as the error that ends the wait; a report that never comes, never. */
+function undelivered(report: Promise<DeliveryFailure> | undefined): Promise<never> {
+  const never = new Promise<never>(() => {});
+  if (report === undefined) return never;
+  return report.then(
+    (failure) => {
+      throw new StageError(
+        'sms_undelivered',
+        `the provider reported the message ${failure.status}${failure.errorCode === undefined ? '' : ` (error ${failure.errorCode})`}`,
+        failure.errorCode === undefined ? {} : { providerCode: failure.errorCode },
+      );
+    },
+    () => never,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Small helpers.
+
+async function timed<T>(clock: Clock, store: (ms: number) => void, work: () => Promise<T>): Promise<T> {
+  const start = clock.now();
+  try {
+    return await work();
+  } finally {
+    store(clock.now() - start);
+  }
+}
+
+/** The last received; on a tie, the one the inbox listed last. */
+function newest(messages: readonly InboundSms[]): InboundSms | undefined {
+  return messages.reduce<InboundSms | undefined>((best, message) => (best === undefined || message.receivedAt >= best.receivedAt ? message : best), undefined);
+}
+
+/** Clocks disagree when the provider says it received the message before we sent it, or after we saw it. */
+const CLOCK_SKEW_TOLERANCE_MS = 1000;
+
+function deliveryWarnings(delivery: Delivery, sent: Sent, startedAt: number, startedAtWall: Date): Warning[] {
+  const warnings: Warning[] = [];
+  if (delivery.received > 1) warnings.push('duplicate_sms');
+  if (delivery.staleIgnored > 0) warnings.push('stale_messages_ignored');
+  const theirs = delivery.message.providerReceivedAt?.getTime();
+  if (theirs !== undefined) {
+    const wallAt = (monotonic: number) => startedAtWall.getTime() + (monotonic - startedAt);
+    const earliest = wallAt(sent.startedAt) - CLOCK_SKEW_TOLERANCE_MS;
+    const latest = wallAt(delivery.message.receivedAt) + CLOCK_SKEW_TOLERANCE_MS;
+    if (theirs < earliest || theirs > latest) warnings.push('provider_clock_skew');
+  }
+  return warnings;
+}
+
+function seconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(3))} s`;
+}
