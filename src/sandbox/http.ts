@@ -17,7 +17,20 @@ export class HttpError extends Error {
   }
 }
 
-export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/** The request's JSON body; a read still going when `signal` aborts is cut off with the request. */
+export async function readJsonBody(req: IncomingMessage, signal: AbortSignal): Promise<unknown> {
+  const stop = (): void => {
+    req.destroy();
+  };
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    return parseJson(await readBody(req));
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -25,7 +38,10 @@ export async function readJsonBody(req: IncomingMessage): Promise<unknown> {
     if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body_too_large', `request body exceeds ${MAX_BODY_BYTES} bytes`);
     chunks.push(chunk);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -8,7 +8,7 @@ import type { GroundTruth } from './ground-truth.js';
 import type { FaultOptions, SandboxOptions } from './options.js';
 import { resolveSandboxOptions, type FaultOverrides, type SandboxOverrides } from './overrides.js';
 import { PendingWork } from './pending-work.js';
-import { createRequestHandler } from './routes.js';
+import { createRequestHandler, type RequestHandler } from './routes.js';
 import { SandboxWorld } from './world.js';
 
 export interface Sandbox {
@@ -34,7 +34,8 @@ export async function startSandbox(overrides: SandboxOverrides = {}): Promise<Sa
   const options = resolveSandboxOptions(overrides);
   const work = new PendingWork();
   const world = new SandboxWorld(options, work);
-  const server = createServer({ requestTimeout: 0 }, createRequestHandler(world, work.signal));
+  const handler = createRequestHandler(world, work.signal);
+  const server = createServer({ requestTimeout: 0 }, (req, res) => handler.handle(req, res));
   // A malformed request line or header gets a 400, never an exception.
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -52,7 +53,7 @@ export async function startSandbox(overrides: SandboxOverrides = {}): Promise<Sa
     faults: () => world.faults.options,
     idle: () => work.idle(),
     reset: () => world.reset(),
-    close: () => (closed ??= shutDown(server, work)),
+    close: () => (closed ??= shutDown(server, work, handler)),
   };
 }
 
@@ -66,9 +67,10 @@ function listen(server: Server, port: number): Promise<void> {
   });
 }
 
-async function shutDown(server: Server, work: PendingWork): Promise<void> {
+async function shutDown(server: Server, work: PendingWork, handler: RequestHandler): Promise<void> {
   const stopped = new Promise<void>((resolve) => server.close(() => resolve()));
-  await work.close(); // aborts long-polls and holds, so their answers go out before the sockets do
+  await work.close(); // wakes long-polls and cuts holds and body reads short…
+  await handler.drain(); // …so every answer still owed goes out before the sockets close
   server.closeAllConnections();
   await stopped;
 }

@@ -22,7 +22,13 @@ interface Exchange {
 
 type Handler = (exchange: Exchange) => Promise<void>;
 
-export function createRequestHandler(world: SandboxWorld, closing: AbortSignal): (req: IncomingMessage, res: ServerResponse) => void {
+export interface RequestHandler {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+  /** Resolves once every request has been handled and its answer handed to the socket. */
+  drain(): Promise<void>;
+}
+
+export function createRequestHandler(world: SandboxWorld, closing: AbortSignal): RequestHandler {
   const faulty = (group: EndpointGroup, handler: Handler): Handler => withFaults(world, group, handler);
   const routes: Record<string, Handler> = {
     'POST /api/otp/send': faulty('send', (ex) => sendOtp(world, ex)),
@@ -31,7 +37,7 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
     'GET /api/inbox/messages': faulty('inbox', (ex) => listMessages(world, ex)),
     'GET /_sandbox/ground-truth': async ({ res }) => sendJson(res, 200, world.truth.snapshot()),
     'GET /_sandbox/faults': async ({ res }) => sendJson(res, 200, world.faults.options),
-    'POST /_sandbox/faults': async ({ req, res }) => sendJson(res, 200, updateFaults(world, await readJsonBody(req))),
+    'POST /_sandbox/faults': async ({ req, res, signal }) => sendJson(res, 200, updateFaults(world, await readJsonBody(req, signal))),
     'POST /_sandbox/reset': async ({ res }) => {
       world.reset();
       sendJson(res, 200, { reset: true });
@@ -39,17 +45,33 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
     'GET /_sandbox/health': async ({ res }) => sendJson(res, 200, { status: 'ok' }),
   };
 
-  return (req, res) => {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const route = `${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`;
-    const handler = routes[route];
-    const exchange: Exchange = { req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) };
-    const answer = handler ? handler(exchange) : Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
-    answer.catch((error: unknown) => {
-      if (error instanceof HttpError) sendError(res, error);
-      else sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
-    });
+  const inFlight = new Set<Promise<void>>();
+  return {
+    handle(req, res) {
+      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+      const route = `${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`;
+      const handler = routes[route];
+      const exchange: Exchange = { req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) };
+      const answer = handler ? handler(exchange) : Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+      const handled = answer
+        .catch((error: unknown) => {
+          if (error instanceof HttpError) sendError(res, error);
+          else sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
+        })
+        .then(() => flushed(res));
+      inFlight.add(handled);
+      void handled.finally(() => inFlight.delete(handled));
+    },
+    async drain() {
+      await Promise.all([...inFlight]);
+    },
   };
+}
+
+/** Resolves once an ended answer has been handed to the socket; at once for one never written. */
+function flushed(res: ServerResponse): Promise<void> {
+  if (!res.writableEnded || res.writableFinished || res.destroyed) return Promise.resolve();
+  return new Promise((resolve) => res.once('close', () => resolve()));
 }
 
 function withFaults(world: SandboxWorld, group: EndpointGroup, handler: Handler): Handler {
@@ -80,8 +102,8 @@ function withFaults(world: SandboxWorld, group: EndpointGroup, handler: Handler)
   };
 }
 
-async function sendOtp(world: SandboxWorld, { req, res }: Exchange): Promise<void> {
-  const body = asObject(await readJsonBody(req));
+async function sendOtp(world: SandboxWorld, { req, res, signal }: Exchange): Promise<void> {
+  const body = asObject(await readJsonBody(req, signal));
   const phone = e164(body['phone'], 'phone');
   const statusCallback = optionalHttpUrl(body['statusCallback'], 'statusCallback');
   const outcome = world.send(phone, statusCallback);
@@ -97,8 +119,8 @@ async function sendOtp(world: SandboxWorld, { req, res }: Exchange): Promise<voi
 
 const VERIFY_STATUS = { approved: 200, invalid_code: 401, expired: 410, max_attempts: 429, no_pending_code: 404 } as const;
 
-async function verifyOtp(world: SandboxWorld, { req, res }: Exchange): Promise<void> {
-  const body = asObject(await readJsonBody(req));
+async function verifyOtp(world: SandboxWorld, { req, res, signal }: Exchange): Promise<void> {
+  const body = asObject(await readJsonBody(req, signal));
   const phone = e164(body['phone'], 'phone');
   const code = body['code'];
   if (typeof code !== 'string' || code.length === 0 || code.length > 32) {

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from '../src/providers/sandbox/index.js';
+import { resolveSandboxOptions, SANDBOX_SENDER, startSandbox } from '../src/sandbox/index.js';
+import { api, never, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+
+describe('the sandbox, end to end through its providers', () => {
+  it('sends a code, delivers it to the inbox and approves it', async () => {
+    const sandbox = await quickSandbox();
+    const trigger = createSandboxTrigger({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+    const verifier = createSandboxVerifier({ baseUrl: sandbox.url, timeoutMs: 2_000 });
+
+    const sinceWallClock = new Date();
+    const sent = await trigger.send({ number: NUMBER, signal: never });
+    const { messages, staleIgnored } = await inbox.waitForSms({ number: NUMBER, signal: never, since: performance.now(), sinceWallClock });
+    const code = /\b(\d{6})\b/.exec(messages[0]!.body)![1]!;
+    await verifier.verify({ number: NUMBER, code, signal: never });
+
+    expect(sent.reference).toMatch(/^VE[0-9a-f]{32}$/);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toMatchObject({ to: NUMBER, from: SANDBOX_SENDER });
+    expect(staleIgnored).toBe(0);
+    expect(sandbox.groundTruth().verifications).toEqual([expect.objectContaining({ requestId: sent.reference, codeCorrect: true, result: 'approved' })]);
+  });
+
+  it('writes the SMS from the template, with the code and the TTL in minutes', async () => {
+    const sandbox = await quickSandbox({ otp: { template: 'Code {{code}}, valid {{minutes}} min', ttlMs: 120_000, codeLength: 8 } });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+    const since = new Date();
+    await sendOtp(sandbox);
+    const { messages } = await inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: since });
+    expect(messages[0]!.body).toMatch(/^Code \d{8}, valid 2 min$/);
+  });
+
+  it('counts messages from before `since` as stale instead of returning them', async () => {
+    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 } });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+    await sendOtp(sandbox);
+    await sandbox.idle();
+    const since = new Date(Date.now() + 1);
+    await sendOtp(sandbox);
+    const result = await inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: since });
+    expect(result.messages).toHaveLength(1);
+    expect(result.staleIgnored).toBe(1);
+  });
+
+  it('stamps a received SMS on the caller’s clock and keeps the sandbox’s own time beside it', async () => {
+    const sandbox = await quickSandbox();
+    const clock = { now: () => 42, wallNow: () => new Date(0) };
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000, clock });
+    const before = Date.now();
+    await sendOtp(sandbox);
+    const { messages } = await inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: new Date(before) });
+    expect(messages[0]!.receivedAt).toBe(42);
+    expect(messages[0]!.providerReceivedAt!.getTime()).toBeGreaterThanOrEqual(before);
+  });
+
+  it('rejects a wait with the signal’s reason when the caller aborts it', async () => {
+    const sandbox = await quickSandbox();
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 5_000, timeoutMs: 2_000 });
+    const controller = new AbortController();
+    const waiting = inbox.waitForSms({ number: NUMBER, signal: controller.signal, since: 0, sinceWallClock: new Date() });
+    const reason = new Error('delivery timeout');
+    controller.abort(reason);
+    await expect(waiting).rejects.toBe(reason);
+  });
+});
+
+describe('the sandbox server', () => {
+  it('listens on 127.0.0.1 and reports itself healthy', async () => {
+    const sandbox = await quickSandbox();
+    expect(sandbox.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await api(sandbox, 'GET', '/_sandbox/health')).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('answers 400 naming the field for a phone that is not E.164', async () => {
+    const sandbox = await quickSandbox();
+    expect(await sendOtp(sandbox, '5555550100')).toMatchObject({ status: 400, body: { error: 'invalid_phone' } });
+  });
+
+  it('answers 400 for a body that is not JSON', async () => {
+    const sandbox = await quickSandbox();
+    const answer = await fetch(`${sandbox.url}/api/otp/send`, { method: 'POST', body: '{"phone":', headers: { connection: 'close' } });
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'invalid_json' });
+  });
+
+  it('answers 413 for an oversized body', async () => {
+    const sandbox = await quickSandbox();
+    const answer = await api(sandbox, 'POST', '/api/otp/verify', { phone: NUMBER, code: 'x'.repeat(100_000) });
+    expect(answer.status).toBe(413);
+  });
+
+  it('answers 404 for an unknown route', async () => {
+    const sandbox = await quickSandbox();
+    expect(await api(sandbox, 'GET', '/nope')).toMatchObject({ status: 404, body: { error: 'not_found' } });
+  });
+
+  it('forgets sends, codes and messages on POST /_sandbox/reset', async () => {
+    const sandbox = await quickSandbox();
+    await sendOtp(sandbox);
+    await sandbox.idle();
+    await api(sandbox, 'POST', '/_sandbox/reset');
+    expect(sandbox.groundTruth().sends).toEqual([]);
+    expect((await api(sandbox, 'GET', `/api/inbox/messages?to=${encodeURIComponent(NUMBER)}`)).body.messages).toEqual([]);
+    expect((await api(sandbox, 'POST', '/api/otp/verify', { phone: NUMBER, code: '123456' })).body).toEqual({ error: 'no_pending_code' });
+  });
+
+  it('leaves no timer, server or socket behind after close(), even with deliveries and long-polls pending', async () => {
+    await loopTurns(2); // let the previous test's sandbox finish closing
+    const baseline = countOpen();
+    const sandbox = await startSandbox({ carrier: { delayMedianMs: 60_000, delayP95Ms: 90_000 } });
+    await sendOtp(sandbox);
+    const longPoll = api(sandbox, 'GET', `/api/inbox/messages?to=${encodeURIComponent(NUMBER)}&waitMs=30000`);
+    expect(countOpen().Timeout).toBeGreaterThan(baseline.Timeout);
+
+    await sandbox.close();
+    await Promise.allSettled([longPoll]);
+    await loopTurns(2); // Node drops closed handles from the list in the loop's close phase, after 'close' fired
+
+    expect(countOpen()).toEqual(baseline);
+  });
+
+  it('closes idempotently', async () => {
+    const sandbox = await startSandbox();
+    await Promise.all([sandbox.close(), sandbox.close()]);
+    await expect(fetch(`${sandbox.url}/_sandbox/health`)).rejects.toThrow();
+  });
+});
+
+describe('sandbox options', () => {
+  it('fills every missing field from the defaults', () => {
+    const options = resolveSandboxOptions({ carrier: { loss: 0.1 } });
+    expect(options.carrier).toMatchObject({ loss: 0.1, delayMedianMs: 1_500 });
+    expect(options.otp.codeLength).toBe(6);
+  });
+
+  it('names each bad field', () => {
+    expect(() => resolveSandboxOptions({ carrier: { loss: 2 }, otp: { codeLength: 3 } })).toThrow(/sandbox\.carrier\.loss[\s\S]*sandbox\.otp\.codeLength/);
+  });
+
+  it('refuses a p95 below the median', () => {
+    expect(() => resolveSandboxOptions({ carrier: { delayMedianMs: 100, delayP95Ms: 50 } })).toThrow(/sandbox\.carrier\.delayP95Ms/);
+  });
+});
+
+function countOpen(): Record<'Timeout' | 'TCPServerWrap' | 'TCPSocketWrap', number> {
+  const open = process.getActiveResourcesInfo();
+  const count = (kind: string): number => open.filter((k) => k === kind).length;
+  return { Timeout: count('Timeout'), TCPServerWrap: count('TCPServerWrap'), TCPSocketWrap: count('TCPSocketWrap') };
+}
+
+async function loopTurns(count: number): Promise<void> {
+  for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+}
