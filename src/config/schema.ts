@@ -21,13 +21,14 @@ import { sandboxSchema } from './sandbox-schema.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const statusCode = z.number().int().min(100).max(599);
+const jsonValue = z.json();
 
 const httpRequest = z.strictObject({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('POST'),
   url: httpUrl,
   headers: z.record(z.string().regex(HEADER_NAME, { error: 'is not a valid HTTP header name' }), z.string()).optional(),
   /** Sent as JSON; `{{number}}` and `{{code}}` in its strings are replaced. */
-  json: z.json().optional(),
+  json: jsonValue.optional(),
   /** Sent form-encoded. */
   form: z.record(z.string(), z.string()).optional(),
   /** Sent verbatim. */
@@ -42,7 +43,7 @@ const httpExpect = z.strictObject({
     .transform((status) => (Array.isArray(status) ? status : [status]))
     .optional(),
   /** Dot-paths into the JSON answer and the values they must hold, e.g. `"data.status": sent`. */
-  json: z.record(nonEmptyString, z.json()).optional(),
+  json: z.record(nonEmptyString, jsonValue).optional(),
 });
 
 /** An `http` step; `placeholders` are those its request may use (the provider's own rule). */
