@@ -3,7 +3,7 @@
 // request, so that otp-canary's control checks can be shown to catch each violation.
 
 import { timingSafeEqual } from 'node:crypto';
-import { setImmediate as nextTick } from 'node:timers/promises';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { VerifyResult } from './ground-truth.js';
 import type { OtpServiceOptions, WeakenableControl } from './options.js';
 import { randomDigits, type Random } from './random.js';
@@ -21,6 +21,13 @@ interface Verification {
   wrongAttempts: number;
   lastSentAt: number;
 }
+
+/**
+ * With concurrent_verify_once weakened, the time between finding a code valid and consuming it, like
+ * the database round trip of a check-then-update app. One event-loop tick is too narrow: concurrent
+ * HTTP submits reach the service over several loop turns, so they would rarely overlap.
+ */
+const RACE_WINDOW_MS = 25;
 
 export type IssueOutcome =
   | { readonly kind: 'issued'; readonly requestId: string; readonly code: string; readonly expiresInSeconds: number }
@@ -74,7 +81,7 @@ export class OtpService {
     if (refusal) return { result: refusal, requestId: (matching ?? newest).requestId, codeCorrect };
 
     const accepted = matching ?? newest; // only reached without a match when wrong codes are accepted
-    if (this.#weakened.has('concurrent_verify_once')) await nextTick(); // the deliberate check-then-act window
+    if (this.#weakened.has('concurrent_verify_once')) await delay(RACE_WINDOW_MS); // the deliberate check-then-act gap
     if (this.#enforced('single_use')) this.#verifications.delete(phone);
     return { result: 'approved', requestId: accepted.requestId, codeCorrect };
   }
