@@ -91,6 +91,7 @@ const Z95 = 1.645;
 export function logNormal(random: Random, medianMs: number, p95Ms: number): number {
   if (medianMs <= 0) return 0;
   const sigma = Math.log(p95Ms / medianMs) / Z95;
+  if (sigma === 0) return medianMs;
   const u1 = 1 - uniform(random); // (0, 1]: keeps log finite
   const u2 = uniform(random);
   const z = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
