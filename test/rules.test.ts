@@ -6,37 +6,24 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { FAILURE_REASON_NAMES } from '../src/core/outcome.js';
 import { PROBE_SERIES_NAMES, SCRAPE_SERIES_NAMES } from './support/metric-names.js';
+import { RULES_DIR, RULE_FILES, loadRules, recordedSeriesNames } from './support/prometheus-rules.js';
 import { parsePromql } from './support/promql.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
-const rulesDir = join(root, 'probe/rules');
 const RUNBOOK_URL = 'https://github.com/our-org/otp-canary/blob/main/docs/runbook.md#';
 const SEVERITIES = ['page', 'ticket', 'warning'];
 
-interface Rule {
-  readonly record?: string;
-  readonly alert?: string;
-  readonly expr: string;
-  readonly labels?: Record<string, string>;
-  readonly annotations?: Record<string, string>;
-}
-
-const ruleFiles = readdirSync(rulesDir).filter((name) => name.endsWith('.yml')).map((name) => join(rulesDir, name));
-const unitTestFiles = readdirSync(join(rulesDir, 'tests')).filter((name) => name.endsWith('.test.yml'));
-const rules: Rule[] = ruleFiles.flatMap((file) => {
-  const content = parse(readFileSync(file, 'utf8')) as { groups: { rules: Rule[] }[] };
-  return content.groups.flatMap((group) => group.rules);
-});
+const unitTestFiles = readdirSync(join(RULES_DIR, 'tests')).filter((name) => name.endsWith('.test.yml'));
+const rules = loadRules();
 const alerts = rules.filter((rule) => rule.alert !== undefined);
 
 /** promtool's output on failure, so a red test says which rule or unit test broke. */
 async function promtool(...args: string[]): Promise<void> {
   try {
-    await run('promtool', args, { cwd: rulesDir });
+    await run('promtool', args, { cwd: RULES_DIR });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
     throw new Error(`promtool ${args.join(' ')} failed (install Debian's prometheus package for promtool):\n${stdout}${stderr || message}`, { cause: error });
@@ -51,7 +38,7 @@ function headingAnchors(markdown: string): Set<string> {
 
 describe('probe/rules', () => {
   it('pass promtool check rules with lint problems fatal', async () => {
-    await promtool('check', 'rules', '--lint=all', '--lint-fatal', ...ruleFiles);
+    await promtool('check', 'rules', '--lint=all', '--lint-fatal', ...RULE_FILES);
   });
 
   it.each(unitTestFiles)('pass the promtool unit tests in %s', async (file) => {
@@ -84,7 +71,7 @@ describe('probe/rules', () => {
   });
 
   it('query only series the probe exposes, up, and recorded series', () => {
-    const known = new Set([...PROBE_SERIES_NAMES, ...SCRAPE_SERIES_NAMES, ...rules.flatMap((rule) => rule.record ?? [])]);
+    const known = new Set([...PROBE_SERIES_NAMES, ...SCRAPE_SERIES_NAMES, ...recordedSeriesNames()]);
     for (const rule of rules) {
       const { errorOffsets, metricNames } = parsePromql(rule.expr);
       expect(errorOffsets, rule.expr).toEqual([]);

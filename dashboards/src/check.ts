@@ -1,0 +1,224 @@
+// otp-canary check drill-down: where the time goes in a journey, how delivery is distributed, why runs
+// failed and what the last runs did, for the selected checks.
+import { ALERTS_DOC_URL, RUNBOOK_URL, STACKED_BARS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
+import { CHECK_SELECTOR, CONTROL_MAPPINGS, SELECTOR, bucketsPerInterval, countPerInterval, quantile, successRatio } from './queries.js';
+import { CHECK_UID, OVERVIEW_UID } from './overview.js';
+
+const BY_CHECK = '{{check}} · {{location}}';
+const PROBE_INTERVAL = '5m';
+/** The delivery bucket boundary the default OtpCanaryDeliverySlow threshold sits on. */
+const DELIVERY_TARGET_SECONDS = 30;
+
+const INSTANT_STAT_OPTIONS = {
+  reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+  textMode: 'value_and_name',
+  colorMode: 'background',
+  graphMode: 'none',
+};
+
+export function checkDashboard(): Dashboard {
+  return dashboard({
+    uid: CHECK_UID,
+    title: 'otp-canary check drill-down',
+    description: 'One OTP journey in detail: stage durations, delivery distribution, failures by reason and origin, last runs and controls.',
+    tags: ['otp-canary', 'synthetic', 'sms'],
+    variables: [
+      datasourceVariable(),
+      labelVariable('check', 'Check', 'label_values(otp_canary_runs_total, check)'),
+      labelVariable('location', 'Location', 'label_values(otp_canary_runs_total{check=~"$check"}, location)'),
+      windowVariable(),
+    ],
+    links: [
+      dashboardLink('Overview', OVERVIEW_UID, 'All checks at a glance'),
+      link('Runbook', RUNBOOK_URL, 'What each otp-canary alert means and what to do'),
+      link('Alerts', ALERTS_DOC_URL, 'The alert rules, their thresholds and how to tune them'),
+    ],
+    sections: [
+      {
+        title: 'Outcome',
+        panels: [
+          {
+            type: 'stat',
+            title: 'Success ratio over the time range',
+            description: 'Target-side success ratio; failures of the probe itself are left out, as in the SLO.',
+            unit: 'percentunit',
+            w: 6,
+            h: 7,
+            min: 0,
+            max: 1,
+            thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
+            targets: [{ expr: successRatio('$__range'), legendFormat: BY_CHECK, instant: true, range: false }],
+            options: INSTANT_STAT_OPTIONS,
+          },
+          {
+            type: 'stat',
+            title: `Deliveries within ${DELIVERY_TARGET_SECONDS} s`,
+            description: `Share of SMS delivered within ${DELIVERY_TARGET_SECONDS} seconds over the time range (exact: ${DELIVERY_TARGET_SECONDS} s is a bucket boundary of otp_canary_delivery_seconds).`,
+            unit: 'percentunit',
+            w: 6,
+            h: 7,
+            min: 0,
+            max: 1,
+            thresholds: [{ value: null, color: 'red' }, { value: 0.9, color: 'orange' }, { value: 0.95, color: 'green' }],
+            targets: [
+              {
+                expr: `sum by (check, location) (increase(otp_canary_delivery_seconds_bucket{${SELECTOR}, le="${DELIVERY_TARGET_SECONDS}"}[$__range])) / sum by (check, location) (increase(otp_canary_delivery_seconds_count{${SELECTOR}}[$__range]))`,
+                legendFormat: BY_CHECK,
+                instant: true,
+                range: false,
+              },
+            ],
+            options: INSTANT_STAT_OPTIONS,
+          },
+          {
+            type: 'table',
+            title: 'Last runs',
+            description: 'When each check last ran and last succeeded, and whether the last run succeeded. The probe\'s status page and /api/runs list the runs themselves, with reasons and timings.',
+            unit: 'dateTimeAsIso',
+            overrides: [
+              {
+                matcher: { id: 'byName', options: 'last result' },
+                properties: [
+                  { id: 'unit', value: 'none' },
+                  { id: 'mappings', value: [{ type: 'value', options: { '1': { text: 'success', color: 'green', index: 0 }, '0': { text: 'failure', color: 'red', index: 1 } } }] },
+                  { id: 'custom.cellOptions', value: { type: 'color-background' } },
+                ],
+              },
+            ],
+            w: 12,
+            h: 7,
+            targets: [
+              { expr: `max by (check, location) (otp_canary_last_run_timestamp_seconds{${SELECTOR}}) * 1000`, format: 'table', instant: true, range: false },
+              { expr: `max by (check, location) (otp_canary_last_success_timestamp_seconds{${SELECTOR}}) * 1000`, format: 'table', instant: true, range: false },
+              { expr: `max by (check, location) (otp_canary_success{${SELECTOR}})`, format: 'table', instant: true, range: false },
+            ],
+            transformations: [
+              { id: 'merge', options: {} },
+              { id: 'organize', options: { excludeByName: { Time: true }, renameByName: { 'Value #A': 'last run', 'Value #B': 'last success', 'Value #C': 'last result' } } },
+            ],
+            options: { showHeader: true },
+          },
+        ],
+      },
+      {
+        title: 'Where the time goes',
+        panels: [
+          {
+            type: 'timeseries',
+            title: 'HTTP step durations p50 / p95',
+            description: 'The trigger (send) and verify (code submission) requests, from otp_canary_step_duration_seconds.',
+            unit: 's',
+            w: 12,
+            h: 8,
+            min: 0,
+            targets: [0.5, 0.95].map((q) => ({
+              expr: quantile(q, 'otp_canary_step_duration_seconds', 'check, location, step', '$window'),
+              legendFormat: `{{step}} p${Math.round(q * 100)} ${BY_CHECK}`,
+            })),
+          },
+          {
+            type: 'timeseries',
+            title: 'Delivery and whole journey p50 / p95',
+            description: 'SMS delivery (send accepted to SMS in the inbox) against the whole journey (trigger to verify answer).',
+            unit: 's',
+            w: 12,
+            h: 8,
+            min: 0,
+            targets: [
+              { expr: quantile(0.5, 'otp_canary_delivery_seconds', 'check, location', '$window'), legendFormat: `delivery p50 ${BY_CHECK}` },
+              { expr: quantile(0.95, 'otp_canary_delivery_seconds', 'check, location', '$window'), legendFormat: `delivery p95 ${BY_CHECK}` },
+              { expr: quantile(0.5, 'otp_canary_duration_seconds', 'check, location', '$window'), legendFormat: `journey p50 ${BY_CHECK}` },
+              { expr: quantile(0.95, 'otp_canary_duration_seconds', 'check, location', '$window'), legendFormat: `journey p95 ${BY_CHECK}` },
+            ],
+          },
+          {
+            type: 'bargauge',
+            title: 'Delivery distribution over the time range',
+            description: 'Delivered SMS per latency bucket (upper bound in seconds) over the whole time range.',
+            unit: 'short',
+            w: 12,
+            h: 8,
+            targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds', '$__range'), legendFormat: '{{le}}', format: 'heatmap', instant: true, range: false }],
+            options: { orientation: 'vertical', displayMode: 'basic', showUnfilled: false, reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
+          },
+          {
+            type: 'heatmap',
+            title: 'Delivery latency over time',
+            description: 'Delivered SMS per latency bucket of otp_canary_delivery_seconds.',
+            unit: 'short',
+            w: 12,
+            h: 8,
+            interval: PROBE_INTERVAL,
+            targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds'), legendFormat: '{{le}}', format: 'heatmap' }],
+            options: {
+              calculate: false,
+              yAxis: { axisPlacement: 'left', unit: 's' },
+              rowsFrame: { layout: 'auto' },
+              color: { mode: 'scheme', scheme: 'Oranges', fill: 'dark-orange', scale: 'exponential', exponent: 0.5, steps: 64, reverse: false },
+              cellGap: 1,
+              filterValues: { le: 1e-9 },
+              showValue: 'never',
+              tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
+              legend: { show: true },
+            },
+          },
+        ],
+      },
+      {
+        title: 'Failures',
+        panels: [
+          {
+            type: 'timeseries',
+            title: 'Failures by stage and reason',
+            description: 'Failed runs per stage and reason. The runbook\'s failure reasons table says what each reason means and whose it is.',
+            unit: 'short',
+            w: 14,
+            h: 9,
+            interval: PROBE_INTERVAL,
+            custom: STACKED_BARS,
+            targets: [{ expr: `${countPerInterval('otp_canary_failures_total', 'stage, reason')} > 0`, legendFormat: '{{stage}} / {{reason}}' }],
+          },
+          {
+            type: 'table',
+            title: 'Failures by reason and origin over the time range',
+            description: 'origin "target": the system under test failed and the SLO counts it; origin "probe": otp-canary or its inbox provider failed and the SLO leaves it out.',
+            unit: 'short',
+            w: 10,
+            h: 9,
+            targets: [{ expr: `sum by (origin, stage, reason) (increase(otp_canary_failures_total{${SELECTOR}}[$__range])) > 0`, format: 'table', instant: true, range: false }],
+            transformations: [
+              { id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'failures' } } },
+              { id: 'sortBy', options: { sort: [{ field: 'failures', desc: true }] } },
+            ],
+          },
+          {
+            type: 'timeseries',
+            title: 'Runs, degraded runs and skipped runs',
+            description: 'Runs finished, runs slower than degradedAfter, and scheduled runs skipped (overlap, number_busy).',
+            unit: 'short',
+            w: 14,
+            h: 8,
+            interval: PROBE_INTERVAL,
+            targets: [
+              { expr: countPerInterval('otp_canary_runs_total', 'check, location'), legendFormat: `runs ${BY_CHECK}` },
+              { expr: countPerInterval('otp_canary_degraded_total', 'check, location'), legendFormat: `degraded ${BY_CHECK}` },
+              { expr: countPerInterval('otp_canary_skipped_runs_total', 'check, reason', CHECK_SELECTOR), legendFormat: 'skipped {{check}} ({{reason}})' },
+            ],
+          },
+          {
+            type: 'table',
+            title: 'Anti-abuse controls',
+            description: 'Last result of each anti-abuse control of the selected checks.',
+            unit: 'none',
+            w: 10,
+            h: 8,
+            mappings: CONTROL_MAPPINGS,
+            custom: { cellOptions: { type: 'color-background' } },
+            targets: [{ expr: `max by (check, control) (otp_canary_control_status{${CHECK_SELECTOR}})`, format: 'table', instant: true, range: false }],
+            transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'status' } } }],
+          },
+        ],
+      },
+    ],
+  });
+}
