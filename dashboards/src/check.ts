@@ -1,20 +1,11 @@
 // otp-canary check drill-down: where the time goes in a journey, how delivery is distributed, why runs
 // failed and what the last runs did, for the selected checks.
-import { ALERTS_DOC_URL, RUNBOOK_URL, STACKED_BARS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
+import { ALERTS_DOC_URL, BY_CHECK, LATENCY_HEATMAP_OPTIONS, PROBE_INTERVAL, RUNBOOK_URL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
 import { CHECK_SELECTOR, CONTROL_MAPPINGS, SELECTOR, bucketsPerInterval, countPerInterval, quantile, successRatio } from './queries.js';
 import { CHECK_UID, OVERVIEW_UID } from './overview.js';
 
-const BY_CHECK = '{{check}} · {{location}}';
-const PROBE_INTERVAL = '5m';
 /** The delivery bucket boundary the default OtpCanaryDeliverySlow threshold sits on. */
 const DELIVERY_TARGET_SECONDS = 30;
-
-const INSTANT_STAT_OPTIONS = {
-  reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
-  textMode: 'value_and_name',
-  colorMode: 'background',
-  graphMode: 'none',
-};
 
 export function checkDashboard(): Dashboard {
   return dashboard({
@@ -48,7 +39,7 @@ export function checkDashboard(): Dashboard {
             max: 1,
             thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
             targets: [{ expr: successRatio('$__range'), legendFormat: BY_CHECK, instant: true, range: false }],
-            options: INSTANT_STAT_OPTIONS,
+            options: STAT_OPTIONS,
           },
           {
             type: 'stat',
@@ -68,7 +59,7 @@ export function checkDashboard(): Dashboard {
                 range: false,
               },
             ],
-            options: INSTANT_STAT_OPTIONS,
+            options: STAT_OPTIONS,
           },
           {
             type: 'table',
@@ -150,17 +141,7 @@ export function checkDashboard(): Dashboard {
             h: 8,
             interval: PROBE_INTERVAL,
             targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds'), legendFormat: '{{le}}', format: 'heatmap' }],
-            options: {
-              calculate: false,
-              yAxis: { axisPlacement: 'left', unit: 's' },
-              rowsFrame: { layout: 'auto' },
-              color: { mode: 'scheme', scheme: 'Oranges', fill: 'dark-orange', scale: 'exponential', exponent: 0.5, steps: 64, reverse: false },
-              cellGap: 1,
-              filterValues: { le: 1e-9 },
-              showValue: 'never',
-              tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
-              legend: { show: true },
-            },
+            options: LATENCY_HEATMAP_OPTIONS,
           },
         ],
       },

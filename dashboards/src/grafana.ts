@@ -40,9 +40,9 @@ export interface PanelSpec {
   readonly max?: number;
   readonly thresholds?: readonly { readonly value: number | null; readonly color: string }[];
   readonly mappings?: readonly unknown[];
-  readonly custom?: Record<string, unknown>;
+  readonly custom?: Readonly<Record<string, unknown>>;
   readonly overrides?: readonly unknown[];
-  readonly options?: Record<string, unknown>;
+  readonly options?: Readonly<Record<string, unknown>>;
   readonly transformations?: readonly unknown[];
 }
 
@@ -211,6 +211,32 @@ export function link(title: string, url: string, tooltip: string): Record<string
 export function dashboardLink(title: string, uid: string, tooltip: string): Record<string, unknown> {
   return { title, url: `/d/${uid}`, tooltip, type: 'link', icon: 'dashboard', targetBlank: false, asDropdown: false, includeVars: true, keepTime: true, tags: [] };
 }
+
+/** Lower bound of $__interval for per-interval panels: a probe runs every few minutes, not every scrape. */
+export const PROBE_INTERVAL = '5m';
+/** Legend of series labelled by check and location. */
+export const BY_CHECK = '{{check}} · {{location}}';
+
+/** A stat showing the latest value of each series with its name, coloured by threshold. */
+export const STAT_OPTIONS = {
+  reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false },
+  textMode: 'value_and_name',
+  colorMode: 'background',
+  graphMode: 'none',
+} as const;
+
+/** A heatmap of pre-bucketed histogram counts (format: heatmap) with seconds on the y axis. */
+export const LATENCY_HEATMAP_OPTIONS = {
+  calculate: false,
+  yAxis: { axisPlacement: 'left', unit: 's' },
+  rowsFrame: { layout: 'auto' },
+  color: { mode: 'scheme', scheme: 'Oranges', fill: 'dark-orange', scale: 'exponential', exponent: 0.5, steps: 64, reverse: false },
+  cellGap: 1,
+  filterValues: { le: 1e-9 },
+  showValue: 'never',
+  tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
+  legend: { show: true },
+} as const;
 
 /** Bars of counts per $__interval, stacked: the shape of "what failed, when". */
 export const STACKED_BARS = {

@@ -1,13 +1,10 @@
 // otp-canary overview: is every OTP journey working, how fast do the codes arrive, what fails, and is
 // the probe itself healthy.
-import { ALERTS_DOC_URL, RUNBOOK_URL, STACKED_BARS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
+import { ALERTS_DOC_URL, BY_CHECK, LATENCY_HEATMAP_OPTIONS, PROBE_INTERVAL, RUNBOOK_URL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
 import { CHECK_SELECTOR, CONTROL_MAPPINGS, PROBE_UP, SELECTOR, bucketsPerInterval, countPerInterval, quantile, successRatio } from './queries.js';
 
 export const OVERVIEW_UID = 'otp-canary-overview';
 export const CHECK_UID = 'otp-canary-check';
-
-const BY_CHECK = '{{check}} · {{location}}';
-const PROBE_INTERVAL = '5m';
 
 export function overviewDashboard(): Dashboard {
   return dashboard({
@@ -41,7 +38,7 @@ export function overviewDashboard(): Dashboard {
             max: 1,
             thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
             targets: [{ expr: successRatio('$__range'), legendFormat: BY_CHECK, instant: true, range: false }],
-            options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'value_and_name', colorMode: 'background', graphMode: 'none' },
+            options: STAT_OPTIONS,
           },
           {
             type: 'timeseries',
@@ -98,17 +95,7 @@ export function overviewDashboard(): Dashboard {
             h: 9,
             interval: PROBE_INTERVAL,
             targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds'), legendFormat: '{{le}}', format: 'heatmap' }],
-            options: {
-              calculate: false,
-              yAxis: { axisPlacement: 'left', unit: 's' },
-              rowsFrame: { layout: 'auto' },
-              color: { mode: 'scheme', scheme: 'Oranges', fill: 'dark-orange', scale: 'exponential', exponent: 0.5, steps: 64, reverse: false },
-              cellGap: 1,
-              filterValues: { le: 1e-9 },
-              showValue: 'never',
-              tooltip: { mode: 'single', yHistogram: true, showColorScale: false },
-              legend: { show: true },
-            },
+            options: LATENCY_HEATMAP_OPTIONS,
           },
         ],
       },
@@ -146,7 +133,7 @@ export function overviewDashboard(): Dashboard {
             h: 9,
             thresholds: [{ value: null, color: 'green' }, { value: 1800, color: 'orange' }, { value: 3600, color: 'red' }],
             targets: [{ expr: `time() - max by (check, location) (otp_canary_last_success_timestamp_seconds{${SELECTOR}})`, legendFormat: BY_CHECK, instant: true, range: false }],
-            options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'value_and_name', colorMode: 'background', graphMode: 'none' },
+            options: STAT_OPTIONS,
           },
         ],
       },
@@ -179,7 +166,7 @@ export function overviewDashboard(): Dashboard {
             h: 7,
             mappings: [{ type: 'value', options: { '1': { text: 'up', color: 'green', index: 0 }, '0': { text: 'down', color: 'red', index: 1 } } }],
             targets: [{ expr: PROBE_UP, legendFormat: '{{instance}}', instant: true, range: false }],
-            options: { reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false }, textMode: 'value_and_name', colorMode: 'background', graphMode: 'none' },
+            options: STAT_OPTIONS,
           },
           {
             type: 'timeseries',
