@@ -81,7 +81,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
     const budget = new Scope(root.signal);
-    const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${seconds(spec.timeouts.totalMs)} budget ran out`));
+    const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
     try {
       const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal });
       const enter = (next: Stage) => {
@@ -106,7 +106,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       code = extracted.code;
       if (extracted.ambiguous) warnings.push('ambiguous_code');
       if (timings.deliverMs > spec.policy.ttlMs) {
-        throw new StageError('sms_late', `the SMS took ${seconds(timings.deliverMs)}, past the code's ${seconds(spec.policy.ttlMs)} lifetime`);
+        throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
       }
 
       enter('verify');
@@ -203,7 +203,7 @@ export class JourneySteps {
             this.providers.inbox.waitForSms({ number: this.spec.number, signal, since: sent.startedAt, sinceWallClock: sent.startedAtWall }),
             undelivered(sent.result.deliveryFailure),
           ]),
-        `no SMS within ${seconds(this.spec.timeouts.deliveryMs)}`,
+        `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}`,
       );
       const message = newest(inbox.messages);
       if (message === undefined) throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
@@ -235,7 +235,7 @@ export class JourneySteps {
   }
 
   /** Runs `work` until it settles, `scope` aborts, or `limitMs` passes; the error names which. */
-  async #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${seconds(limitMs)}`): Promise<T> {
+  async #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${inSeconds(limitMs)}`): Promise<T> {
     scope.signal.throwIfAborted();
     const disarm = arm(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail));
     try {
@@ -404,6 +404,7 @@ function deliveryWarnings(delivery: Delivery, sent: Sent, startedAt: number, sta
   return warnings;
 }
 
-function seconds(ms: number): string {
+/** `1500` → `1.5 s`: durations in details, for humans. */
+export function inSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(3))} s`;
 }
