@@ -77,6 +77,12 @@ describe('defaults', () => {
     });
   });
 
+  test("the sandbox's own cross-field rules are reported at sandbox", () => {
+    expect(problemsOf(`sandbox: { carrier: { delay: { median: 10s } } }\n${oneCheck()}`)).toEqual([
+      problem('sandbox', /^carrier\.delayP95Ms: must not be below delayMedianMs/),
+    ]);
+  });
+
   test('an http step without its own timeout gets the check step timeout', () => {
     const config = parseConfig(
       oneCheck().replace(

@@ -23,7 +23,6 @@ export const DEMO_CONFIG = {
       delay: { median: '400ms', p95: '1500ms' },
       loss: 0.02,
       undelivered: 0.01,
-      duplicates: 0.03,
       // Refuses +1 555 555 0190…0199 like a country the SMS provider is not allowed to send to.
       blockedPrefixes: ['+1555555019'],
     },

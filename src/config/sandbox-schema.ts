@@ -1,13 +1,10 @@
-// The `sandbox:` block: the YAML form users write, parsed into SandboxOptions merged over
-// DEFAULT_SANDBOX_OPTIONS, so an absent block or a partial one is a working, well-behaved sandbox.
+// The `sandbox:` block: the YAML form users write, parsed into SandboxOptions. Merging over
+// DEFAULT_SANDBOX_OPTIONS and the cross-field rules are the sandbox's own (resolveSandboxOptions), so
+// an absent or partial block is the same working sandbox `startSandbox` would build.
 
 import { z } from 'zod';
-import {
-  DEFAULT_SANDBOX_OPTIONS,
-  WEAKENABLE_CONTROLS,
-  type FaultRates,
-  type SandboxOptions,
-} from '../sandbox/options.js';
+import { WEAKENABLE_CONTROLS, type SandboxOptions } from '../sandbox/options.js';
+import { resolveSandboxOptions, type SandboxOverrides } from '../sandbox/overrides.js';
 import { duration, httpUrl, port, probability, secret } from './fields.js';
 
 const faultRates = z.strictObject({
@@ -59,58 +56,53 @@ const sandboxFields = z.strictObject({
   webhook: webhook.optional(),
 });
 
-export const sandboxSchema = sandboxFields
-  .transform(toSandboxOptions)
-  .superRefine((options, ctx) => {
-    if (options.carrier.delayP95Ms < options.carrier.delayMedianMs) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['carrier', 'delay', 'p95'],
-        message: `must not be shorter than the median (${options.carrier.delayMedianMs}ms)`,
-      });
+export const sandboxSchema = sandboxFields.transform((input, ctx): SandboxOptions => {
+  try {
+    return resolveSandboxOptions(toSandboxOverrides(input));
+  } catch (error) {
+    // The sandbox's own cross-field rules (p95 not below the median, fault rates summing past 1).
+    for (const line of (error as Error).message.split('\n').slice(1)) {
+      ctx.addIssue({ code: 'custom', message: line.trim().replace(/^sandbox\./, '') });
     }
-  });
+    return z.NEVER;
+  }
+});
 
-function toSandboxOptions(input: z.output<typeof sandboxFields>): SandboxOptions {
-  const defaults = DEFAULT_SANDBOX_OPTIONS;
-  const { carrier: c = {}, otp: o = {}, faults: f = {} } = input;
-  return {
-    port: input.port ?? defaults.port,
-    ...(input.seed === undefined ? {} : { seed: input.seed }),
-    carrier: {
-      delayMedianMs: c.delay?.median ?? defaults.carrier.delayMedianMs,
-      delayP95Ms: c.delay?.p95 ?? defaults.carrier.delayP95Ms,
-      loss: c.loss ?? defaults.carrier.loss,
-      undelivered: c.undelivered ?? defaults.carrier.undelivered,
-      duplicates: c.duplicates ?? defaults.carrier.duplicates,
-      blockedPrefixes: c.blockedPrefixes ?? defaults.carrier.blockedPrefixes,
-    },
-    otp: {
-      ttlMs: o.ttl ?? defaults.otp.ttlMs,
-      resendWindowMs: o.resendWindow ?? defaults.otp.resendWindowMs,
-      maxAttempts: o.maxAttempts ?? defaults.otp.maxAttempts,
-      codeLength: o.codeLength ?? defaults.otp.codeLength,
-      template: o.template ?? defaults.otp.template,
-      weaken: o.weaken ?? defaults.otp.weaken,
-    },
-    faults: {
-      send: mergeRates(defaults.faults.send, f.send),
-      verify: mergeRates(defaults.faults.verify, f.verify),
-      inbox: mergeRates(defaults.faults.inbox, f.inbox),
-      slowMs: f.slow ?? defaults.faults.slowMs,
+/** The YAML form (durations parsed, friendlier names) as the sandbox's own partial options. */
+function toSandboxOverrides(input: z.output<typeof sandboxFields>): SandboxOverrides {
+  const { carrier: c, otp: o, faults: f } = input;
+  return dropUndefined({
+    port: input.port,
+    seed: input.seed,
+    carrier: c && dropUndefined({
+      delayMedianMs: c.delay?.median,
+      delayP95Ms: c.delay?.p95,
+      loss: c.loss,
+      undelivered: c.undelivered,
+      duplicates: c.duplicates,
+      blockedPrefixes: c.blockedPrefixes,
+    }),
+    otp: o && dropUndefined({
+      ttlMs: o.ttl,
+      resendWindowMs: o.resendWindow,
+      maxAttempts: o.maxAttempts,
+      codeLength: o.codeLength,
+      template: o.template,
+      weaken: o.weaken,
+    }),
+    faults: f && dropUndefined({
+      send: f.send && dropUndefined(f.send),
+      verify: f.verify && dropUndefined(f.verify),
+      inbox: f.inbox && dropUndefined(f.inbox),
+      slowMs: f.slow,
       // Retry-After is whole seconds; round up so the sandbox never asks for less than configured.
-      retryAfterSeconds: f.retryAfter === undefined ? defaults.faults.retryAfterSeconds : Math.ceil(f.retryAfter / 1000),
-    },
-    ...(input.webhook === undefined ? {} : { webhook: input.webhook }),
-  };
+      retryAfterSeconds: f.retryAfter === undefined ? undefined : Math.ceil(f.retryAfter / 1000),
+    }),
+    webhook: input.webhook,
+  });
 }
 
-function mergeRates(defaults: FaultRates, given: z.output<typeof faultRates> = {}): FaultRates {
-  return {
-    error: given.error ?? defaults.error,
-    rateLimit: given.rateLimit ?? defaults.rateLimit,
-    slow: given.slow ?? defaults.slow,
-    reset: given.reset ?? defaults.reset,
-    malformed: given.malformed ?? defaults.malformed,
-  };
+/** Leaves out absent fields, so the sandbox's defaults fill them. */
+function dropUndefined<T extends Record<string, unknown>>(object: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(object).filter(([, value]) => value !== undefined)) as never;
 }

@@ -3,7 +3,7 @@
 // so a unit is visible wherever a number is read.
 
 import { z } from 'zod';
-import { compileCodePattern, InvalidCodePatternError } from '../core/extract/pattern.js';
+import { compileCodePattern, InvalidCodePatternError } from '../core/extract.js';
 import { CONTROLS } from '../core/outcome.js';
 import {
   checkName,
