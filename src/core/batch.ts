@@ -2,10 +2,10 @@
 // different numbers run side by side; runs on one number take turns (the lease makes it so, and the
 // scheduler skips a number that is in use rather than park a slot waiting for it).
 
-import { Interruption, runCheck, Scope } from './journey.js';
+import { Interruption, Scope, type Sleep } from './deadlines.js';
+import { runCheck } from './journey.js';
 import { processLeases, type NumberLeases } from './lease.js';
 import type { CheckProviders, Clock } from './providers.js';
-import type { Sleep } from './sleep.js';
 import type { CheckSpec, RunRecord } from './types.js';
 
 export interface BatchItem {

@@ -2,12 +2,12 @@
 // whole length and ends `passed` (the system defended itself), `violated` (it did not), or
 // `inconclusive` (the setup failed, or the answers cannot tell): never a guess either way.
 
-import { cancellable, failureOf, inSeconds, JourneySteps, secretsOf, type Scope, type Sent } from './journey.js';
+import { cancellable, systemSleep, type Scope, type Sleep } from './deadlines.js';
+import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent } from './journey.js';
 import { processLeases, type Lease, type NumberLeases } from './lease.js';
 import { redact } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
 import { systemClock, type CheckProviders, type Clock } from './providers.js';
-import { systemSleep, type Sleep } from './sleep.js';
 import type { CheckSpec, ControlRecord } from './types.js';
 
 export interface ControlOptions {

@@ -3,6 +3,7 @@
 // Nothing here does I/O: providers do, behind the interfaces in providers.ts.
 
 import { randomUUID } from 'node:crypto';
+import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
 import { processLeases, type Lease, type NumberLeases } from './lease.js';
 import { maskCode, maskNumber, redact } from './mask.js';
@@ -15,7 +16,6 @@ import {
   type InboundSms,
   type TriggerResult,
 } from './providers.js';
-import { systemSleep, type Sleep } from './sleep.js';
 import type { CheckSpec, RunRecord, StageTimings } from './types.js';
 
 export interface RunOptions {
@@ -53,7 +53,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   let code: string | undefined;
   let lease: Lease | undefined;
 
-  const record = (outcome: Outcome, failure?: Failure): RunRecord => ({
+  const record = (outcome: Outcome, totalMs: number, failure?: Failure): RunRecord => ({
     id: options.id ?? randomUUID(),
     check: spec.name,
     location: spec.location,
@@ -67,7 +67,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       detail: redact(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
     }),
     warnings,
-    timings: { ...timings, totalMs: clock.now() - startedAt },
+    timings: { ...timings, totalMs },
     ...(timings.deliverMs !== undefined && { deliverySeconds: timings.deliverMs / 1000 }),
     ...(message?.providerReceivedAt && { providerReceivedAt: message.providerReceivedAt.toISOString() }),
     ...(failure?.providerCode !== undefined && { providerCode: failure.providerCode }),
@@ -111,14 +111,14 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
 
       enter('verify');
       await timed(clock, (ms) => (timings.verifyMs = ms), () => steps.submit(extracted.code));
-      const degraded = spec.degradedAfterMs !== undefined && clock.now() - startedAt > spec.degradedAfterMs;
-      return record(degraded ? 'degraded' : 'success');
+      const totalMs = clock.now() - startedAt;
+      return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
     } finally {
       disarm();
       budget.close();
     }
   } catch (error) {
-    return record('failure', failureOf(error, stage));
+    return record('failure', clock.now() - startedAt, failureOf(error, stage));
   } finally {
     lease?.release();
     root.close();
@@ -234,18 +234,8 @@ export class JourneySteps {
     }
   }
 
-  /** Runs `work` until it settles, `scope` aborts, or `limitMs` passes; the error names which. */
-  async #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${inSeconds(limitMs)}`): Promise<T> {
-    scope.signal.throwIfAborted();
-    const disarm = arm(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail));
-    try {
-      return await Promise.race([work(scope.signal), rejectedOnAbort(scope.signal)]);
-    } catch (error) {
-      // Once aborted, the abort is the cause, whatever error the provider surfaced for it.
-      throw scope.signal.aborted ? scope.signal.reason : error;
-    } finally {
-      disarm();
-    }
+  #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${inSeconds(limitMs)}`): Promise<T> {
+    return within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail), work);
   }
 }
 
@@ -290,68 +280,6 @@ function stageOf(reason: FailureReason, current: Stage): Stage {
 export function secretsOf(number: string): string[] {
   const digits = number.replace(/^\+/, '');
   return [number, encodeURIComponent(number), digits];
-}
-
-// ---------------------------------------------------------------------------------------------------
-// Cancellation and deadlines.
-
-/** Why we cut a call short, as opposed to an answer from the far side. */
-export class Interruption extends Error {
-  override readonly name = 'Interruption';
-  constructor(
-    readonly kind: 'cancelled' | 'timeout' | 'finished',
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** A unit of provider work: aborted when its parent is, when its deadline passes, or when closed. */
-export class Scope {
-  readonly #controller = new AbortController();
-  readonly #detach: () => void;
-
-  constructor(parent?: AbortSignal, translate: (reason: unknown) => unknown = (reason) => reason) {
-    const forward = () => this.#controller.abort(translate(parent?.reason));
-    if (parent?.aborted) forward();
-    else parent?.addEventListener('abort', forward, { once: true });
-    this.#detach = () => parent?.removeEventListener('abort', forward);
-  }
-
-  get signal(): AbortSignal {
-    return this.#controller.signal;
-  }
-
-  abort(reason: Interruption): void {
-    this.#controller.abort(reason);
-  }
-
-  /** Aborts whatever still runs under it: the work is over. */
-  close(): void {
-    this.#detach();
-    this.abort(new Interruption('finished', 'the step is over'));
-  }
-}
-
-/** The root scope of a run: the caller's abort becomes a cancellation, whatever reason it gave. */
-export function cancellable(signal: AbortSignal | undefined): Scope {
-  return new Scope(signal, (reason) => new Interruption('cancelled', reason instanceof Error ? reason.message : String(reason)));
-}
-
-/** Aborts `scope` after `ms`; the returned function disarms the deadline. */
-export function arm(scope: Scope, ms: number, sleep: Sleep, reason: () => Interruption): () => void {
-  const timer = new AbortController();
-  sleep(ms, timer.signal).then(
-    () => {
-      if (!timer.signal.aborted) scope.abort(reason());
-    },
-    () => {},
-  );
-  return () => timer.abort();
-}
-
-function rejectedOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
 /** A delivery report of failure, as the error that ends the wait; a report that never comes, never. */

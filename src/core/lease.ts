@@ -3,7 +3,7 @@
 // number's lease from its trigger to its last verify — whichever check it belongs to.
 
 import { maskNumber } from './mask.js';
-import { systemSleep, type Sleep } from './sleep.js';
+import { systemSleep, type Sleep } from './deadlines.js';
 
 export interface Lease {
   readonly number: string;

@@ -17,7 +17,7 @@ import type {
   Verifier,
   VerifyContext,
 } from '../../src/core/providers.js';
-import type { Sleep } from '../../src/core/sleep.js';
+import type { Sleep } from '../../src/core/deadlines.js';
 import type { CheckSpec } from '../../src/core/types.js';
 import type { WeakenableControl } from '../../src/sandbox/options.js';
 
