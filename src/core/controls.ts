@@ -68,7 +68,6 @@ const passed = (detail: string): Verdict => ({ status: 'passed', detail });
 const violated = (detail: string): Verdict => ({ status: 'violated', detail });
 const inconclusive = (detail: string): Verdict => ({ status: 'inconclusive', detail });
 
-
 /** Answers in which the OTP system refused a code, as opposed to failing to answer. */
 const REFUSALS: ReadonlySet<FailureReason> = new Set(['code_rejected', 'code_expired', 'verify_rate_limited']);
 
