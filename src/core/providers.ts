@@ -45,7 +45,11 @@ export interface InboundSms {
 }
 
 export interface InboxQuery extends StageContext {
-  /** Monotonic time (Clock.now()) at which the trigger was accepted: older messages are stale. */
+  /**
+   * Monotonic time (Clock.now()) at which the send request went out: older messages are stale. The
+   * request time, not the acceptance time, because a fast carrier can deliver before a slow send API
+   * answers; the number's lease guarantees nothing else texts it meanwhile.
+   */
   readonly since: number;
   /** The same instant on the wall clock, for providers whose APIs filter by date. */
   readonly sinceWallClock: Date;

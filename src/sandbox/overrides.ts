@@ -38,7 +38,7 @@ export const sandboxOverridesSchema = z
         loss: probability,
         undelivered: probability,
         duplicates: probability,
-        blockedPrefixes: z.array(z.string().regex(/^\+?\d{1,15}$/, 'a prefix of digits, like "+44" or "+1900"')),
+        blockedPrefixes: z.array(z.string().regex(/^\+?\d{1,15}$/, 'a prefix of digits, like "+44" or "+1900"')).readonly(),
       })
       .partial(),
     otp: z
@@ -48,7 +48,7 @@ export const sandboxOverridesSchema = z
         maxAttempts: z.number().int().min(1),
         codeLength: z.number().int().min(4).max(10),
         template: z.string().includes('{{code}}', { message: 'must contain {{code}}' }),
-        weaken: z.array(z.enum(WEAKENABLE_CONTROLS)),
+        weaken: z.array(z.enum(WEAKENABLE_CONTROLS)).readonly(),
       })
       .partial(),
     faults: faultOverridesSchema,

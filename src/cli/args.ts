@@ -1,0 +1,36 @@
+// Small, typed readers for parsed command-line values: every bad value names its option.
+
+import { UsageError } from './errors.js';
+
+export function positiveInteger(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value) || value < 1) {
+    throw new UsageError(`--${option} must be a whole number of at least 1, got "${raw}"`);
+  }
+  return value;
+}
+
+export function fraction(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new UsageError(`--${option} must be a number between 0 and 1, got "${raw}"`);
+  }
+  return value;
+}
+
+export function positiveNumber(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
+    throw new UsageError(`--${option} must be a number greater than 0, got "${raw}"`);
+  }
+  return value;
+}
+
+export function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return items.length > 0 ? items : undefined;
+}

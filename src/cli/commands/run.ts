@@ -1,0 +1,64 @@
+// `otp-canary run`: N verifications per check against the configured (or demo) world, a progress line
+// on terminals, the per-check table and the verdict; exit 1 when the gate fails.
+
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { GateThresholds } from '../../core/gate.js';
+import { renderSummaryTable } from '../../report/table.js';
+import { runGate } from '../../gate-run.js';
+import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
+import { configFrom } from '../config-source.js';
+import { EXIT_GATE_FAILED, EXIT_OK } from '../errors.js';
+import type { CommandIo } from '../io.js';
+import { Progress } from '../progress.js';
+
+export const DEFAULT_SAMPLES = 20;
+export const DEFAULT_CONCURRENCY = 4;
+
+export async function runCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      config: { type: 'string' },
+      samples: { type: 'string' },
+      concurrency: { type: 'string' },
+      checks: { type: 'string' },
+      json: { type: 'string' },
+      'min-success-rate': { type: 'string' },
+      'max-p95-delivery-seconds': { type: 'string' },
+      'fail-on-degraded': { type: 'boolean' },
+      sequential: { type: 'boolean', default: false },
+      'no-progress': { type: 'boolean', default: false },
+    },
+  });
+  const samples = positiveInteger('samples', values.samples) ?? DEFAULT_SAMPLES;
+  const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY;
+  const only = list(values.checks);
+  const { config, description } = await configFrom(values.config);
+  const thresholds: GateThresholds = {
+    minSuccessRate: fraction('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
+    maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
+    failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
+  };
+
+  io.stderr(`otp-canary: ${description}\n`);
+  const progress = new Progress(io, !values['no-progress']);
+  const report = await runGate(config, {
+    samples,
+    concurrency,
+    thresholds,
+    sequential: values.sequential,
+    signal,
+    ...(only && { only }),
+    onStart: (checks) => progress.start(checks.map((c) => c.spec.name), samples),
+    onRun: (record) => progress.record(record),
+  });
+  progress.finish();
+
+  io.stdout(renderSummaryTable(report, { color: io.interactive }));
+  if (values.json !== undefined) {
+    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+    io.stderr(`report written to ${values.json}\n`);
+  }
+  return report.gate?.passed === false ? EXIT_GATE_FAILED : EXIT_OK;
+}

@@ -1,0 +1,69 @@
+// The command dispatcher and the CLI's one top-level catch: every error becomes a message on stderr
+// and an exit code (0 ok, 1 gate failed or nothing extracted, 2 bad usage or config, 3 internal error).
+
+import { ConfigError } from '../config/problems.js';
+import { InvalidCodePatternError } from '../core/extract.js';
+import { VERSION } from '../version.js';
+import { extractCommand } from './commands/extract.js';
+import { runCommand } from './commands/run.js';
+import { sandboxCommand } from './commands/sandbox.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
+import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
+import { USAGE } from './help.js';
+import type { CommandIo } from './io.js';
+
+type Command = (argv: string[], io: CommandIo, signal: AbortSignal) => number | Promise<number>;
+
+const COMMANDS: Record<string, Command> = {
+  run: runCommand,
+  validate: validateCommand,
+  schema: schemaCommand,
+  extract: extractCommand,
+  sandbox: sandboxCommand,
+};
+
+export async function main(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
+  const [name, ...rest] = argv;
+  try {
+    if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+      io.stdout(USAGE);
+      return name === undefined ? EXIT_USAGE : EXIT_OK;
+    }
+    if (name === '--version' || name === '-v') {
+      io.stdout(`${VERSION}\n`);
+      return EXIT_OK;
+    }
+    const command = COMMANDS[name];
+    if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+    return await command(rest, io, signal);
+  } catch (error) {
+    return report(error, io);
+  }
+}
+
+function report(error: unknown, io: CommandIo): number {
+  if (error instanceof ConfigError) {
+    io.stderr(`otp-canary: invalid config ${error.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof UsageError || error instanceof InvalidCodePatternError || isParseArgsError(error)) {
+    io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  io.stderr(`otp-canary: internal error: ${describe(error)}\n`);
+  return EXIT_INTERNAL;
+}
+
+/** node:util parseArgs reports unknown options and missing values with these codes. */
+function isParseArgsError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const causes: string[] = [error.stack ?? error.message];
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) causes.push(`caused by: ${cause.message}`);
+  return causes.join('\n');
+}

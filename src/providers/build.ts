@@ -1,0 +1,178 @@
+// Turns parsed checks into running providers, and starts the local servers they need: the embedded
+// sandbox when any step says `type: sandbox`, and a webhook receiver per listen address for
+// `inbox: { type: webhook }`. Every face (CLI, Action, probe, library) gets its providers here.
+
+import { randomBytes } from 'node:crypto';
+import type { CheckConfig, Config } from '../config/schema.js';
+import { toCheckSpec } from '../config/check-spec.js';
+import { ConfigError } from '../config/problems.js';
+import { systemClock, type CheckProviders, type Clock, type Inbox } from '../core/providers.js';
+import type { CheckSpec } from '../core/types.js';
+import { startSandbox, type Sandbox } from '../sandbox/index.js';
+import { createHttpTrigger, createHttpVerifier } from './http/provider.js';
+import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from './sandbox/index.js';
+import type { WebhookHandlerOptions } from './webhook/handler.js';
+import { WebhookInbox } from './webhook/inbox.js';
+import { startWebhookReceiver } from './webhook/receiver.js';
+
+export interface PreparedCheck {
+  readonly spec: CheckSpec;
+  readonly providers: CheckProviders;
+  /** The parsed config of the check (schedules, provider types), for faces that need more than the spec. */
+  readonly config: CheckConfig;
+}
+
+export interface CheckEnvironment {
+  readonly checks: readonly PreparedCheck[];
+  /** The embedded sandbox, when a check uses it. */
+  readonly sandbox?: Sandbox;
+  /** Stops every server and polling loop the environment started. */
+  close(): Promise<void>;
+}
+
+export interface EnvironmentOptions {
+  /** Run only these checks (all when absent); an unknown name is a usage error listing the known ones. */
+  readonly only?: readonly string[];
+  readonly clock?: Clock;
+  /**
+   * Mounts webhook endpoints on a server the caller already runs (the probe's), instead of starting a
+   * receiver per listen address. Returns the base URL the endpoints are reachable at.
+   */
+  readonly hostWebhooks?: (handler: WebhookHandlerOptions) => string;
+}
+
+export async function prepareChecks(config: Config, options: EnvironmentOptions = {}): Promise<CheckEnvironment> {
+  const clock = options.clock ?? systemClock;
+  const selected = selectChecks(config.checks, options.only);
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closeOne of closers.reverse()) await closeOne();
+  };
+  try {
+    const webhookInboxes = await startWebhookInboxes(selected, clock, options, closers);
+    const sandbox = selected.some(usesSandbox) ? await startSandboxFor(config, selected, webhookInboxes, closers) : undefined;
+    const checks = selected.map((check) => ({
+      config: check,
+      spec: toCheckSpec(check, config),
+      providers: providersFor(check, sandbox, webhookInboxes, clock),
+    }));
+    return { checks, ...(sandbox && { sandbox }), close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+function selectChecks(checks: readonly CheckConfig[], only: readonly string[] | undefined): CheckConfig[] {
+  if (only === undefined) return [...checks];
+  const known = new Set(checks.map((c) => c.name));
+  const unknown = only.filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(unknown.map((name) => ({ path: 'checks', message: `no check is named "${name}" (known: ${[...known].join(', ')})` })), 'config');
+  }
+  return checks.filter((c) => only.includes(c.name));
+}
+
+function usesSandbox(check: CheckConfig): boolean {
+  return check.trigger.type === 'sandbox' || check.inbox.type === 'sandbox' || check.verify.type === 'sandbox';
+}
+
+/** Sandbox-inbox checks in webhook mode get the sandbox's pushes through a receiver of their own. */
+const SANDBOX_PUSH_KEY = 'sandbox-push';
+
+async function startWebhookInboxes(
+  checks: readonly CheckConfig[],
+  clock: Clock,
+  options: EnvironmentOptions,
+  closers: (() => Promise<void>)[],
+): Promise<Map<string, { inbox: WebhookInbox; url: string; authToken?: string }>> {
+  const groups = new Map<string, { handler: WebhookHandlerOptions; index: number }>();
+  for (const [index, check] of checks.entries()) {
+    const { inbox } = check;
+    if (inbox.type === 'sandbox' && inbox.mode === 'webhook' && !groups.has(SANDBOX_PUSH_KEY)) {
+      const authToken = randomBytes(24).toString('base64url');
+      groups.set(SANDBOX_PUSH_KEY, { handler: { inbox: new WebhookInbox({ clock }), twilio: { authToken } }, index });
+    }
+    if (inbox.type !== 'webhook') continue;
+    const key = `${inbox.listen.host}:${inbox.listen.port}`;
+    const group = groups.get(key) ?? { handler: { inbox: new WebhookInbox({ clock }) }, index };
+    const conflict = (field: string) =>
+      new ConfigError([{ path: `checks[${index}].inbox.${field}`, message: `differs from checks[${group.index}], which listens on the same address ${key}` }], 'config');
+    if (inbox.format === 'twilio') {
+      if (group.handler.twilio && group.handler.twilio.authToken !== inbox.authToken) throw conflict('authToken');
+      group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
+    } else {
+      if (group.handler.generic && group.handler.generic.secret !== inbox.secret) throw conflict('secret');
+      group.handler = { ...group.handler, generic: { secret: inbox.secret } };
+    }
+    groups.set(key, group);
+  }
+
+  const started = new Map<string, { inbox: WebhookInbox; url: string; authToken?: string }>();
+  for (const [key, { handler }] of groups) {
+    let url: string;
+    if (options.hostWebhooks) {
+      url = options.hostWebhooks(handler);
+    } else {
+      const [host, port] = key === SANDBOX_PUSH_KEY ? ['127.0.0.1', 0] : splitAddress(key);
+      const receiver = await startWebhookReceiver({ ...handler, host, port });
+      closers.push(() => receiver.close());
+      url = receiver.url;
+    }
+    started.set(key, { inbox: handler.inbox, url, ...(handler.twilio && { authToken: handler.twilio.authToken }) });
+  }
+  return started;
+}
+
+function splitAddress(key: string): [string, number] {
+  const at = key.lastIndexOf(':');
+  return [key.slice(0, at), Number(key.slice(at + 1))];
+}
+
+async function startSandboxFor(
+  config: Config,
+  checks: readonly CheckConfig[],
+  webhookInboxes: Map<string, { url: string; authToken?: string }>,
+  closers: (() => Promise<void>)[],
+): Promise<Sandbox> {
+  const push = webhookInboxes.get(SANDBOX_PUSH_KEY);
+  const pushesToUs = push !== undefined && config.sandbox.webhook === undefined;
+  if (push !== undefined && !pushesToUs) {
+    const index = checks.findIndex((c) => c.inbox.type === 'sandbox' && c.inbox.mode === 'webhook');
+    throw new ConfigError([
+      { path: `checks[${index}].inbox.mode`, message: 'webhook mode needs the sandbox to push to otp-canary; remove sandbox.webhook, which sends the pushes elsewhere' },
+    ], 'config');
+  }
+  const sandbox = await startSandbox({
+    ...config.sandbox,
+    ...(pushesToUs && { webhook: { url: `${push.url}/webhooks/twilio`, authToken: push.authToken! } }),
+  });
+  closers.push(() => sandbox.close());
+  return sandbox;
+}
+
+function providersFor(
+  check: CheckConfig,
+  sandbox: Sandbox | undefined,
+  webhookInboxes: Map<string, { inbox: WebhookInbox }>,
+  clock: Clock,
+): CheckProviders {
+  const stepMs = check.timeouts.stepMs;
+  const sandboxUrl = () => sandbox!.url;
+  const trigger =
+    check.trigger.type === 'sandbox'
+      ? createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
+      : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
+  const verifier =
+    check.verify.type === 'sandbox'
+      ? createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
+      : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
+  return { trigger, inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock), verifier };
+}
+
+function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, { inbox: WebhookInbox }>, clock: Clock): Inbox {
+  const { inbox } = check;
+  if (inbox.type === 'webhook') return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`)!.inbox;
+  if (inbox.mode === 'webhook') return webhookInboxes.get(SANDBOX_PUSH_KEY)!.inbox;
+  return createSandboxInbox({ baseUrl: sandboxUrl(), pollIntervalMs: inbox.pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
+}
