@@ -1,0 +1,102 @@
+// `otp-canary run` end to end against the embedded sandbox: every step `type: sandbox`, the world
+// described by the config's `sandbox:` block and started inside the CLI. Only this path exercises the
+// sandbox trigger (which watches delivery status), the polling inbox and the sandbox's own pushes to
+// the CLI's webhook receiver.
+
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import type { Report } from '../src/core/report.js';
+import { runCli, type CliResult } from './support/cli.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'otp-canary-cli-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs three samples of one all-sandbox check in a world shaped by `sandbox`. */
+async function runEmbedded(sandbox: Record<string, unknown>, check: Record<string, unknown> = {}): Promise<CliResult & { report: Report }> {
+  const configPath = join(dir, 'otp-canary.yml');
+  const reportPath = join(dir, 'report.json');
+  const config = {
+    sandbox: { seed: 5, ...sandbox, carrier: { delay: { median: '20ms', p95: '60ms' }, ...(sandbox['carrier'] as object) }, otp: { resendWindow: '0s' } },
+    checks: [
+      {
+        name: 'signup',
+        number: '+15555550100',
+        trigger: { type: 'sandbox' },
+        inbox: { type: 'sandbox', pollInterval: '200ms' },
+        verify: { type: 'sandbox' },
+        timeouts: { delivery: '1s', total: '3s', step: '500ms' },
+        ...check,
+      },
+    ],
+  };
+  await writeFile(configPath, stringify(config));
+  const result = await runCli(['run', '--config', configPath, '--samples', '3', '--concurrency', '1', '--json', reportPath]);
+  const report = JSON.parse(await readFile(reportPath, 'utf8').catch(() => 'null')) as Report;
+  return { ...result, report };
+}
+
+function reasonsOf(report: Report): (string | undefined)[] {
+  return report.checks.flatMap((check) => check.runs.map((run) => run.reason ?? run.outcome));
+}
+
+describe('otp-canary run against the embedded sandbox', () => {
+  it('passes every run through the polling inbox', async () => {
+    const { code, stdout, stderr, report } = await runEmbedded({});
+
+    expect(code).toBe(0);
+    expect(stderr).toContain('report written to');
+    expect(stdout).toMatch(/^signup\s+3\s+3\s+0\s+0\s/m);
+    expect(reasonsOf(report)).toEqual(['success', 'success', 'success']);
+  });
+
+  it('passes every run when the sandbox pushes its SMS to the CLI (inbox mode webhook)', async () => {
+    const { code, report } = await runEmbedded({}, { inbox: { type: 'sandbox', mode: 'webhook' } });
+
+    expect(code).toBe(0);
+    expect(reasonsOf(report)).toEqual(['success', 'success', 'success']);
+  });
+
+  it('reports a carrier-undelivered SMS as sms_undelivered with the carrier error code', async () => {
+    const { report } = await runEmbedded({ carrier: { undelivered: 1 } });
+
+    expect(reasonsOf(report)).toEqual(['sms_undelivered', 'sms_undelivered', 'sms_undelivered']);
+    expect(report.checks[0]!.runs.map((run) => run.providerCode)).toEqual(['30003', '30003', '30003']);
+  });
+
+  it('blames the receiving side, not the target, when the inbox API fails: inbox_error', async () => {
+    const { report } = await runEmbedded({ faults: { inbox: { error: 1 } } });
+
+    expect(reasonsOf(report)).toEqual(['inbox_error', 'inbox_error', 'inbox_error']);
+    expect(report.checks[0]!.runs.every((run) => run.origin === 'probe' && run.stage === 'deliver')).toBe(true);
+  });
+
+  it('reports a send answered with a body that is not the promised JSON as trigger_error', async () => {
+    const { report } = await runEmbedded({ faults: { send: { malformed: 1 } } });
+
+    expect(reasonsOf(report)).toEqual(['trigger_error', 'trigger_error', 'trigger_error']);
+  });
+
+  it('reports a verify answered with a body that is not the promised JSON as verify_error', async () => {
+    const { report } = await runEmbedded({ faults: { verify: { malformed: 1 } } });
+
+    expect(reasonsOf(report)).toEqual(['verify_error', 'verify_error', 'verify_error']);
+  });
+
+  it('runs the demo checks against the embedded sandbox when given no config', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--samples', '1']);
+
+    expect(code).toBe(0);
+    expect(stderr).toContain('no --config given');
+    for (const check of ['signup-us', 'login-web', 'signup-blocked-region', 'otp-short-ttl']) expect(stdout).toMatch(new RegExp(`^${check}\\s+1\\s`, 'm'));
+  });
+});
