@@ -1,0 +1,199 @@
+// The CLI's contract outside `run`'s happy paths: exit codes, config and usage errors that name what is
+// wrong and where, validate, schema, extract, the standalone sandbox and the installed bin.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliPath, repoRoot, runCli } from './support/cli.js';
+import { VERSION } from '../src/version.js';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'otp-canary-cli-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configFile(text: string): Promise<string> {
+  const path = join(dir, 'otp-canary.yml');
+  await writeFile(path, text);
+  return path;
+}
+
+const VALID = `
+checks:
+  - name: signup
+    number: "+15555550100"
+    trigger: { type: sandbox }
+    inbox: { type: sandbox }
+    verify: { type: sandbox }
+`;
+
+/** Four independent mistakes, so the error must list them all, each at its path. */
+const BROKEN = `
+checks:
+  - name: signup
+    number: "555-0100"
+    trigger: { type: sandbox, retries: 3 }
+    inbox: { type: webhook, format: twilio, authToken: "\${OTP_CANARY_TEST_UNSET_TOKEN}" }
+    verify: { type: sandbox }
+    timeouts: { delivery: soon }
+`;
+
+describe('config errors', () => {
+  it('lists every problem with its path and exits 2 from run', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--config', await configFile(BROKEN)]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain('4 problems');
+    expect(stderr).toMatch(/checks\[0\]\.number: .*E\.164/);
+    expect(stderr).toMatch(/checks\[0\]\.trigger\.retries: unknown key/);
+    expect(stderr).toMatch(/checks\[0\]\.inbox\.authToken: environment variable OTP_CANARY_TEST_UNSET_TOKEN is not set/);
+    expect(stderr).toMatch(/checks\[0\]\.timeouts\.delivery: .*duration/);
+  });
+
+  it('exits 2 naming the file when the config cannot be read', async () => {
+    const missing = join(dir, 'nope.yml');
+    const { code, stderr } = await runCli(['run', '--config', missing]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`${missing}: cannot read the config file`);
+  });
+
+  it('exits 2 listing the known checks when --checks names an unknown one', async () => {
+    const { code, stderr } = await runCli(['run', '--config', await configFile(VALID), '--checks', 'login']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('no check is named "login" (known: signup)');
+  });
+});
+
+describe('usage errors', () => {
+  it.each([
+    [['run', '--samples', 'abc'], '--samples must be a whole number'],
+    [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number between 0 and 1'],
+    [['run', '--sampels', '3'], "'--sampels'"],
+    [['deploy'], 'unknown command "deploy"'],
+    [['validate'], 'validate needs --config FILE'],
+  ])('exits 2 naming the problem: otp-canary %j', async (args, message) => {
+    const { code, stdout, stderr } = await runCli(args);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(message);
+    expect(stderr).toContain('otp-canary --help');
+  });
+});
+
+describe('validate', () => {
+  it('exits 0 and names the checks of a valid config', async () => {
+    const path = await configFile(VALID);
+    const { code, stdout } = await runCli(['validate', '--config', path]);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe(`${path}: valid (1 check: signup)\n`);
+  });
+
+  it('exits 2 listing the problems of an invalid config', async () => {
+    const { code, stderr } = await runCli(['validate', '--config', await configFile(BROKEN)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('4 problems');
+  });
+});
+
+describe('schema', () => {
+  it('prints the config JSON Schema', async () => {
+    const { code, stdout } = await runCli(['schema']);
+
+    expect(code).toBe(0);
+    const schema = JSON.parse(stdout) as Record<string, unknown>;
+    expect(schema['$schema']).toMatch(/^https:\/\/json-schema\.org\//);
+    expect(schema).toHaveProperty('properties.checks');
+  });
+});
+
+describe('extract', () => {
+  it('prints the code alone and exits 0', async () => {
+    const { code, stdout } = await runCli(['extract', 'G-482913 is your Google verification code.']);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('482913\n');
+  });
+
+  it('prints nothing and exits 1 when there is no code', async () => {
+    const { code, stdout } = await runCli(['extract', 'Your parcel is on its way.']);
+
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+  });
+
+  it('exits 2 on a code pattern without a code group', async () => {
+    const { code, stderr } = await runCli(['extract', 'code 1234', '--pattern', '\\d+']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('code pattern has no named group "code"');
+  });
+});
+
+describe('version', () => {
+  it('prints the version through npx from the repository root', async () => {
+    const child = spawn('npx', ['--no-install', 'otp-canary', '--version'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const [code] = (await once(child, 'close')) as [number | null];
+
+    expect({ code, stdout, stderr }).toEqual({ code: 0, stdout: `${VERSION}\n`, stderr: '' });
+  });
+});
+
+describe('sandbox', () => {
+  it('serves the sandbox on the given port and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [cliPath, 'sandbox', '--port', String(port)], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    try {
+      await announced(child.stdout, `listening on http://127.0.0.1:${port}`);
+      const health = await fetch(`http://127.0.0.1:${port}/_sandbox/health`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toEqual({ status: 'ok' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toEqual([0, null]);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once `text` has appeared on the stream; rejects if the stream ends first. */
+function announced(stream: NodeJS.ReadableStream, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      seen += chunk;
+      if (seen.includes(text)) resolve();
+    });
+    stream.on('end', () => reject(new Error(`the process ended without printing "${text}"; it printed: ${seen}`)));
+  });
+}
