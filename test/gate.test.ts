@@ -2,36 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../src/core/gate.js';
 import { createSequentialGate } from '../src/core/sequential.js';
 import { summarizeChecks } from '../src/core/summary.js';
-import type { RunRecord } from '../src/core/types.js';
-
-let nextId = 0;
-function run(check: string, outcome: RunRecord['outcome'], deliverySeconds?: number): RunRecord {
-  nextId += 1;
-  return {
-    id: `run-${nextId}`,
-    check,
-    location: 'eu-west-1',
-    number: '+1555•••0100',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    outcome,
-    ...(outcome === 'failure' && { reason: 'sms_not_received', stage: 'deliver', origin: 'target' }),
-    warnings: [],
-    timings: { totalMs: 1000 },
-    ...(deliverySeconds !== undefined && { deliverySeconds }),
-  };
-}
-
-/** `successes` runs delivered in `seconds`, then `failures` runs that never got an SMS. */
-function runs(check: string, successes: number, failures: number, seconds = 5): RunRecord[] {
-  return [
-    ...Array.from({ length: successes }, () => run(check, 'success', seconds)),
-    ...Array.from({ length: failures }, () => run(check, 'failure')),
-  ];
-}
+import { checkRuns, runRecord } from './support/records.js';
 
 describe('evaluateGate', () => {
   it('passes when every check meets every threshold, with no reasons', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 100, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 100 }) }]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95, maxP95DeliverySeconds: 30 });
     expect(result.passed).toBe(true);
     expect(result.reasons).toEqual([]);
@@ -39,7 +14,7 @@ describe('evaluateGate', () => {
   });
 
   it('fails a success rate below the threshold with its count in the reason', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 17, 3) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 17, failures: 3 }) }]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95 });
     expect(result.passed).toBe(false);
     expect(result.reasons).toEqual(['signup: success rate 0.85 (17/20) is below 0.95']);
@@ -47,12 +22,12 @@ describe('evaluateGate', () => {
   });
 
   it('never prints a missed rate as equal to its threshold', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 189, 10) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 189, failures: 10 }) }]);
     expect(evaluateGate(summary, { minSuccessRate: 0.95 }).reasons).toEqual(['signup: success rate 0.9497 (189/199) is below 0.95']);
   });
 
   it('passes 20 of 20 on the point estimate and notes that the interval cannot support the threshold yet', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 20, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 20 }) }]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95 });
     expect(result.passed).toBe(true);
     expect(result.notes).toEqual([
@@ -61,32 +36,32 @@ describe('evaluateGate', () => {
   });
 
   it('adds no small-sample note once the lower bound clears the threshold', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 73, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 73 }) }]);
     expect(evaluateGate(summary, { minSuccessRate: 0.95 }).notes).toEqual([]);
   });
 
   it('fails a delivery p95 above the threshold and names N', () => {
-    const slow = [...runs('signup', 18, 0, 5), ...runs('signup', 2, 0, 41.25)];
+    const slow = [...checkRuns('signup', { successes: 18, deliverySeconds: 5 }), ...checkRuns('signup', { successes: 2, deliverySeconds: 41.25 })];
     const result = evaluateGate(summarizeChecks([{ name: 'signup', runs: slow }]), { maxP95DeliverySeconds: 30 });
     expect(result.reasons).toEqual(['signup: delivery p95 41.3 s (n=20) is above 30 s']);
   });
 
   it('notes that with fewer than 20 deliveries the p95 is the slowest delivery', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 5, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 5 }) }]);
     expect(evaluateGate(summary, { maxP95DeliverySeconds: 30 }).notes).toEqual([
       'signup: with 5 deliveries the nearest-rank p95 is the slowest one; 20 are needed for it to differ from the maximum',
     ]);
   });
 
   it('fails the delivery threshold when no SMS arrived at all', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 0, 3) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { failures: 3 }) }]);
     expect(evaluateGate(summary, { maxP95DeliverySeconds: 30 }).reasons).toEqual([
       'signup: no SMS was delivered, so the delivery p95 cannot be measured',
     ]);
   });
 
   it('fails on a degraded run only when failOnDegraded is set', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: [...runs('signup', 9, 0), run('signup', 'degraded', 5)] }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: [...checkRuns('signup', { successes: 9 }), runRecord({ check: 'signup', outcome: 'degraded', deliverySeconds: 5 })] }]);
     expect(evaluateGate(summary, {}).passed).toBe(true);
     const strict = evaluateGate(summary, { failOnDegraded: true });
     expect(strict.passed).toBe(false);
@@ -94,14 +69,14 @@ describe('evaluateGate', () => {
   });
 
   it('fails a check with fewer finished runs than minRuns', () => {
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 3, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 3 }) }]);
     expect(evaluateGate(summary, { minRuns: 5 }).reasons).toEqual(['signup: 3 finished runs, fewer than the 5 required']);
   });
 
   it('fails the gate when one check misses even though the pooled rate meets the threshold', () => {
     const summary = summarizeChecks([
-      { name: 'signup', runs: runs('signup', 100, 0) },
-      { name: 'login', runs: runs('login', 18, 2) },
+      { name: 'signup', runs: checkRuns('signup', { successes: 100 }) },
+      { name: 'login', runs: checkRuns('login', { successes: 18, failures: 2 }) },
     ]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95 });
     expect(result.passed).toBe(false);
@@ -118,7 +93,7 @@ describe('evaluateGate', () => {
   it('lets a decided sequential test judge the success rate in place of the point estimate', () => {
     const sequential = createSequentialGate({ minSuccessRate: 0.95, maxSamples: 500 });
     for (let i = 0; i < 56; i += 1) sequential.observe(true);
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 56, 0) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 56 }) }]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() });
     expect(result.passed).toBe(true);
     expect(result.notes).toEqual([
@@ -129,7 +104,7 @@ describe('evaluateGate', () => {
   it('fails the check when its sequential test decides fail, saying so in the reason', () => {
     const sequential = createSequentialGate({ minSuccessRate: 0.95, maxSamples: 500 });
     for (let i = 0; i < 3; i += 1) sequential.observe(false);
-    const summary = summarizeChecks([{ name: 'signup', runs: runs('signup', 0, 3) }]);
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { failures: 3 }) }]);
     const result = evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() });
     expect(result.passed).toBe(false);
     expect(result.reasons).toEqual(['signup: success rate 0.00 (0/3) failed the sequential test against 0.95']);

@@ -2,23 +2,10 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ControlRecord, RunRecord } from '../src/core/types.js';
 import { auditLine, createAuditLog, type AuditLogOptions } from '../src/probe/audit.js';
+import { controlRecord, runRecord } from './support/records.js';
 
-function run(id: string): RunRecord {
-  return {
-    id,
-    check: 'signup-us',
-    location: 'eu-west-1',
-    number: '+1555•••0981',
-    startedAt: '2025-03-01T12:00:00.000Z',
-    outcome: 'success',
-    warnings: [],
-    timings: { totalMs: 4500 },
-  };
-}
-
-const ONE_LINE = Buffer.byteLength(auditLine(run('r-00')));
+const ONE_LINE = Buffer.byteLength(auditLine(runRecord({ id: 'r-00' })));
 
 let dir: string;
 let path: string;
@@ -43,18 +30,9 @@ async function ids(file: string): Promise<string[]> {
 describe('audit log', () => {
   it('appends one JSON line per record, telling runs from control results', async () => {
     const audit = auditLog();
-    const control: ControlRecord = {
-      check: 'signup-us',
-      location: 'eu-west-1',
-      control: 'single_use',
-      status: 'passed',
-      startedAt: '2025-03-01T12:00:00.000Z',
-      durationMs: 300,
-      detail: 'refused',
-    };
 
-    await audit.append(run('r-00'));
-    await audit.append(control);
+    await audit.append(runRecord({ id: 'r-00' }));
+    await audit.append(controlRecord());
     await audit.close();
 
     const lines = (await readFile(path, 'utf8')).split('\n');
@@ -64,7 +42,7 @@ describe('audit log', () => {
   it('rotates before a line would take the file past maxBytes', async () => {
     const audit = auditLog({ maxBytes: 2 * ONE_LINE });
 
-    for (const id of ['r-01', 'r-02', 'r-03']) await audit.append(run(id));
+    for (const id of ['r-01', 'r-02', 'r-03']) await audit.append(runRecord({ id }));
     await audit.close();
 
     expect(await ids(`${path}.1`)).toEqual(['r-01', 'r-02']);
@@ -74,7 +52,7 @@ describe('audit log', () => {
   it('keeps only the newest `keep` rotated files', async () => {
     const audit = auditLog({ maxBytes: ONE_LINE, keep: 2 });
 
-    for (const id of ['r-01', 'r-02', 'r-03', 'r-04', 'r-05']) await audit.append(run(id));
+    for (const id of ['r-01', 'r-02', 'r-03', 'r-04', 'r-05']) await audit.append(runRecord({ id }));
     await audit.close();
 
     expect((await readdir(dir)).sort()).toEqual(['audit.jsonl', 'audit.jsonl.1', 'audit.jsonl.2']);
@@ -83,21 +61,21 @@ describe('audit log', () => {
 
   it('continues the current file after a restart', async () => {
     const before = auditLog();
-    await before.append(run('r-01'));
+    await before.append(runRecord({ id: 'r-01' }));
     await before.close();
 
     const after = auditLog();
-    await after.append(run('r-02'));
+    await after.append(runRecord({ id: 'r-02' }));
     await after.close();
 
     expect(await ids(path)).toEqual(['r-01', 'r-02']);
   });
 
   it('counts the bytes already in the file after a restart towards rotation', async () => {
-    await writeFile(path, auditLine(run('r-01')));
+    await writeFile(path, auditLine(runRecord({ id: 'r-01' })));
 
     const audit = auditLog({ maxBytes: ONE_LINE + 10 });
-    await audit.append(run('r-02'));
+    await audit.append(runRecord({ id: 'r-02' }));
     await audit.close();
 
     expect(await ids(`${path}.1`)).toEqual(['r-01']);
@@ -107,7 +85,7 @@ describe('audit log', () => {
   it('writes every pending record before close resolves', async () => {
     const audit = auditLog();
 
-    for (const id of ['r-01', 'r-02', 'r-03']) void audit.append(run(id));
+    for (const id of ['r-01', 'r-02', 'r-03']) void audit.append(runRecord({ id }));
     await audit.close();
 
     expect(await ids(path)).toEqual(['r-01', 'r-02', 'r-03']);
@@ -117,7 +95,7 @@ describe('audit log', () => {
     const audit = auditLog({ maxBytes: 7 * ONE_LINE, keep: 100 });
     const expected = Array.from({ length: 60 }, (_, index) => `r-${String(index).padStart(2, '0')}`);
 
-    await Promise.all(expected.map((id) => audit.append(run(id))));
+    await Promise.all(expected.map((id) => audit.append(runRecord({ id }))));
     await audit.flush();
 
     const files = (await readdir(dir)).sort((a, b) => rotationIndex(b) - rotationIndex(a));
@@ -131,7 +109,7 @@ describe('audit log', () => {
     await writeFile(blocker, '');
     const audit = createAuditLog({ path: join(blocker, 'audit.jsonl'), maxBytes: 1000, keep: 1, onError: (error) => errors.push(error) });
 
-    await expect(audit.append(run('r-01'))).resolves.toBeUndefined();
+    await expect(audit.append(runRecord({ id: 'r-01' }))).resolves.toBeUndefined();
 
     expect(errors).toHaveLength(1);
     expect(errors[0]?.message).toContain(join(blocker, 'audit.jsonl'));
@@ -142,7 +120,7 @@ describe('audit log', () => {
     const audit = auditLog();
     await audit.close();
 
-    await audit.append(run('r-01'));
+    await audit.append(runRecord({ id: 'r-01' }));
 
     expect(errors.map((error) => error.message)).toEqual([`audit log ${path}: append after close; record r-01 dropped`]);
   });

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { maskCode, maskNumber } from '../src/core/mask.js';
-import type { ControlRecord, RunRecord } from '../src/core/types.js';
+import { maskCode } from '../src/core/mask.js';
 import { createLogger, logControl, logRun, type LoggerOptions, type ProbeLogger } from '../src/probe/logger.js';
-
-const REAL_NUMBER = '+15557340981';
-const REAL_CODE = '482913';
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: 'run-7',
-    check: 'signup-us',
-    location: 'eu-west-1',
-    number: maskNumber(REAL_NUMBER),
-    startedAt: '2025-03-01T12:00:00.000Z',
-    outcome: 'success',
-    warnings: ['duplicate_sms'],
-    timings: { triggerMs: 180, deliverMs: 4200, extractMs: 1, verifyMs: 95, totalMs: 4500 },
-    deliverySeconds: 4.2,
-    code: maskCode(REAL_CODE),
-    ...overrides,
-  };
-}
+import { REAL_CODE, REAL_NUMBER, controlRecord, failedRun, runRecord } from './support/records.js';
 
 /** A logger writing into an array, one parsed JSON object per line. */
 function capture(options: Omit<LoggerOptions, 'destination'> = {}): { logger: ProbeLogger; lines: string[]; entries: () => Record<string, unknown>[] } {
@@ -33,7 +14,12 @@ describe('probe logger', () => {
   it('writes one JSON line per run with the fields an operator filters on', () => {
     const { logger, lines, entries } = capture();
 
-    logRun(logger, run());
+    logRun(logger, runRecord({
+      id: 'run-7',
+      timings: { triggerMs: 180, deliverMs: 4200, extractMs: 1, verifyMs: 95, totalMs: 4500 },
+      deliverySeconds: 4.2,
+      warnings: ['duplicate_sms'],
+    }));
 
     expect(lines).toHaveLength(1);
     expect(entries()[0]).toMatchObject({
@@ -54,7 +40,7 @@ describe('probe logger', () => {
   it('logs neither the code, masked or not, nor the full number', () => {
     const { logger, lines } = capture();
 
-    logRun(logger, run());
+    logRun(logger, runRecord());
 
     expect(lines[0]).not.toContain(maskCode(REAL_CODE));
     expect(lines[0]).not.toContain(REAL_CODE);
@@ -65,7 +51,7 @@ describe('probe logger', () => {
   it('logs a failure of the target at warn with its reason, stage and origin', () => {
     const { logger, entries } = capture();
 
-    logRun(logger, run({ outcome: 'failure', reason: 'sms_not_received', stage: 'deliver', origin: 'target', deliverySeconds: undefined }));
+    logRun(logger, failedRun('sms_not_received'));
 
     expect(entries()[0]).toMatchObject({ level: 'warn', reason: 'sms_not_received', stage: 'deliver', origin: 'target', msg: 'run signup-us failure: sms_not_received' });
   });
@@ -73,24 +59,15 @@ describe('probe logger', () => {
   it("logs a failure of otp-canary's own making at error", () => {
     const { logger, entries } = capture();
 
-    logRun(logger, run({ outcome: 'failure', reason: 'inbox_error', stage: 'deliver', origin: 'probe' }));
+    logRun(logger, failedRun('inbox_error'));
 
     expect(entries()[0]).toMatchObject({ level: 'error', reason: 'inbox_error' });
   });
 
   it('logs a violated control at error', () => {
     const { logger, entries } = capture();
-    const record: ControlRecord = {
-      check: 'signup-us',
-      location: 'eu-west-1',
-      control: 'single_use',
-      status: 'violated',
-      startedAt: '2025-03-01T12:00:00.000Z',
-      durationMs: 310,
-      detail: 'the second verify was accepted',
-    };
 
-    logControl(logger, record);
+    logControl(logger, controlRecord({ control: 'single_use', status: 'violated', detail: 'the second verify was accepted' }));
 
     expect(entries()[0]).toMatchObject({ level: 'error', event: 'control', control: 'single_use', status: 'violated', msg: 'control signup-us single_use violated' });
   });
@@ -126,7 +103,7 @@ describe('probe logger', () => {
   it('drops lines below the configured level', () => {
     const { logger, lines } = capture({ level: 'warn' });
 
-    logRun(logger, run());
+    logRun(logger, runRecord());
 
     expect(lines).toEqual([]);
   });

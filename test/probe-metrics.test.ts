@@ -4,45 +4,8 @@ import type { MetricValue } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { maskCode, maskNumber } from '../src/core/mask.js';
 import { FAILURE_REASONS, FAILURE_REASON_NAMES, type FailureReason } from '../src/core/outcome.js';
-import type { ControlRecord, RunRecord } from '../src/core/types.js';
 import { createProbeMetrics, type ProbeMetrics } from '../src/probe/metrics.js';
-
-const REAL_NUMBER = '+15557340981';
-const REAL_CODE = '482913';
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: 'run-1',
-    check: 'signup-us',
-    location: 'eu-west-1',
-    number: maskNumber(REAL_NUMBER),
-    startedAt: '2025-03-01T12:00:00.000Z',
-    outcome: 'success',
-    warnings: [],
-    timings: { triggerMs: 180, deliverMs: 4200, extractMs: 1, verifyMs: 95, totalMs: 4500 },
-    deliverySeconds: 4.2,
-    code: maskCode(REAL_CODE),
-    ...overrides,
-  };
-}
-
-function failure(reason: FailureReason, overrides: Partial<RunRecord> = {}): RunRecord {
-  const { stage, origin } = FAILURE_REASONS[reason];
-  return run({ outcome: 'failure', reason, stage: stage === 'any' ? 'deliver' : stage, origin, deliverySeconds: undefined, ...overrides });
-}
-
-function control(overrides: Partial<ControlRecord> = {}): ControlRecord {
-  return {
-    check: 'signup-us',
-    location: 'eu-west-1',
-    control: 'single_use',
-    status: 'passed',
-    startedAt: '2025-03-01T12:00:00.000Z',
-    durationMs: 300,
-    detail: 'second verify refused with 400',
-    ...overrides,
-  };
-}
+import { REAL_CODE, REAL_NUMBER, controlRecord, failedRun, runRecord } from './support/records.js';
 
 function probeMetrics(checks = ['signup-us']): ProbeMetrics {
   return createProbeMetrics({ version: '1.2.3', location: 'eu-west-1', checks: checks.map((name) => ({ name })) });
@@ -75,12 +38,12 @@ function promtoolCheckMetrics(exposition: string): Promise<{ code: number | null
 describe('probe metrics', () => {
   it('passes promtool check metrics after runs, failures, skips and controls', async () => {
     const metrics = probeMetrics(['signup-us', 'login "eu"']);
-    metrics.recordRun(run());
-    metrics.recordRun(run({ outcome: 'degraded', timings: { totalMs: 40_000 }, deliverySeconds: 38 }));
-    metrics.recordRun(failure('sms_not_received'));
-    metrics.recordRun(failure('inbox_error', { check: 'login "eu"' }));
+    metrics.recordRun(runRecord());
+    metrics.recordRun(runRecord({ outcome: 'degraded', timings: { totalMs: 40_000 }, deliverySeconds: 38 }));
+    metrics.recordRun(failedRun('sms_not_received'));
+    metrics.recordRun(failedRun('inbox_error', { check: 'login "eu"' }));
     metrics.recordSkip('signup-us', 'overlap');
-    metrics.recordControl(control({ status: 'violated' }));
+    metrics.recordControl(controlRecord({ status: 'violated' }));
 
     const result = await promtoolCheckMetrics(await metrics.renderOwn());
 
@@ -139,7 +102,7 @@ describe('probe metrics', () => {
         const metrics = probeMetrics(['a', 'b']);
         for (const step of plan) {
           const overrides = { check: step.check, cancelled: step.cancelled };
-          metrics.recordRun(step.outcome === 'success' || step.outcome === 'degraded' ? run({ ...overrides, outcome: step.outcome }) : failure(step.outcome, overrides));
+          metrics.recordRun(step.outcome === 'success' || step.outcome === 'degraded' ? runRecord({ ...overrides, outcome: step.outcome }) : failedRun(step.outcome, overrides));
         }
 
         expect(await sumOf(metrics, 'otp_canary_runs_total')).toBe(plan.length);
@@ -157,7 +120,7 @@ describe('probe metrics', () => {
   it('counts a cancelled run as a run and its failure under its reason', async () => {
     const metrics = probeMetrics();
 
-    metrics.recordRun(failure('internal_error', { cancelled: true }));
+    metrics.recordRun(failedRun('internal_error', { cancelled: true }));
 
     expect(await sumOf(metrics, 'otp_canary_runs_total')).toBe(1);
     expect(await sumOf(metrics, 'otp_canary_failures_total', { reason: 'internal_error' })).toBe(1);
@@ -166,7 +129,7 @@ describe('probe metrics', () => {
   it('labels an any-stage failure with stage "any" whatever stage the run reached', async () => {
     const metrics = probeMetrics();
 
-    metrics.recordRun(failure('inbox_error', { stage: 'deliver' }));
+    metrics.recordRun(failedRun('inbox_error', { stage: 'deliver' }));
 
     expect(await metrics.renderOwn()).toContain(
       'otp_canary_failures_total{check="signup-us",location="eu-west-1",stage="any",reason="inbox_error",origin="probe"} 1',
@@ -176,8 +139,8 @@ describe('probe metrics', () => {
   it('observes delivery, journey and step durations in seconds into their buckets', async () => {
     const metrics = probeMetrics();
 
-    metrics.recordRun(run({ deliverySeconds: 29.5, timings: { triggerMs: 120, verifyMs: 2_000, totalMs: 31_000 } }));
-    metrics.recordRun(failure('sms_not_received', { timings: { triggerMs: 130, totalMs: 60_000 } }));
+    metrics.recordRun(runRecord({ deliverySeconds: 29.5, timings: { triggerMs: 120, verifyMs: 2_000, totalMs: 31_000 } }));
+    metrics.recordRun(failedRun('sms_not_received', { timings: { triggerMs: 130, totalMs: 60_000 } }));
     const own = await metrics.renderOwn();
 
     expect(own).toContain('otp_canary_delivery_seconds_bucket{le="20",check="signup-us",location="eu-west-1"} 0');
@@ -195,8 +158,8 @@ describe('probe metrics', () => {
     const metrics = probeMetrics();
     const startedAtSeconds = Date.parse('2025-03-01T12:00:00.000Z') / 1000;
 
-    metrics.recordRun(run({ timings: { totalMs: 4_500 } }));
-    metrics.recordRun(failure('trigger_error', { startedAt: '2025-03-01T12:05:00.000Z', timings: { totalMs: 2_000 } }));
+    metrics.recordRun(runRecord({ startedAt: '2025-03-01T12:00:00.000Z', timings: { totalMs: 4_500 } }));
+    metrics.recordRun(failedRun('trigger_error', { startedAt: '2025-03-01T12:05:00.000Z', timings: { totalMs: 2_000 } }));
 
     expect(await sumOf(metrics, 'otp_canary_success')).toBe(0);
     expect(await sumOf(metrics, 'otp_canary_last_run_timestamp_seconds')).toBe(startedAtSeconds + 302);
@@ -216,9 +179,9 @@ describe('probe metrics', () => {
   it('maps control results to 1 passed, 0 violated and -1 inconclusive', async () => {
     const metrics = probeMetrics();
 
-    metrics.recordControl(control({ control: 'single_use', status: 'passed' }));
-    metrics.recordControl(control({ control: 'wrong_code_rejected', status: 'violated' }));
-    metrics.recordControl(control({ control: 'code_expires', status: 'inconclusive' }));
+    metrics.recordControl(controlRecord({ control: 'single_use', status: 'passed' }));
+    metrics.recordControl(controlRecord({ control: 'wrong_code_rejected', status: 'violated' }));
+    metrics.recordControl(controlRecord({ control: 'code_expires', status: 'inconclusive' }));
 
     expect(await values(metrics, 'otp_canary_control_status')).toEqual(
       expect.arrayContaining([
@@ -231,9 +194,9 @@ describe('probe metrics', () => {
 
   it('on reload, pre-sets new checks and removes every series of removed checks', async () => {
     const metrics = probeMetrics(['old', 'kept']);
-    metrics.recordRun(run({ check: 'old' }));
+    metrics.recordRun(runRecord({ check: 'old' }));
     metrics.recordSkip('old', 'overlap');
-    metrics.recordControl(control({ check: 'old' }));
+    metrics.recordControl(controlRecord({ check: 'old' }));
 
     metrics.setChecks([{ name: 'kept' }, { name: 'new' }]);
     const own = await metrics.renderOwn();
@@ -245,8 +208,8 @@ describe('probe metrics', () => {
 
   it('on reload, removes the status of controls a kept check no longer asserts', async () => {
     const metrics = createProbeMetrics({ version: '1', location: 'x', checks: [{ name: 'c', controls: ['single_use', 'code_expires'] }] });
-    metrics.recordControl(control({ check: 'c', control: 'single_use' }));
-    metrics.recordControl(control({ check: 'c', control: 'code_expires' }));
+    metrics.recordControl(controlRecord({ check: 'c', control: 'single_use' }));
+    metrics.recordControl(controlRecord({ check: 'c', control: 'code_expires' }));
 
     metrics.setChecks([{ name: 'c', controls: ['code_expires'] }]);
 
@@ -255,9 +218,9 @@ describe('probe metrics', () => {
 
   it('puts neither the phone number nor the code into the exposition', async () => {
     const metrics = probeMetrics();
-    metrics.recordRun(run());
-    metrics.recordRun(failure('code_rejected', { detail: `code ${maskCode(REAL_CODE)} refused for ${maskNumber(REAL_NUMBER)}` }));
-    metrics.recordControl(control({ detail: `sent to ${maskNumber(REAL_NUMBER)}` }));
+    metrics.recordRun(runRecord());
+    metrics.recordRun(failedRun('code_rejected', { detail: `code ${maskCode(REAL_CODE)} refused for ${maskNumber(REAL_NUMBER)}` }));
+    metrics.recordControl(controlRecord({ detail: `sent to ${maskNumber(REAL_NUMBER)}` }));
 
     const exposition = await metrics.render();
 

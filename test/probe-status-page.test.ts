@@ -1,42 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { maskCode, maskNumber } from '../src/core/mask.js';
-import type { ControlRecord, RunRecord } from '../src/core/types.js';
 import { RecentRuns } from '../src/probe/recent-runs.js';
 import { STATUS_PAGE_CSP, TIMING_BAR_RUNS, renderStatusPage, statusPageModel } from '../src/probe/status-page.js';
+import { REAL_CODE, REAL_NUMBER, RUN_STARTED_AT, controlRecord, failedRun, runRecord } from './support/records.js';
 
-const REAL_NUMBER = '+15557340981';
-const REAL_CODE = '482913';
-const T0 = Date.parse('2025-03-01T12:00:00.000Z');
+/** When the records start. */
+const T0 = Date.parse(RUN_STARTED_AT);
 const ATTACK = `<script>alert(1)</script>"'><img src=x onerror=alert(2)>`;
-
-function run(overrides: Partial<RunRecord> = {}): RunRecord {
-  return {
-    id: 'run-1',
-    check: 'signup-us',
-    location: 'eu-west-1',
-    number: maskNumber(REAL_NUMBER),
-    startedAt: new Date(T0).toISOString(),
-    outcome: 'success',
-    warnings: [],
-    timings: { triggerMs: 200, deliverMs: 4000, extractMs: 1, verifyMs: 100, totalMs: 4400 },
-    deliverySeconds: 4,
-    code: maskCode(REAL_CODE),
-    ...overrides,
-  };
-}
-
-function control(overrides: Partial<ControlRecord> = {}): ControlRecord {
-  return {
-    check: 'signup-us',
-    location: 'eu-west-1',
-    control: 'single_use',
-    status: 'passed',
-    startedAt: new Date(T0).toISOString(),
-    durationMs: 300,
-    detail: 'the second verify was refused',
-    ...overrides,
-  };
-}
 
 function page(recent: RecentRuns, checks = [{ name: 'signup-us', schedule: '*/5 * * * *' }]): string {
   return renderStatusPage(statusPageModel({ version: '1.2.3', location: 'eu-west-1', startedAtMs: T0 - 3_723_000, nowMs: T0 + 60_000, checks, recent }));
@@ -46,8 +16,8 @@ describe('recent runs', () => {
   it('keeps only the newest runs per check and overall', () => {
     const recent = new RecentRuns({ perCheck: 2, overall: 3 });
 
-    for (const id of ['a1', 'a2', 'a3']) recent.addRun(run({ id, check: 'a' }));
-    recent.addRun(run({ id: 'b1', check: 'b' }));
+    for (const id of ['a1', 'a2', 'a3']) recent.addRun(runRecord({ id, check: 'a' }));
+    recent.addRun(runRecord({ id: 'b1', check: 'b' }));
 
     expect(recent.runs({ check: 'a' }).map((record) => record.id)).toEqual(['a3', 'a2']);
     expect(recent.runs().map((record) => record.id)).toEqual(['b1', 'a3', 'a2']);
@@ -57,9 +27,9 @@ describe('recent runs', () => {
   it('summarises success rate (degraded counts as success), last outcome and age, delivery percentiles and failures', () => {
     const recent = new RecentRuns();
     const deliveries = [1, 2, 3, 4, 5, 6, 7, 8, 9, 30];
-    deliveries.forEach((seconds, index) => recent.addRun(run({ id: `s${index}`, deliverySeconds: seconds, outcome: index === 0 ? 'degraded' : 'success' })));
-    recent.addRun(run({ id: 'f1', outcome: 'failure', reason: 'sms_not_received', deliverySeconds: undefined }));
-    recent.addRun(run({ id: 'f2', outcome: 'failure', reason: 'sms_not_received', deliverySeconds: undefined, timings: { totalMs: 10_000 } }));
+    deliveries.forEach((seconds, index) => recent.addRun(runRecord({ id: `s${index}`, deliverySeconds: seconds, outcome: index === 0 ? 'degraded' : 'success' })));
+    recent.addRun(failedRun('sms_not_received', { id: 'f1' }));
+    recent.addRun(failedRun('sms_not_received', { id: 'f2', timings: { totalMs: 10_000 } }));
 
     expect(recent.summary('signup-us', T0 + 70_000)).toEqual({
       check: 'signup-us',
@@ -80,9 +50,9 @@ describe('recent runs', () => {
   it('keeps the latest result of each control', () => {
     const recent = new RecentRuns();
 
-    recent.addControl(control({ status: 'passed' }));
-    recent.addControl(control({ control: 'code_expires', status: 'inconclusive' }));
-    recent.addControl(control({ status: 'violated' }));
+    recent.addControl(controlRecord({ status: 'passed' }));
+    recent.addControl(controlRecord({ control: 'code_expires', status: 'inconclusive' }));
+    recent.addControl(controlRecord({ status: 'violated' }));
 
     expect(recent.controls('signup-us').map((record) => [record.control, record.status])).toEqual([
       ['single_use', 'violated'],
@@ -92,8 +62,8 @@ describe('recent runs', () => {
 
   it('forgets checks no longer configured', () => {
     const recent = new RecentRuns();
-    recent.addRun(run({ check: 'gone' }));
-    recent.addControl(control({ check: 'gone' }));
+    recent.addRun(runRecord({ check: 'gone' }));
+    recent.addControl(controlRecord({ check: 'gone' }));
 
     recent.retainChecks(['signup-us']);
 
@@ -109,8 +79,8 @@ describe('recent runs', () => {
 describe('status page', () => {
   it('escapes attacker-controlled text in run details, control details and check names', () => {
     const recent = new RecentRuns();
-    recent.addRun(run({ check: ATTACK, outcome: 'failure', reason: 'code_not_found', stage: 'extract', detail: `SMS body: ${ATTACK}` }));
-    recent.addControl(control({ check: ATTACK, detail: ATTACK }));
+    recent.addRun(failedRun('code_not_found', { check: ATTACK, detail: `SMS body: ${ATTACK}` }));
+    recent.addControl(controlRecord({ check: ATTACK, detail: ATTACK }));
 
     const html = page(recent, [{ name: ATTACK, schedule: `*/5 "${ATTACK}` }]);
 
@@ -121,7 +91,7 @@ describe('status page', () => {
 
   it('is self-contained: no script, no external resource, nothing the strict CSP would block', () => {
     const recent = new RecentRuns();
-    recent.addRun(run());
+    recent.addRun(runRecord());
 
     const html = page(recent);
 
@@ -131,8 +101,8 @@ describe('status page', () => {
 
   it('shows version, location, uptime and each check with schedule, masked number, last outcome, success rate and delivery percentiles', () => {
     const recent = new RecentRuns();
-    recent.addRun(run({ id: 'r1', deliverySeconds: 4 }));
-    recent.addRun(run({ id: 'r2', outcome: 'failure', reason: 'sms_late', stage: 'deliver', deliverySeconds: 320 }));
+    recent.addRun(runRecord({ id: 'r1', deliverySeconds: 4 }));
+    recent.addRun(failedRun('sms_late', { id: 'r2', deliverySeconds: 320, timings: { totalMs: 4_400 } }));
 
     const html = page(recent);
 
@@ -150,8 +120,8 @@ describe('status page', () => {
 
   it('draws stage segments proportional to the slowest shown run', () => {
     const recent = new RecentRuns();
-    recent.addRun(run({ id: 'slow', timings: { triggerMs: 1000, deliverMs: 6000, extractMs: 0, verifyMs: 1000, totalMs: 10_000 } }));
-    recent.addRun(run({ id: 'fast', timings: { triggerMs: 500, deliverMs: 2000, verifyMs: 500, totalMs: 3000 } }));
+    recent.addRun(runRecord({ id: 'slow', timings: { triggerMs: 1000, deliverMs: 6000, extractMs: 0, verifyMs: 1000, totalMs: 10_000 } }));
+    recent.addRun(runRecord({ id: 'fast', timings: { triggerMs: 500, deliverMs: 2000, verifyMs: 500, totalMs: 3000 } }));
 
     const html = page(recent);
 
@@ -162,14 +132,14 @@ describe('status page', () => {
 
   it(`draws timing bars for the last ${TIMING_BAR_RUNS} runs only`, () => {
     const recent = new RecentRuns();
-    for (let index = 0; index < TIMING_BAR_RUNS + 5; index += 1) recent.addRun(run({ id: `r${index}` }));
+    for (let index = 0; index < TIMING_BAR_RUNS + 5; index += 1) recent.addRun(runRecord({ id: `r${index}` }));
 
     expect(page(recent).match(/class="bar"/g)).toHaveLength(TIMING_BAR_RUNS);
   });
 
   it('shows anti-abuse control statuses', () => {
     const recent = new RecentRuns();
-    recent.addControl(control({ control: 'max_attempts_lockout', status: 'violated', detail: 'the right code was accepted after 5 wrong ones' }));
+    recent.addControl(controlRecord({ control: 'max_attempts_lockout', status: 'violated', detail: 'the right code was accepted after 5 wrong ones' }));
 
     const html = page(recent);
 
@@ -179,7 +149,7 @@ describe('status page', () => {
 
   it('never shows the full number or the code, even masked', () => {
     const recent = new RecentRuns();
-    recent.addRun(run({ number: REAL_NUMBER }));
+    recent.addRun(runRecord({ number: REAL_NUMBER }));
 
     const html = page(recent);
 

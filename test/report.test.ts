@@ -2,47 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../src/core/gate.js';
 import { buildReport } from '../src/core/report.js';
 import { summarizeChecks, summarizeRuns } from '../src/core/summary.js';
-import type { RunRecord } from '../src/core/types.js';
+import { failedRun, runRecord } from './support/records.js';
 
-let nextId = 0;
-function run(outcome: RunRecord['outcome'], extra: Partial<RunRecord> = {}): RunRecord {
-  nextId += 1;
-  return {
-    id: `run-${nextId}`,
-    check: 'signup',
-    location: 'eu-west-1',
-    number: '+1555•••0100',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    outcome,
-    warnings: [],
-    timings: { triggerMs: 120, deliverMs: 4000, extractMs: 1, verifyMs: 90, totalMs: 4300 },
-    deliverySeconds: 4,
-    ...extra,
-  };
-}
-
-const failed = (reason: RunRecord['reason'], extra: Partial<RunRecord> = {}) =>
-  run('failure', { reason, stage: 'deliver', origin: 'target', deliverySeconds: undefined, ...extra });
+const check = 'signup';
 
 describe('summarizeRuns', () => {
   it('counts degraded runs as successes and as degraded', () => {
-    const summary = summarizeRuns([run('success'), run('degraded'), failed('sms_not_received')]);
+    const summary = summarizeRuns([runRecord({ check }), runRecord({ check, outcome: 'degraded' }), failedRun('sms_not_received', { check })]);
     expect(summary).toMatchObject({ runs: 3, successes: 2, degraded: 1, failures: 1 });
     expect(summary.successRate).toBeCloseTo(2 / 3, 12);
   });
 
   it('counts each failure reason that occurred and no other', () => {
-    const summary = summarizeRuns([failed('sms_not_received'), failed('sms_not_received'), failed('code_rejected')]);
+    const summary = summarizeRuns([failedRun('sms_not_received', { check }), failedRun('sms_not_received', { check }), failedRun('code_rejected', { check })]);
     expect(summary.failuresByReason).toEqual({ sms_not_received: 2, code_rejected: 1 });
   });
 
   it('leaves cancelled runs out of every figure but their own count', () => {
-    const summary = summarizeRuns([run('success'), failed('internal_error', { cancelled: true })]);
+    const summary = summarizeRuns([runRecord({ check }), failedRun('internal_error', { check, cancelled: true })]);
     expect(summary).toMatchObject({ runs: 1, successes: 1, failures: 0, cancelled: 1, successRate: 1, failuresByReason: {} });
   });
 
   it('includes the delivery latency of failed runs whose SMS arrived late', () => {
-    const summary = summarizeRuns([run('success', { deliverySeconds: 3 }), failed('sms_late', { deliverySeconds: 400 })]);
+    const summary = summarizeRuns([runRecord({ check, deliverySeconds: 3 }), failedRun('sms_late', { check, deliverySeconds: 400 })]);
     expect(summary).toMatchObject({ deliverySamples: 2, deliveryP50Seconds: 3, deliveryP95Seconds: 400, deliveryMaxSeconds: 400 });
   });
 
@@ -54,7 +36,7 @@ describe('summarizeRuns', () => {
   });
 
   it('rejects a failed run without a reason, naming the run', () => {
-    expect(() => summarizeRuns([run('failure', { id: 'r-9' })])).toThrow('run r-9 of check signup has outcome failure but no reason');
+    expect(() => summarizeRuns([runRecord({ check, outcome: 'failure', id: 'r-9' })])).toThrow('run r-9 of check signup has outcome failure but no reason');
   });
 });
 
@@ -65,7 +47,7 @@ describe('summarizeChecks', () => {
 });
 
 describe('buildReport', () => {
-  const checks = [{ name: 'signup', runs: [run('success'), run('degraded', { deliverySeconds: 25 }), failed('sms_undelivered', { providerCode: '30003' })] }];
+  const checks = [{ name: 'signup', runs: [runRecord({ check, deliverySeconds: 4 }), runRecord({ check, outcome: 'degraded', deliverySeconds: 25 }), failedRun('sms_undelivered', { check, providerCode: '30003' })] }];
   const base = { checks, startedAt: '2026-01-01T00:00:00.000Z', finishedAt: '2026-01-01T00:02:30.000Z', location: 'eu-west-1', version: '0.1.0' };
 
   it('carries schema version 1, the run metadata and the duration', () => {
@@ -97,7 +79,7 @@ describe('buildReport', () => {
   });
 
   it('masks a phone number or code that reached it unmasked', () => {
-    const leaky = [{ name: 'signup', runs: [run('success', { number: '+15555550100', code: '482913' })] }];
+    const leaky = [{ name: 'signup', runs: [runRecord({ check, number: '+15555550100', code: '482913' })] }];
     const [masked] = buildReport({ ...base, checks: leaky }).checks[0]!.runs;
     expect(masked).toMatchObject({ number: '+1555•••0100', code: '48••••' });
     expect(JSON.stringify(buildReport({ ...base, checks: leaky }))).not.toMatch(/5555550100|482913/);

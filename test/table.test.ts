@@ -2,35 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../src/core/gate.js';
 import { buildReport, type Report } from '../src/core/report.js';
 import { summarizeChecks } from '../src/core/summary.js';
-import type { RunRecord } from '../src/core/types.js';
 import { renderSummaryTable } from '../src/report/table.js';
-
-let nextId = 0;
-function run(check: string, outcome: RunRecord['outcome'], deliverySeconds?: number, reason?: RunRecord['reason']): RunRecord {
-  nextId += 1;
-  return {
-    id: `run-${nextId}`,
-    check,
-    location: 'eu-west-1',
-    number: '+1555•••0100',
-    startedAt: '2026-01-01T00:00:00.000Z',
-    outcome,
-    ...(reason !== undefined && { reason }),
-    code: '48••••',
-    warnings: [],
-    timings: { totalMs: 1000 },
-    ...(deliverySeconds !== undefined && { deliverySeconds }),
-  };
-}
+import { checkRuns, failedRun, runRecord } from './support/records.js';
 
 const signup = [
-  ...Array.from({ length: 16 }, (_, i) => run('signup', 'success', 2 + i * 0.5)),
-  run('signup', 'degraded', 31.5),
-  run('signup', 'failure', undefined, 'sms_not_received'),
-  run('signup', 'failure', undefined, 'sms_not_received'),
-  run('signup', 'failure', 12, 'code_rejected'),
+  ...Array.from({ length: 16 }, (_, i) => runRecord({ check: 'signup', deliverySeconds: 2 + i * 0.5 })),
+  runRecord({ check: 'signup', outcome: 'degraded', deliverySeconds: 31.5 }),
+  failedRun('sms_not_received', { check: 'signup' }),
+  failedRun('sms_not_received', { check: 'signup' }),
+  failedRun('code_rejected', { check: 'signup', deliverySeconds: 12 }),
 ];
-const login = Array.from({ length: 20 }, () => run('login', 'success', 3));
+const login = checkRuns('login', { successes: 20, deliverySeconds: 3 });
 const checks = [
   { name: 'signup', runs: signup },
   { name: 'login', runs: login },
