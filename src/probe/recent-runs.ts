@@ -2,6 +2,7 @@
 // never grows, for /api/runs and the status page. Prometheus holds the long history.
 
 import type { ControlName, FailureReason, Outcome } from '../core/outcome.js';
+import { nearestRankPercentile } from '../core/stats.js';
 import type { ControlRecord, RunRecord } from '../core/types.js';
 
 /** Wall-clock end of a run, in epoch milliseconds: its start plus the whole journey. */
@@ -98,24 +99,18 @@ export class RecentRuns {
     }
     if (last === undefined) return { check, runs: 0, failuresByReason };
     const succeeded = runs.filter((run) => run.outcome !== 'failure').length;
-    const deliveries = runs.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds])).sort((a, b) => a - b);
+    const deliveries = runs.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds]));
     return {
       check,
       runs: runs.length,
       successRate: succeeded / runs.length,
       lastOutcome: last.outcome,
       lastAgeSeconds: Math.max(0, (nowMs - runEndMs(last)) / 1000),
-      deliveryP50Seconds: nearestRank(deliveries, 0.5),
-      deliveryP95Seconds: nearestRank(deliveries, 0.95),
+      deliveryP50Seconds: nearestRankPercentile(deliveries, 50),
+      deliveryP95Seconds: nearestRankPercentile(deliveries, 95),
       failuresByReason,
     };
   }
-}
-
-/** The smallest value with at least `q` of the values at or below it; undefined for no values. */
-function nearestRank(sorted: readonly number[], q: number): number | undefined {
-  if (sorted.length === 0) return undefined;
-  return sorted[Math.max(0, Math.ceil(q * sorted.length) - 1)];
 }
 
 function positiveInteger(value: number, name: string): number {
