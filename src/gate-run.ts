@@ -23,6 +23,8 @@ export interface GateRunOptions {
   /** Called once the checks are prepared, before the first send. */
   readonly onStart?: (checks: readonly PreparedCheck[]) => void;
   readonly onRun?: (record: RunRecord) => void;
+  /** Called with each raw code as it is extracted, so a face can mask it (see RunOptions.onCode). */
+  readonly onCode?: (code: string) => void;
 }
 
 export async function runGate(config: Config, options: GateRunOptions): Promise<Report> {
@@ -36,6 +38,7 @@ export async function runGate(config: Config, options: GateRunOptions): Promise<
       concurrency: options.concurrency,
       ...(options.signal && { signal: options.signal }),
       ...(options.onRun && { onRun: options.onRun }),
+      ...(options.onCode && { onCode: options.onCode }),
       ...(sequentialGates && {
         shouldStop: (check: string, runs: readonly RunRecord[]) => {
           const gate = sequentialGates.get(check)!;

@@ -25,6 +25,8 @@ export interface BatchOptions {
   readonly leases?: NumberLeases;
   /** Called as each run ends, in completion order. */
   readonly onRun?: (record: RunRecord) => void;
+  /** Handed to every run: see RunOptions.onCode. */
+  readonly onCode?: (code: string) => void;
   /** Asked after each run of a check ends; true starts no more runs of that check (e.g. a sequential test decided). */
   readonly shouldStop?: (checkName: string, recordsSoFar: readonly RunRecord[]) => boolean;
 }
@@ -51,6 +53,7 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
     leases: options.leases ?? processLeases,
     ...(options.clock && { clock: options.clock }),
     ...(options.sleep && { sleep: options.sleep }),
+    ...(options.onCode && { onCode: options.onCode }),
   };
   const progress: CheckProgress[] = items.map((item) => ({ item, runs: [], started: 0, stopped: false }));
   const numbersInUse = new Set<string>();

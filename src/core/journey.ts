@@ -29,6 +29,11 @@ export interface RunOptions {
   readonly id?: string;
   /** Called as each stage begins, with the milliseconds since the journey began. */
   readonly onStage?: (stage: Stage, elapsedMs: number) => void;
+  /**
+   * Called with the raw code the moment it is extracted, before anything could print it, so a face
+   * can register it for masking (the Action's setSecret). It must not log or store the code.
+   */
+  readonly onCode?: (code: string) => void;
 }
 
 /**
@@ -104,6 +109,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       const extracted = steps.extract(message);
       timings.extractMs = clock.now() - extractStart;
       code = extracted.code;
+      options.onCode?.(code);
       if (extracted.ambiguous) warnings.push('ambiguous_code');
       if (timings.deliverMs > spec.policy.ttlMs) {
         throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
