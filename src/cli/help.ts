@@ -22,5 +22,14 @@ Options for run:
   --sequential                    stop sending once the verdict is statistically decided
   --no-progress                   no progress line, even on a terminal
 
+Options for probe (see docs/probe.md):
+  --config FILE                   otp-canary.yml (default: the demo checks against the embedded sandbox)
+  --port N                        HTTP port, overrides probe.port (default 9477; 0 picks a free one)
+  --host ADDRESS                  listen address, overrides probe.host
+  --grace DURATION                time in-flight runs get to finish on SIGTERM/SIGINT or reload (default 30s)
+  --shard i/n                     run only the checks whose number hashes to shard i of n (0-based)
+  --log-level LEVEL               fatal, error, warn, info (default), debug, trace or silent
+  SIGHUP reloads the config; an invalid one is refused and the running one carries on.
+
 Exit codes: 0 ok, 1 gate failed, 2 bad usage or config, 3 internal error.
 `;

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
+import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
 import { schemaCommand } from './commands/schema.js';
@@ -21,6 +22,7 @@ const COMMANDS: Record<string, Command> = {
   schema: schemaCommand,
   extract: extractCommand,
   sandbox: sandboxCommand,
+  probe: probeCommand,
 };
 
 export async function main(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {

@@ -79,6 +79,7 @@ function usesSandbox(check: CheckConfig): boolean {
 
 /** Sandbox-inbox checks in webhook mode get the sandbox's pushes through a receiver of their own. */
 const SANDBOX_PUSH_KEY = 'sandbox-push';
+const HOSTED_KEY = 'hosted';
 
 async function startWebhookInboxes(
   checks: readonly CheckConfig[],
@@ -86,18 +87,21 @@ async function startWebhookInboxes(
   options: EnvironmentOptions,
   closers: (() => Promise<void>)[],
 ): Promise<Map<string, { inbox: WebhookInbox; url: string; authToken?: string }>> {
+  // A host serves one handler on its one server: every webhook inbox joins a single group, and checks
+  // whose credentials disagree are refused. `aliases` maps each check's own key to its group's.
+  const hosted = options.hostWebhooks !== undefined;
+  const groupKey = (key: string) => (hosted ? HOSTED_KEY : key);
+  const aliases = new Map<string, string>();
   const groups = new Map<string, { handler: WebhookHandlerOptions; index: number }>();
   for (const [index, check] of checks.entries()) {
     const { inbox } = check;
-    if (inbox.type === 'sandbox' && inbox.mode === 'webhook' && !groups.has(SANDBOX_PUSH_KEY)) {
-      const authToken = randomBytes(24).toString('base64url');
-      groups.set(SANDBOX_PUSH_KEY, { handler: { inbox: new WebhookInbox({ clock }), twilio: { authToken } }, index });
-    }
     if (inbox.type !== 'webhook') continue;
-    const key = `${inbox.listen.host}:${inbox.listen.port}`;
+    const address = `${inbox.listen.host}:${inbox.listen.port}`;
+    const key = groupKey(address);
+    aliases.set(address, key);
     const group = groups.get(key) ?? { handler: { inbox: new WebhookInbox({ clock }) }, index };
     const conflict = (field: string) =>
-      new ConfigError([{ path: `checks[${index}].inbox.${field}`, message: `differs from checks[${group.index}], which listens on the same address ${key}` }], 'config');
+      new ConfigError([{ path: `checks[${index}].inbox.${field}`, message: `differs from checks[${group.index}], which ${hosted ? 'shares the probe\'s one webhook endpoint' : `listens on the same address ${address}`}` }], 'config');
     if (inbox.format === 'twilio') {
       if (group.handler.twilio && group.handler.twilio.authToken !== inbox.authToken) throw conflict('authToken');
       group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
@@ -105,6 +109,15 @@ async function startWebhookInboxes(
       if (group.handler.generic && group.handler.generic.secret !== inbox.secret) throw conflict('secret');
       group.handler = { ...group.handler, generic: { secret: inbox.secret } };
     }
+    groups.set(key, group);
+  }
+  // After the webhook checks, so a hosted group's configured Twilio token is the one the sandbox signs with.
+  const pushIndex = checks.findIndex((check) => check.inbox.type === 'sandbox' && check.inbox.mode === 'webhook');
+  if (pushIndex >= 0) {
+    const key = groupKey(SANDBOX_PUSH_KEY);
+    aliases.set(SANDBOX_PUSH_KEY, key);
+    const group = groups.get(key) ?? { handler: { inbox: new WebhookInbox({ clock }) }, index: pushIndex };
+    if (!group.handler.twilio) group.handler = { ...group.handler, twilio: { authToken: randomBytes(24).toString('base64url') } };
     groups.set(key, group);
   }
 
@@ -121,6 +134,7 @@ async function startWebhookInboxes(
     }
     started.set(key, { inbox: handler.inbox, url, ...(handler.twilio && { authToken: handler.twilio.authToken }) });
   }
+  for (const [alias, key] of aliases) started.set(alias, started.get(key)!);
   return started;
 }
 

@@ -1,0 +1,218 @@
+// The probe's HTTP face (node:http, no framework):
+//   GET  /metrics                 Prometheus text: otp_canary_* then Node's process metrics
+//   GET  /healthz                 200 while the process serves requests
+//   GET  /readyz                  200 once the config is loaded, schedules registered and inboxes reachable
+//   GET  /                        the status page (strict CSP, no scripts)
+//   GET  /api/runs?check=&limit=  recent run records, newest first, as JSON
+//   POST /api/checks/{name}/run   run a check now (bearer token required)
+//   POST /webhooks/twilio|generic inbound SMS for `inbox: { type: webhook }`
+// Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import type { RunRecord } from '../core/types.js';
+import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
+import type { ProbeMetrics } from './metrics.js';
+import type { RunResult } from './runner.js';
+import { STATUS_PAGE_CSP } from './status-page.js';
+
+export const DEFAULT_PROBE_PORT = 9477;
+export const PROBE_PATHS = { metrics: '/metrics', healthz: '/healthz', readyz: '/readyz', status: '/', runs: '/api/runs' } as const;
+/** Runs /api/runs returns when no limit is given. */
+export const DEFAULT_RUNS_LIMIT = 50;
+/** The API takes no request bodies; this much is read and ignored, more is a 413. */
+const MAX_API_BODY_BYTES = 16 * 1024;
+
+/** What the server serves; the probe implements it over its current config. */
+export interface ProbeEndpoints {
+  readonly metrics: ProbeMetrics;
+  readonly logger: Logger;
+  statusPage(): string;
+  /** Newest first; undefined for a check the probe does not run. */
+  recentRuns(options: { check?: string; limit: number }): readonly RunRecord[] | undefined;
+  /** The most /api/runs returns. */
+  readonly maxRuns: number;
+  /** The configured bearer token; none means the run endpoint always answers 401. */
+  token(): string | undefined;
+  /** undefined when no such check; `running` when a run of it is in flight. */
+  runNow(check: string): Promise<RunResult> | 'unknown' | 'running';
+  /** Why the probe is not ready; empty when it is. */
+  readinessProblems(): Promise<readonly string[]>;
+  webhooks(): WebhookRequestHandler | undefined;
+}
+
+export interface ProbeServer {
+  readonly server: Server;
+  /** Resolves with the bound port (useful with port 0). */
+  listen(port: number, host: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+class HttpProblem extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+const RUN_PATH = /^\/api\/checks\/([^/]+)\/run$/;
+
+export function createProbeServer(endpoints: ProbeEndpoints): ProbeServer {
+  const server = createServer((req, res) => {
+    res.setHeader('x-content-type-options', 'nosniff');
+    handle(endpoints, req, res).catch((error: unknown) => answerError(endpoints.logger, req, res, error));
+  });
+  // A malformed request line or header gets a 400, never an exception.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const webhooks = endpoints.webhooks();
+  if (webhooks !== undefined && (await webhooks(req, res))) return;
+
+  const url = new URL(req.url ?? '/', 'http://probe.invalid');
+  const path = url.pathname;
+  const run = RUN_PATH.exec(path);
+  if (run !== null) {
+    allow(req, 'POST');
+    await discardBody(req);
+    return runCheckNow(endpoints, req, res, decodeSegment(run[1]!));
+  }
+  switch (path) {
+    case PROBE_PATHS.metrics:
+      allow(req, 'GET');
+      return send(res, 200, endpoints.metrics.contentType, await endpoints.metrics.render());
+    case PROBE_PATHS.healthz:
+      allow(req, 'GET');
+      return send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+    case PROBE_PATHS.readyz: {
+      allow(req, 'GET');
+      const problems = await endpoints.readinessProblems();
+      if (problems.length === 0) return send(res, 200, 'text/plain; charset=utf-8', 'ready\n');
+      return send(res, 503, 'text/plain; charset=utf-8', `not ready:\n${problems.map((problem) => `  ${problem}\n`).join('')}`);
+    }
+    case PROBE_PATHS.status:
+      allow(req, 'GET');
+      res.setHeader('content-security-policy', STATUS_PAGE_CSP);
+      res.setHeader('cache-control', 'no-store');
+      return send(res, 200, 'text/html; charset=utf-8', endpoints.statusPage());
+    case PROBE_PATHS.runs: {
+      allow(req, 'GET');
+      const check = url.searchParams.get('check') ?? undefined;
+      const limit = runsLimit(url.searchParams.get('limit'), endpoints.maxRuns);
+      const runs = endpoints.recentRuns({ ...(check !== undefined && { check }), limit });
+      if (runs === undefined) throw new HttpProblem(404, `no check is named "${check}"`);
+      return sendJson(res, 200, { runs });
+    }
+    default:
+      throw new HttpProblem(404, `no route for ${path}`);
+  }
+}
+
+async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, check: string): Promise<void> {
+  if (!authorised(req.headers.authorization, endpoints.token())) {
+    throw new HttpProblem(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
+  }
+  const started = endpoints.runNow(check);
+  if (started === 'unknown') throw new HttpProblem(404, `no check is named "${check}"`);
+  if (started === 'running') throw new HttpProblem(409, `a run of ${check} is already in progress`);
+  const result = await started;
+  if (result.status === 'recorded') return sendJson(res, 200, result.record);
+  if (result.status === 'overlap') throw new HttpProblem(409, `a run of ${check} is already in progress`);
+  if (result.status === 'number_busy') throw new HttpProblem(409, `the number of ${check} stayed busy with another check's run`);
+  throw new HttpProblem(503, 'the probe is shutting down');
+}
+
+/** Compares digests, so neither the token's content nor its length leaks through timing. */
+function authorised(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined || header === undefined) return false;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) return false;
+  const digest = (value: string) => createHash('sha256').update(value).digest();
+  return timingSafeEqual(digest(match[1]!), digest(token));
+}
+
+function runsLimit(raw: string | null, max: number): number {
+  if (raw === null) return Math.min(DEFAULT_RUNS_LIMIT, max);
+  const limit = Number(raw);
+  if (!/^\d+$/.test(raw) || limit < 1) throw new HttpProblem(400, `limit must be a whole number of at least 1, got "${raw}"`);
+  return Math.min(limit, max);
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch (cause) {
+    throw new HttpProblem(400, 'the check name in the path is not valid percent-encoding', {}, { cause });
+  }
+}
+
+function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
+  if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return;
+  throw new HttpProblem(405, `only ${method} is accepted here`, { allow: method === 'GET' ? 'GET, HEAD' : method });
+}
+
+/** Reads and drops a request body, refusing one larger than the API could ever need. */
+function discardBody(req: IncomingMessage): Promise<void> {
+  const tooLarge = () => new HttpProblem(413, `the body is larger than ${MAX_API_BODY_BYTES} bytes`, { connection: 'close' });
+  if (Number(req.headers['content-length']) > MAX_API_BODY_BYTES) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_API_BODY_BYTES) {
+        req.removeAllListeners('data').pause();
+        reject(tooLarge());
+      }
+    });
+    req.once('end', () => resolve());
+    req.once('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'content-type': contentType }).end(res.req.method === 'HEAD' ? undefined : body);
+}
+
+function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
+}
+
+function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
+  const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'internal error');
+  if (!(error instanceof HttpProblem)) logger.error({ event: 'http_error', method: req.method, path: req.url?.split('?', 1)[0], err: error }, 'request failed');
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const closing = problem.headers.connection === 'close' || !req.complete;
+  res.writeHead(problem.status, { 'content-type': 'application/json; charset=utf-8', ...problem.headers, ...(closing && { connection: 'close' }) });
+  res.end(`${JSON.stringify({ error: problem.message })}\n`, () => {
+    if (closing) req.destroy();
+  });
+}
