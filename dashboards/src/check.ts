@@ -1,8 +1,9 @@
 // otp-canary check drill-down: where the time goes in a journey, how delivery is distributed, why runs
 // failed and what the last runs did, for the selected checks.
-import { ALERTS_DOC_URL, BY_CHECK, LATENCY_HEATMAP_OPTIONS, PROBE_INTERVAL, RUNBOOK_URL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
-import { CHECK_SELECTOR, CONTROL_MAPPINGS, SELECTOR, bucketsPerInterval, countPerInterval, quantile, successRatio } from './queries.js';
+import { BY_CHECK, PROBE_INTERVAL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, type Dashboard } from './grafana.js';
 import { CHECK_UID, OVERVIEW_UID } from './overview.js';
+import { CHECK_SELECTOR, SELECTOR, bucketsPerInterval, countPerInterval, quantile } from './queries.js';
+import { DASHBOARD_TAGS, controlsTable, deliveryHeatmap, docLinks, selectionVariables, successRatioStat } from './shared.js';
 
 /** The delivery bucket boundary the default OtpCanaryDeliverySlow threshold sits on. */
 const DELIVERY_TARGET_SECONDS = 30;
@@ -12,35 +13,14 @@ export function checkDashboard(): Dashboard {
     uid: CHECK_UID,
     title: 'otp-canary check drill-down',
     description: 'One OTP journey in detail: stage durations, delivery distribution, failures by reason and origin, last runs and controls.',
-    tags: ['otp-canary', 'synthetic', 'sms'],
-    variables: [
-      datasourceVariable(),
-      labelVariable('check', 'Check', 'label_values(otp_canary_runs_total, check)'),
-      labelVariable('location', 'Location', 'label_values(otp_canary_runs_total{check=~"$check"}, location)'),
-      windowVariable(),
-    ],
-    links: [
-      dashboardLink('Overview', OVERVIEW_UID, 'All checks at a glance'),
-      link('Runbook', RUNBOOK_URL, 'What each otp-canary alert means and what to do'),
-      link('Alerts', ALERTS_DOC_URL, 'The alert rules, their thresholds and how to tune them'),
-    ],
+    tags: DASHBOARD_TAGS,
+    variables: selectionVariables(),
+    links: [dashboardLink('Overview', OVERVIEW_UID, 'All checks at a glance'), ...docLinks()],
     sections: [
       {
         title: 'Outcome',
         panels: [
-          {
-            type: 'stat',
-            title: 'Success ratio over the time range',
-            description: 'Target-side success ratio; failures of the probe itself are left out, as in the SLO.',
-            unit: 'percentunit',
-            w: 6,
-            h: 7,
-            min: 0,
-            max: 1,
-            thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
-            targets: [{ expr: successRatio('$__range'), legendFormat: BY_CHECK, instant: true, range: false }],
-            options: STAT_OPTIONS,
-          },
+          successRatioStat({ description: 'Target-side success ratio; failures of the probe itself are left out, as in the SLO.', w: 6, h: 7 }),
           {
             type: 'stat',
             title: `Deliveries within ${DELIVERY_TARGET_SECONDS} s`,
@@ -132,17 +112,7 @@ export function checkDashboard(): Dashboard {
             targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds', '$__range'), legendFormat: '{{le}}', format: 'heatmap', instant: true, range: false }],
             options: { orientation: 'vertical', displayMode: 'basic', showUnfilled: false, reduceOptions: { calcs: ['lastNotNull'], fields: '', values: false } },
           },
-          {
-            type: 'heatmap',
-            title: 'Delivery latency over time',
-            description: 'Delivered SMS per latency bucket of otp_canary_delivery_seconds.',
-            unit: 'short',
-            w: 12,
-            h: 8,
-            interval: PROBE_INTERVAL,
-            targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds'), legendFormat: '{{le}}', format: 'heatmap' }],
-            options: LATENCY_HEATMAP_OPTIONS,
-          },
+          deliveryHeatmap({ title: 'Delivery latency over time', description: 'Delivered SMS per latency bucket of otp_canary_delivery_seconds.', w: 12, h: 8 }),
         ],
       },
       {
@@ -186,18 +156,7 @@ export function checkDashboard(): Dashboard {
               { expr: countPerInterval('otp_canary_skipped_runs_total', 'check, reason', CHECK_SELECTOR), legendFormat: 'skipped {{check}} ({{reason}})' },
             ],
           },
-          {
-            type: 'table',
-            title: 'Anti-abuse controls',
-            description: 'Last result of each anti-abuse control of the selected checks.',
-            unit: 'none',
-            w: 10,
-            h: 8,
-            mappings: CONTROL_MAPPINGS,
-            custom: { cellOptions: { type: 'color-background' } },
-            targets: [{ expr: `max by (check, control) (otp_canary_control_status{${CHECK_SELECTOR}})`, format: 'table', instant: true, range: false }],
-            transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'status' } } }],
-          },
+          controlsTable({ description: 'Last result of each anti-abuse control of the selected checks.', w: 10, h: 8 }),
         ],
       },
     ],

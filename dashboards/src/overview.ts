@@ -1,7 +1,8 @@
 // otp-canary overview: is every OTP journey working, how fast do the codes arrive, what fails, and is
 // the probe itself healthy.
-import { ALERTS_DOC_URL, BY_CHECK, LATENCY_HEATMAP_OPTIONS, PROBE_INTERVAL, RUNBOOK_URL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, datasourceVariable, labelVariable, link, windowVariable, type Dashboard } from './grafana.js';
-import { CHECK_SELECTOR, CONTROL_MAPPINGS, PROBE_UP, SELECTOR, bucketsPerInterval, countPerInterval, quantile, successRatio } from './queries.js';
+import { BY_CHECK, PROBE_INTERVAL, STACKED_BARS, STAT_OPTIONS, dashboard, dashboardLink, type Dashboard } from './grafana.js';
+import { CHECK_SELECTOR, PROBE_UP, SELECTOR, countPerInterval, quantile, successRatio } from './queries.js';
+import { DASHBOARD_TAGS, controlsTable, deliveryHeatmap, docLinks, selectionVariables, successRatioStat } from './shared.js';
 
 export const OVERVIEW_UID = 'otp-canary-overview';
 export const CHECK_UID = 'otp-canary-check';
@@ -11,35 +12,18 @@ export function overviewDashboard(): Dashboard {
     uid: OVERVIEW_UID,
     title: 'otp-canary overview',
     description: 'Synthetic SMS one-time-passcode checks: success, delivery latency, failure reasons, anti-abuse controls and probe health.',
-    tags: ['otp-canary', 'synthetic', 'sms'],
-    variables: [
-      datasourceVariable(),
-      labelVariable('check', 'Check', 'label_values(otp_canary_runs_total, check)'),
-      labelVariable('location', 'Location', 'label_values(otp_canary_runs_total{check=~"$check"}, location)'),
-      windowVariable(),
-    ],
-    links: [
-      dashboardLink('Check drill-down', CHECK_UID, 'Stages, delivery distribution, failures and last runs of the selected checks'),
-      link('Runbook', RUNBOOK_URL, 'What each otp-canary alert means and what to do'),
-      link('Alerts', ALERTS_DOC_URL, 'The alert rules, their thresholds and how to tune them'),
-    ],
+    tags: DASHBOARD_TAGS,
+    variables: selectionVariables(),
+    links: [dashboardLink('Check drill-down', CHECK_UID, 'Stages, delivery distribution, failures and last runs of the selected checks'), ...docLinks()],
     sections: [
       {
         title: 'Service level',
         panels: [
-          {
-            type: 'stat',
-            title: 'Success ratio over the time range',
+          successRatioStat({
             description: 'Runs that succeeded on the target\'s side, per check and location. Failures of the probe itself (inbox_error, internal_error) are left out, as in the SLO.',
-            unit: 'percentunit',
             w: 8,
             h: 8,
-            min: 0,
-            max: 1,
-            thresholds: [{ value: null, color: 'red' }, { value: 0.95, color: 'orange' }, { value: 0.99, color: 'green' }],
-            targets: [{ expr: successRatio('$__range'), legendFormat: BY_CHECK, instant: true, range: false }],
-            options: STAT_OPTIONS,
-          },
+          }),
           {
             type: 'timeseries',
             title: 'Success ratio',
@@ -86,17 +70,12 @@ export function overviewDashboard(): Dashboard {
               legendFormat: `p${Math.round(q * 100)} ${BY_CHECK}`,
             })),
           },
-          {
-            type: 'heatmap',
+          deliveryHeatmap({
             title: 'Delivery latency distribution',
             description: 'Delivered SMS per latency bucket of otp_canary_delivery_seconds, all selected checks together.',
-            unit: 'short',
             w: 12,
             h: 9,
-            interval: PROBE_INTERVAL,
-            targets: [{ expr: bucketsPerInterval('otp_canary_delivery_seconds'), legendFormat: '{{le}}', format: 'heatmap' }],
-            options: LATENCY_HEATMAP_OPTIONS,
-          },
+          }),
         ],
       },
       {
@@ -140,18 +119,11 @@ export function overviewDashboard(): Dashboard {
       {
         title: 'Anti-abuse controls',
         panels: [
-          {
-            type: 'table',
-            title: 'Anti-abuse controls',
+          controlsTable({
             description: 'Last result of every anti-abuse control per check: a violated control means the OTP service accepted what it must refuse.',
-            unit: 'none',
             w: 24,
             h: 8,
-            mappings: CONTROL_MAPPINGS,
-            custom: { cellOptions: { type: 'color-background' } },
-            targets: [{ expr: `max by (check, control) (otp_canary_control_status{${CHECK_SELECTOR}})`, format: 'table', instant: true, range: false }],
-            transformations: [{ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { Value: 'status' } } }],
-          },
+          }),
         ],
       },
       {
