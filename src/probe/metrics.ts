@@ -17,6 +17,8 @@ export const HTTP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 3
 export const SKIP_REASONS = ['overlap', 'number_busy'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
+/** The labels of every per-run series: one series per check and probe location. */
+const RUN_LABELS = ['check', 'location'] as const;
 const STEPS = ['trigger', 'verify'] as const;
 
 const CONTROL_STATUS_VALUE: Record<ControlStatus, number> = { passed: 1, violated: 0, inconclusive: -1 };
@@ -71,58 +73,58 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
   const runs = new Counter({
     name: 'otp_canary_runs_total',
     help: 'Verification runs finished, whatever their outcome (cancelled runs included).',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     registers,
   });
   const failures = new Counter({
     name: 'otp_canary_failures_total',
     help: 'Failed verification runs by reason; every reason is pre-set to 0. origin="probe" failures are otp-canary\'s own.',
-    labelNames: ['check', 'location', 'stage', 'reason', 'origin'] as const,
+    labelNames: [...RUN_LABELS, 'stage', 'reason', 'origin'] as const,
     registers,
   });
   const degraded = new Counter({
     name: 'otp_canary_degraded_total',
     help: 'Verification runs that succeeded but took longer than the check\'s degradedAfter.',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     registers,
   });
   const success = new Gauge({
     name: 'otp_canary_success',
     help: 'Whether the last run succeeded (1, degraded included) or failed (0).',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     registers,
   });
   const delivery = new Histogram({
     name: 'otp_canary_delivery_seconds',
     help: 'SMS delivery latency in seconds: send accepted to SMS received at the inbox.',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     buckets: [...SMS_BUCKETS],
     registers,
   });
   const duration = new Histogram({
     name: 'otp_canary_duration_seconds',
     help: 'Whole verification journey in seconds, trigger to verify answer, for every run.',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     buckets: [...SMS_BUCKETS],
     registers,
   });
   const stepDuration = new Histogram({
     name: 'otp_canary_step_duration_seconds',
     help: 'Duration in seconds of the HTTP steps of a run: trigger (send request) and verify (code submission).',
-    labelNames: ['check', 'location', 'step'] as const,
+    labelNames: [...RUN_LABELS, 'step'] as const,
     buckets: [...HTTP_BUCKETS],
     registers,
   });
   const lastRun = new Gauge({
     name: 'otp_canary_last_run_timestamp_seconds',
     help: 'Unix time in seconds at which the last run finished.',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     registers,
   });
   const lastSuccess = new Gauge({
     name: 'otp_canary_last_success_timestamp_seconds',
     help: 'Unix time in seconds at which the last successful (or degraded) run finished.',
-    labelNames: ['check', 'location'] as const,
+    labelNames: RUN_LABELS,
     registers,
   });
   const skipped = new Counter({
