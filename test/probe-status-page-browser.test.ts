@@ -66,7 +66,7 @@ describe('the status page in Chromium', () => {
     await page.goto(`${probe.url}/`);
 
     expect(await page.locator('td.detail').first().textContent()).toContain(ATTACK);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned)).toBeUndefined();
     expect(await page.locator('script').count()).toBe(0);
     expect(errors).toEqual([]);
     const screenshot = join(dir, 'status-page.png');
