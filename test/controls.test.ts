@@ -59,6 +59,16 @@ describe('what each control submits', () => {
     expect(world.verifier.submitted).toEqual([codeNumber(0), codeNumber(1)]);
   });
 
+  it('resend_invalidates_previous passes over a late copy of the first SMS and submits the resend’s own code', async () => {
+    // The first SMS lands at 2 s and its copy at 33 s: after the resend went out at 32 s.
+    const world = fakeWorld({ carrier: { duplicate: true, duplicateGapMs: 31_000 } });
+
+    const record = await control('resend_invalidates_previous', world);
+
+    expect(record.status).toBe('passed');
+    expect(world.verifier.submitted).toEqual([codeNumber(0), codeNumber(1)]);
+  });
+
   it('code_expires submits the code only after the TTL and a margin have passed since it arrived', async () => {
     const world = fakeWorld();
     const record = await control('code_expires', world);
@@ -94,6 +104,15 @@ describe('when a control cannot decide', () => {
 
     expect(record).toMatchObject({ status: 'inconclusive' });
     expect(record.detail).toMatch(/^the trigger step failed with trigger_rate_limited/);
+  });
+
+  it('resend_invalidates_previous is inconclusive, once delivery times out, when the resend carries the same code', async () => {
+    const record = await control('resend_invalidates_previous', fakeWorld({ otp: { resendSameCode: true } }));
+
+    expect(record).toMatchObject({
+      status: 'inconclusive',
+      detail: 'the deliver step failed with sms_not_received: no SMS within 60 s, only 1 carrying a code already used',
+    });
   });
 
   it('resend_throttled is inconclusive when an accepted resend may have been outside the window', async () => {
@@ -143,5 +162,19 @@ describe('a control and a run on one number', () => {
 
     expect(controlRecord.durationMs).toBe(2_400);
     expect(runRecord).toMatchObject({ outcome: 'success', startedAt: '2026-01-01T12:00:02.400Z' });
+  });
+
+  it('share what was used: the run passes over a late copy of the SMS whose code the control submitted', async () => {
+    // The control's SMS lands at 2 s and its copy at 3 s, after the run's trigger at 2.4 s.
+    const world = fakeWorld({ otp: { resendWindowMs: 0 }, carrier: { duplicate: true, duplicateGapMs: 1_000 } });
+    const leases = new NumberLeases({ sleep: world.clock.sleep });
+    const options = { clock: world.clock, sleep: world.clock.sleep, leases };
+
+    await world.clock.run(runControl('single_use', checkSpec(), world.providers, options));
+    const runRecord = await world.clock.run(runCheck(checkSpec(), world.providers, options));
+
+    expect(runRecord.outcome).toBe('success');
+    expect(runRecord.warnings).toContain('duplicate_sms');
+    expect(world.verifier.submitted.at(-1)).toBe(codeNumber(1));
   });
 });

@@ -134,3 +134,76 @@ describe('NumberLeases', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 });
+
+describe('the codes a number’s holders used', () => {
+  /** Holds `number` just long enough to mark `codes` used. */
+  function use(leases: NumberLeases, number: string, ...codes: string[]): void {
+    const lease = leases.tryAcquire(number);
+    for (const code of codes) lease?.markUsed(code);
+    lease?.release();
+  }
+
+  const usedCodes = (leases: NumberLeases, number: string) => {
+    const lease = leases.tryAcquire(number);
+    lease?.release();
+    return [...(lease?.usedCodes ?? [])];
+  };
+
+  it('shows the next holder the codes the holders before it used', () => {
+    const leases = new NumberLeases();
+    use(leases, A, '111111');
+    use(leases, A, '222222');
+
+    expect(usedCodes(leases, A)).toEqual(['111111', '222222']);
+  });
+
+  it('shows a holder what earlier holders used, not what it marks itself', () => {
+    const leases = new NumberLeases();
+    const lease = leases.tryAcquire(A);
+
+    lease?.markUsed('111111');
+
+    expect([...(lease?.usedCodes ?? [])]).toEqual([]);
+  });
+
+  it('hands the codes to a waiter granted the number on release', async () => {
+    const leases = new NumberLeases();
+    const holder = leases.tryAcquire(A);
+    const waiting = leases.acquire(A);
+
+    holder?.markUsed('111111');
+    holder?.release();
+
+    expect([...(await waiting).usedCodes]).toEqual(['111111']);
+  });
+
+  it('keeps each number’s codes to itself', () => {
+    const leases = new NumberLeases();
+    use(leases, A, '111111');
+
+    expect(usedCodes(leases, B)).toEqual([]);
+  });
+
+  it('keeps only the most recent memory.codes codes', () => {
+    const leases = new NumberLeases({ memory: { codes: 2, forMs: 60_000 } });
+    use(leases, A, '111111', '222222', '333333');
+
+    expect(usedCodes(leases, A)).toEqual(['222222', '333333']);
+  });
+
+  it('forgets a code memory.forMs after it was used', async () => {
+    const clock = new FakeClock();
+    const leases = new NumberLeases({ clock, sleep: clock.sleep, memory: { codes: 8, forMs: 60_000 } });
+    use(leases, A, '111111');
+    await clock.advance(30_000);
+    use(leases, A, '222222');
+
+    await clock.advance(30_000);
+
+    expect(usedCodes(leases, A)).toEqual(['222222']);
+  });
+
+  it('refuses a memory that is not a whole number of codes', () => {
+    expect(() => new NumberLeases({ memory: { codes: 2.5, forMs: 60_000 } })).toThrow('NumberLeases: memory.codes must be a whole number of codes, got 2.5');
+  });
+});

@@ -2,8 +2,8 @@
 // whole length and ends `passed` (the system defended itself), `violated` (it did not), or
 // `inconclusive` (the setup failed, or the answers cannot tell): never a guess either way.
 
-import { cancellable, systemSleep, type Scope, type Sleep } from './deadlines.js';
-import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent } from './journey.js';
+import { cancellable, systemSleep, type Sleep } from './deadlines.js';
+import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
 import { processLeases, type Lease, type NumberLeases } from './lease.js';
 import { redact } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
@@ -33,8 +33,9 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
   const leases = options.leases ?? processLeases;
   const startedAt = clock.now();
   const startedAtWall = clock.wallNow();
-  const session = new ControlSession(spec, providers, clock, sleep, options.signal);
+  const root = cancellable(options.signal);
   let lease: Lease | undefined;
+  let session: ControlSession | undefined;
 
   const record = ({ status, detail }: Verdict): ControlRecord => ({
     check: spec.name,
@@ -43,19 +44,21 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
     status,
     startedAt: startedAtWall.toISOString(),
     durationMs: clock.now() - startedAt,
-    detail: redact(detail, [...secretsOf(spec.number), ...session.codes]),
+    detail: redact(detail, [...secretsOf(spec.number), ...(session?.codes ?? [])]),
   });
 
   try {
-    lease = await leases.acquire(spec.number, { signal: session.signal, waitMs: spec.timeouts.totalMs });
+    lease = await leases.acquire(spec.number, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    session = new ControlSession(spec, providers, { clock, sleep, signal: root.signal, lease });
     return record(await PROBES[control](session, options));
   } catch (error) {
-    const failure = failureOf(error, session.stage);
-    const detail = failure.cancelled ? failure.detail : `the ${session.stage} step failed with ${failure.reason}: ${failure.detail}`;
+    const stage = session?.stage ?? 'trigger';
+    const failure = failureOf(error, stage);
+    const detail = failure.cancelled ? failure.detail : `the ${stage} step failed with ${failure.reason}: ${failure.detail}`;
     return record({ status: 'inconclusive', detail });
   } finally {
     lease?.release();
-    session.close();
+    root.close();
   }
 }
 
@@ -114,8 +117,9 @@ const PROBES: Record<ControlName, (session: ControlSession, options: ControlOpti
     const earlier = await session.freshCode();
     // Past the resend window, so the resend itself is not throttled.
     await session.wait(session.spec.policy.resendWindowMs);
+    // A different code: freshCode passes over messages carrying one the session already read, whether a
+    // late copy of the first SMS or a resend of the same code (that ends inconclusive, in delivery).
     const later = await session.freshCode();
-    if (later === earlier) return inconclusive('the resend carried the same code, so the earlier code cannot be told apart from the new one');
     const old = await session.attempt(earlier);
     if (old.accepted) return violated('after a resend the earlier code was still accepted');
     if (!refused(old)) return inconclusive(`after a resend the earlier code got no refusal but ${told(old)}`);
@@ -167,27 +171,14 @@ const PROBES: Record<ControlName, (session: ControlSession, options: ControlOpti
 class ControlSession {
   stage: Stage = 'trigger';
   readonly codes = new Set<string>();
-  readonly #scope: Scope;
   readonly #steps: JourneySteps;
 
   constructor(
     readonly spec: CheckSpec,
     providers: CheckProviders,
-    clock: Clock,
-    private readonly sleep: Sleep,
-    callerSignal: AbortSignal | undefined,
+    private readonly context: StepsContext,
   ) {
-    this.#scope = cancellable(callerSignal);
-    this.#steps = new JourneySteps(spec, providers, { clock, sleep, signal: this.#scope.signal });
-  }
-
-  get signal(): AbortSignal {
-    return this.#scope.signal;
-  }
-
-  /** Aborts whatever provider work is left. */
-  close(): void {
-    this.#scope.close();
+    this.#steps = new JourneySteps(spec, providers, context);
   }
 
   send(): Promise<Sent> {
@@ -224,10 +215,11 @@ class ControlSession {
   }
 
   async wait(ms: number): Promise<void> {
+    const { sleep, signal } = this.context;
     try {
-      await this.sleep(ms, this.signal);
+      await sleep(ms, signal);
     } catch (error) {
-      this.signal.throwIfAborted();
+      signal.throwIfAborted();
       throw error;
     }
   }

@@ -88,7 +88,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
     const budget = new Scope(root.signal);
     const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
     try {
-      const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal });
+      const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal, lease });
       const enter = (next: Stage) => {
         stage = next;
         options.onStage?.(next, clock.now() - startedAt);
@@ -139,6 +139,8 @@ export interface StepsContext {
   readonly sleep: Sleep;
   /** Aborting it aborts every call in flight. */
   readonly signal: AbortSignal;
+  /** The number's lease: which codes earlier runs used, and where this run's go. */
+  readonly lease: Lease;
 }
 
 /** A send the trigger accepted. */
@@ -154,9 +156,11 @@ export interface Sent {
 }
 
 export interface Delivery {
-  /** The newest message received since the send. */
+  /** The newest message received since the send, of those not passed over. */
   readonly message: InboundSms;
   readonly received: number;
+  /** Messages since the send passed over as copies of an SMS whose code was already used (see receive()). */
+  readonly passedOver: number;
   readonly staleIgnored: number;
 }
 
@@ -166,6 +170,9 @@ export interface Extracted {
 }
 
 export class JourneySteps {
+  /** Codes these steps read from an SMS. */
+  readonly #read = new Set<string>();
+
   constructor(
     private readonly spec: CheckSpec,
     private readonly providers: CheckProviders,
@@ -197,23 +204,39 @@ export class JourneySteps {
    * request went out — not since it was answered: a fast carrier can beat a slow send API, and under
    * the lease nothing else can be texting the number meanwhile. A delivery report saying the message
    * failed ends the wait early. Closes the send.
+   *
+   * Messages whose code was already used are passed over and the wait goes on: carriers deliver late
+   * second copies, and a copy of the previous run's SMS landing after this trigger would otherwise be
+   * taken, its spent code submitted and refused — and this run's own SMS would then land in the next
+   * run, and so on down the line.
    */
   async receive(sent: Sent): Promise<Delivery> {
     const scope = new Scope(this.context.signal);
+    const passedOver = new Set<string>();
+    const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall };
+    const failed = undelivered(sent.result.deliveryFailure);
     try {
-      const inbox = await this.#bounded(
+      return await this.#bounded(
         scope,
         this.spec.timeouts.deliveryMs,
-        (signal) =>
-          Promise.race([
-            this.providers.inbox.waitForSms({ number: this.spec.number, signal, since: sent.startedAt, sinceWallClock: sent.startedAtWall }),
-            undelivered(sent.result.deliveryFailure),
-          ]),
-        `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}`,
+        async (signal) => {
+          for (;;) {
+            const inbox = await Promise.race([
+              this.providers.inbox.waitForSms({ ...query, signal, ...(passedOver.size > 0 && { ignore: new Set(passedOver) }) }),
+              failed,
+            ]);
+            if (inbox.messages.length === 0) throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
+            const candidates: InboundSms[] = [];
+            for (const sms of inbox.messages) {
+              if (this.#alreadyUsed(sms)) passedOver.add(sms.id);
+              else candidates.push(sms);
+            }
+            const message = newest(candidates);
+            if (message !== undefined) return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored };
+          }
+        },
+        () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`,
       );
-      const message = newest(inbox.messages);
-      if (message === undefined) throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
-      return { message, received: inbox.messages.length, staleIgnored: inbox.staleIgnored };
     } finally {
       scope.close();
       sent.close();
@@ -225,11 +248,14 @@ export class JourneySteps {
     if (extraction.code === undefined) {
       throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
     }
+    this.#read.add(extraction.code);
     return { code: extraction.code, ambiguous: extraction.ambiguous === true };
   }
 
   /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
   async submit(code: string): Promise<void> {
+    // Spent from here on, whatever the answer: refused, accepted, or lost on the way.
+    if (this.#read.has(code)) this.context.lease.markUsed(code);
     const scope = new Scope(this.context.signal);
     try {
       await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) =>
@@ -240,8 +266,24 @@ export class JourneySteps {
     }
   }
 
-  #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = `no answer within ${inSeconds(limitMs)}`): Promise<T> {
-    return within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail), work);
+  /**
+   * Whether the message carries a code already used on this number: one an earlier run submitted, or
+   * one these steps read before (a control that resends wants the new code, not a copy of the old).
+   *
+   * Only codes an earlier run submitted count, not those it merely saw: some OTP systems resend the
+   * same code while it is still valid, so a code an earlier run saw but never submitted (it failed
+   * sms_late, or was cancelled) may well be this run's own SMS. A submitted code is spent, so a message
+   * carrying it after this trigger is a late copy. The price: a late copy of a code never submitted
+   * is still taken, and a fresh code that happens to equal a remembered one is passed over (the
+   * lease remembers few codes, for minutes, to keep those odds small).
+   */
+  #alreadyUsed(message: InboundSms): boolean {
+    const { code } = extractOtp(message.body, this.spec.extract);
+    return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
+  }
+
+  #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = () => `no answer within ${inSeconds(limitMs)}`): Promise<T> {
+    return within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail()), work);
   }
 }
 
@@ -326,7 +368,7 @@ const CLOCK_SKEW_TOLERANCE_MS = 1000;
 
 function deliveryWarnings(delivery: Delivery, sent: Sent, startedAt: number, startedAtWall: Date): Warning[] {
   const warnings: Warning[] = [];
-  if (delivery.received > 1) warnings.push('duplicate_sms');
+  if (delivery.received + delivery.passedOver > 1) warnings.push('duplicate_sms');
   if (delivery.staleIgnored > 0) warnings.push('stale_messages_ignored');
   const theirs = delivery.message.providerReceivedAt?.getTime();
   if (theirs !== undefined) {

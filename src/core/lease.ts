@@ -1,12 +1,22 @@
 // One run per test number at a time. Two runs on one number would each see the other's SMS as their
 // own (a code from the wrong send, a false `duplicate_sms`), so every journey and control holds the
 // number's lease from its trigger to its last verify — whichever check it belongs to.
+// The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
+// copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
 
 import { maskNumber } from './mask.js';
 import { systemSleep, type Sleep } from './deadlines.js';
+import { systemClock, type Clock } from './providers.js';
 
 export interface Lease {
   readonly number: string;
+  /**
+   * Codes that earlier holders of the number read from an SMS and submitted, as of when this lease was
+   * granted (the most recent, see CodeMemory). A message carrying one is a late copy of a spent SMS.
+   */
+  readonly usedCodes: ReadonlySet<string>;
+  /** Remembers a code this holder read from an SMS to the number and submitted, for the holders after it. */
+  markUsed(code: string): void;
   /** Hands the number to the next waiter, if any. Safe to call more than once. */
   release(): void;
 }
@@ -28,18 +38,50 @@ export class LeaseWaitTimeout extends Error {
   }
 }
 
+/** How much of the used codes each number keeps: in memory only, never logged. */
+export interface CodeMemory {
+  /** Codes kept per number; the oldest are forgotten first. */
+  readonly codes: number;
+  /** A code is forgotten this long after it was used. */
+  readonly forMs: number;
+}
+
+/**
+ * Late copies land within minutes, a run or two later, so a few codes suffice; keeping more only
+ * raises the odds that a fresh code equals a remembered one and is passed over (`codes` in the
+ * code space: 8 in a million for six digits, 8 in ten thousand for four).
+ */
+export const DEFAULT_CODE_MEMORY: CodeMemory = { codes: 8, forMs: 10 * 60_000 };
+
 export interface NumberLeasesOptions {
   /** Times `waitMs`; injected so tests can run on a fake clock. */
   readonly sleep?: Sleep;
+  /** Dates the used codes, for `memory.forMs`; follows the same time as `sleep`. */
+  readonly clock?: Clock;
+  readonly memory?: CodeMemory;
+}
+
+interface UsedCode {
+  readonly code: string;
+  readonly at: number;
 }
 
 export class NumberLeases {
   /** A number is held exactly when it has an entry; the entry lists its waiters, first come first. */
   readonly #waiters = new Map<string, Array<(lease: Lease) => void>>();
+  /** Per number, the codes its holders used, oldest first. */
+  readonly #used = new Map<string, UsedCode[]>();
   readonly #sleep: Sleep;
+  readonly #clock: Clock;
+  readonly #memory: CodeMemory;
 
   constructor(options: NumberLeasesOptions = {}) {
     this.#sleep = options.sleep ?? systemSleep;
+    this.#clock = options.clock ?? systemClock;
+    this.#memory = options.memory ?? DEFAULT_CODE_MEMORY;
+    const { codes, forMs } = this.#memory;
+    if (!Number.isInteger(codes) || codes < 0) throw new RangeError(`NumberLeases: memory.codes must be a whole number of codes, got ${codes}`);
+    if (!(forMs >= 0)) throw new RangeError(`NumberLeases: memory.forMs must be a duration in milliseconds, got ${forMs}`);
   }
 
   isHeld(number: string): boolean {
@@ -98,6 +140,8 @@ export class NumberLeases {
     let released = false;
     return {
       number,
+      usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
+      markUsed: (code) => this.#markUsed(number, code),
       release: () => {
         if (released) return;
         released = true;
@@ -110,6 +154,20 @@ export class NumberLeases {
     const next = this.#waiters.get(number)?.shift();
     if (next) next(this.#leaseOf(number));
     else this.#waiters.delete(number);
+  }
+
+  /** The number's used codes still within `memory.forMs`; forgets the others. */
+  #recentlyUsed(number: string): UsedCode[] {
+    const oldest = this.#clock.now() - this.#memory.forMs;
+    const kept = (this.#used.get(number) ?? []).filter((used) => used.at > oldest);
+    if (kept.length === 0) this.#used.delete(number);
+    else this.#used.set(number, kept);
+    return kept;
+  }
+
+  #markUsed(number: string, code: string): void {
+    const kept = [...this.#recentlyUsed(number).filter((used) => used.code !== code), { code, at: this.#clock.now() }];
+    this.#used.set(number, kept.slice(Math.max(0, kept.length - this.#memory.codes)));
   }
 }
 

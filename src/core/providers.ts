@@ -53,10 +53,15 @@ export interface InboxQuery extends StageContext {
   readonly since: number;
   /** The same instant on the wall clock, for providers whose APIs filter by date. */
   readonly sinceWallClock: Date;
+  /**
+   * Ids of messages the caller has already looked at and set aside: they are neither listed nor
+   * enough to resolve the wait, so a caller waiting for something else does not spin on them.
+   */
+  readonly ignore?: ReadonlySet<string>;
 }
 
 export interface InboxResult {
-  /** Messages to the number received at or after `since`, oldest first. Never empty. */
+  /** Messages to the number received at or after `since` and not ignored, oldest first. Never empty. */
   readonly messages: readonly InboundSms[];
   /** How many messages to the number were skipped because they arrived before `since`. */
   readonly staleIgnored: number;
@@ -66,9 +71,9 @@ export interface InboxResult {
 export interface Inbox {
   readonly type: string;
   /**
-   * Resolves once at least one message to `number` received after `since` is there. Rejects with
-   * the signal's reason when aborted (the journey turns a delivery timeout into sms_not_received),
-   * and with StageError('inbox_error') when the receiving provider fails.
+   * Resolves once at least one message to `number` received after `since`, and not in `ignore`, is
+   * there. Rejects with the signal's reason when aborted (the journey turns a delivery timeout into
+   * sms_not_received), and with StageError('inbox_error') when the receiving provider fails.
    */
   waitForSms(query: InboxQuery): Promise<InboxResult>;
   /** Releases polling loops, servers and sockets. */

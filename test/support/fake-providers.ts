@@ -128,7 +128,7 @@ export function settleMicrotasks(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A receiving number's inbox, implementing Inbox faithfully: `since` filtering, waiting, aborting. */
+/** A receiving number's inbox, implementing Inbox faithfully: `since` and `ignore` filtering, waiting, aborting. */
 export class FakeInbox implements Inbox {
   readonly type = 'fake';
   readonly messages: InboundSms[] = [];
@@ -157,7 +157,8 @@ export class FakeInbox implements Inbox {
         if (this.failure) return finish(() => reject(this.failure));
         const mine = this.messages.filter((m) => m.to === query.number);
         const fresh = mine.filter((m) => m.receivedAt >= query.since);
-        if (fresh.length > 0) finish(() => resolve({ messages: fresh, staleIgnored: mine.length - fresh.length }));
+        const wanted = fresh.filter((m) => !query.ignore?.has(m.id));
+        if (wanted.length > 0) finish(() => resolve({ messages: wanted, staleIgnored: mine.length - fresh.length }));
       };
       const onAbort = () => finish(() => reject(query.signal.reason));
       const finish = (settle: () => void) => {
@@ -184,6 +185,8 @@ export interface OtpServiceOptions {
   readonly maxAttempts: number;
   readonly template: string;
   readonly weaken: readonly WeakenableControl[];
+  /** A resend texts the pending code again, while unused and within its TTL, as some OTP systems do. */
+  readonly resendSameCode: boolean;
 }
 
 export interface CarrierBehaviour {
@@ -192,8 +195,9 @@ export interface CarrierBehaviour {
   readonly lose: boolean;
   /** The carrier reports the SMS undelivered with this error code after the delay. */
   readonly undeliveredCode: string | undefined;
-  /** The SMS arrives twice, both copies at once. */
+  /** The SMS arrives twice, the second copy `duplicateGapMs` after the first (0: both at once). */
   readonly duplicate: boolean;
+  readonly duplicateGapMs: number;
   readonly providerClockOffsetMs: number | undefined;
 }
 
@@ -221,8 +225,8 @@ export class FakeOtpService {
     options: Partial<OtpServiceOptions> = {},
     carrier: Partial<CarrierBehaviour> = {},
   ) {
-    this.options = { ttlMs: 300_000, resendWindowMs: 30_000, maxAttempts: 3, template: 'Your code is {{code}}', weaken: [], ...options };
-    this.carrier = { delayMs: 2_000, lose: false, undeliveredCode: undefined, duplicate: false, providerClockOffsetMs: undefined, ...carrier };
+    this.options = { ttlMs: 300_000, resendWindowMs: 30_000, maxAttempts: 3, template: 'Your code is {{code}}', weaken: [], resendSameCode: false, ...options };
+    this.carrier = { delayMs: 2_000, lose: false, undeliveredCode: undefined, duplicate: false, duplicateGapMs: 0, providerClockOffsetMs: undefined, ...carrier };
   }
 
   send(number: string): TriggerResult {
@@ -231,9 +235,13 @@ export class FakeOtpService {
       throw new StageError('trigger_rate_limited', 'too many sends to this number; retry later', { status: 429, providerCode: '60203' });
     }
     this.#lastSendAt = now;
-    if (!this.#weak('resend_invalidates_previous')) for (const earlier of this.issued) earlier.superseded = true;
-    const code = codeNumber(this.issued.length);
-    this.issued.push({ code, issuedAt: now, used: false, superseded: false });
+    const pending = this.issued.at(-1);
+    const sameCode = this.options.resendSameCode && pending !== undefined && !pending.used && !pending.superseded && now - pending.issuedAt <= this.options.ttlMs;
+    if (!sameCode) {
+      if (!this.#weak('resend_invalidates_previous')) for (const earlier of this.issued) earlier.superseded = true;
+      this.issued.push({ code: codeNumber(nextCodeIndex(this.clock)), issuedAt: now, used: false, superseded: false });
+    }
+    const { code } = this.issued.at(-1)!;
     return { reference: `VE${this.issued.length}`, ...this.#carry(number, this.options.template.replace('{{code}}', code)) };
   }
 
@@ -256,16 +264,19 @@ export class FakeOtpService {
   }
 
   #carry(number: string, body: string): Pick<TriggerResult, 'deliveryFailure'> {
-    const { delayMs, lose, undeliveredCode, duplicate, providerClockOffsetMs } = this.carrier;
+    const { delayMs, lose, undeliveredCode, duplicate, duplicateGapMs, providerClockOffsetMs } = this.carrier;
     if (lose) return {};
     const arrival = this.clock.sleep(delayMs);
     if (undeliveredCode !== undefined) {
       return { deliveryFailure: arrival.then((): DeliveryFailure => ({ status: 'undelivered', errorCode: undeliveredCode })) };
     }
     const providerReceivedAt = () => (providerClockOffsetMs === undefined ? {} : { providerReceivedAt: new Date(this.clock.wallNow().getTime() + providerClockOffsetMs) });
+    const copy = () => this.inbox.deliver(number, body, providerReceivedAt());
     void arrival.then(() => {
-      this.inbox.deliver(number, body, providerReceivedAt());
-      if (duplicate) this.inbox.deliver(number, body, providerReceivedAt());
+      copy();
+      if (!duplicate) return;
+      if (duplicateGapMs === 0) copy();
+      else void this.clock.sleep(duplicateGapMs).then(copy);
     });
     return {};
   }
@@ -278,6 +289,18 @@ export class FakeOtpService {
 /** Distinct six-digit codes, the n-th always the same. */
 export function codeNumber(n: number): string {
   return String((123_457 * (n + 1)) % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * Services on one clock are apps side by side in one test (two checks on one number, say): like
+ * independent OTP systems, they never issue the same code, so they share one sequence.
+ */
+const codesIssued = new WeakMap<FakeClock, number>();
+
+function nextCodeIndex(clock: FakeClock): number {
+  const n = codesIssued.get(clock) ?? 0;
+  codesIssued.set(clock, n + 1);
+  return n;
 }
 
 /** How a fake provider call behaves besides its answer. */

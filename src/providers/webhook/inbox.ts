@@ -22,7 +22,7 @@ export interface WebhookInboxOptions {
 }
 
 interface Waiter {
-  readonly since: number;
+  readonly query: InboxQuery;
   readonly resolve: (result: InboxResult) => void;
 }
 
@@ -53,14 +53,14 @@ export class WebhookInbox implements Inbox {
     if (kept.length > this.maxPerNumber) this.evict(kept[0]!);
     if (this.byId.size > this.maxMessages) this.evict(this.byId.values().next().value!);
 
-    for (const waiter of this.waiters.get(sms.to) ?? []) waiter.resolve(this.lookup(sms.to, waiter.since));
+    for (const waiter of this.waiters.get(sms.to) ?? []) waiter.resolve(this.lookup(waiter.query));
     return stored;
   }
 
   waitForSms(query: InboxQuery): Promise<InboxResult> {
-    const { number, since, signal } = query;
+    const { number, signal } = query;
     if (signal.aborted) return Promise.reject(signal.reason);
-    const now = this.lookup(number, since);
+    const now = this.lookup(query);
     if (now.messages.length > 0) return Promise.resolve(now);
 
     return new Promise<InboxResult>((resolve, reject) => {
@@ -76,7 +76,7 @@ export class WebhookInbox implements Inbox {
         reject(signal.reason);
       };
       const waiter: Waiter = {
-        since,
+        query,
         resolve: (result) => {
           if (result.messages.length === 0) return;
           settle();
@@ -95,10 +95,11 @@ export class WebhookInbox implements Inbox {
     return count;
   }
 
-  private lookup(number: string, since: number): InboxResult {
+  private lookup({ number, since, ignore }: InboxQuery): InboxResult {
     const kept = this.byNumber.get(number) ?? [];
-    const messages = kept.filter((sms) => sms.receivedAt >= since);
-    return { messages, staleIgnored: kept.length - messages.length };
+    const fresh = kept.filter((sms) => sms.receivedAt >= since);
+    const messages = ignore === undefined ? fresh : fresh.filter((sms) => !ignore.has(sms.id));
+    return { messages, staleIgnored: kept.length - fresh.length };
   }
 
   private evict(oldest: InboundSms): void {
