@@ -23,6 +23,8 @@ export const DEMO_CONFIG = {
       delay: { median: '400ms', p95: '1500ms' },
       loss: 0.02,
       undelivered: 0.01,
+      // Some SMS arrive twice, the copy sometimes during the next run: it warns duplicate_sms and waits for its own.
+      duplicates: 0.05,
       // Refuses +1 555 555 0190…0199 like a country the SMS provider is not allowed to send to.
       blockedPrefixes: ['+1555555019'],
     },
