@@ -3,7 +3,7 @@
 // is noted in the document rather than failing the run.
 
 import { writeFile } from 'node:fs/promises';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { benchExtract } from './extract.js';
 import type { BenchSection } from './section.js';
@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     ['extract', benchExtract],
     ...(await Promise.all(OPTIONAL_SECTIONS.map(async ([file, name]) => [file, await optionalSection(file, name)] as [string, SectionRunner]))),
   ];
+  const startLoad = loadavg();
   const sections: BenchSection[] = [];
   for (const [name, run] of runners) {
     process.stderr.write(`bench: ${name}…\n`);
@@ -47,11 +48,11 @@ async function main(): Promise<void> {
     process.stderr.write(`bench: ${name} done in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
   }
   const path = join(process.cwd(), 'docs', 'benchmarks.md');
-  await writeFile(path, render(sections));
+  await writeFile(path, render(sections, startLoad));
   process.stderr.write(`bench: wrote ${path}\n`);
 }
 
-function render(sections: readonly BenchSection[]): string {
+function render(sections: readonly BenchSection[], startLoad: readonly number[]): string {
   const cpu = cpus();
   return [
     '# Benchmarks',
@@ -62,6 +63,7 @@ function render(sections: readonly BenchSection[]): string {
     `- Date: ${new Date().toISOString()}`,
     `- Machine: ${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${process.platform}/${process.arch}`,
     `- Node.js ${process.versions.node}`,
+    `- Load average when the run started (1, 5, 15 min): ${startLoad.map((load) => load.toFixed(2)).join(', ')}`,
     '',
     ...sections.flatMap((section) => [`## ${section.title}`, '', ...section.lines, '']),
   ].join('\n');

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { measureDeliveryTruth } from '../bench/truth.js';
 
-const SHAPE = { numbers: 8, runsPerNumber: 40, delayMedianMs: 50, delayP95Ms: 200, seed: 3 };
+const SHAPE = { numbers: 4, runsPerNumber: 80, delayMedianMs: 50, delayP95Ms: 200, seed: 3 };
 
 describe('measurement truth', () => {
   it('measures webhook deliveries within 5 ms of the truth (median) and the p95 within 2 %', async () => {
