@@ -81,6 +81,7 @@ describe('usage errors', () => {
     [['run', '--samples', 'abc'], '--samples must be a whole number'],
     [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number between 0 and 1'],
     [['run', '--sampels', '3'], "'--sampels'"],
+    [['run', '--sequential'], '--sequential tests against a minimum success rate'],
     [['deploy'], 'unknown command "deploy"'],
     [['validate'], 'validate needs --config FILE'],
   ])('exits 2 naming the problem: otp-canary %j', async (args, message) => {
