@@ -44,6 +44,22 @@ describe('the sandbox, end to end through its providers', () => {
     expect(result.staleIgnored).toBe(1);
   });
 
+  it('leaves ignored messages out of its answer and waits for a new one', async () => {
+    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 } });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+    const since = new Date();
+    await sendOtp(sandbox);
+    const first = await inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: since });
+
+    const next = inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: since, ignore: new Set([first.messages[0]!.id]) });
+    await sendOtp(sandbox);
+    const { messages, staleIgnored } = await next;
+
+    expect(messages.map((sms) => sms.id)).not.toContain(first.messages[0]!.id);
+    expect(messages).toHaveLength(1);
+    expect(staleIgnored).toBe(0);
+  });
+
   it('stamps a received SMS on the caller’s clock and keeps the sandbox’s own time beside it', async () => {
     const sandbox = await quickSandbox();
     const clock = { now: () => 42, wallNow: () => new Date(0) };

@@ -31,22 +31,26 @@ export class InboxStore {
     this.#feed.notify();
   }
 
-  /** The page for `to` since `sinceWallMs`, waiting up to `waitMs` for a first message. */
-  async wait(to: string, sinceWallMs: number, waitMs: number, signal: AbortSignal): Promise<InboxPage> {
+  /**
+   * The page for `to` since `sinceWallMs`, without the `exclude`d message ids (a reader passing over
+   * messages it has already judged), waiting up to `waitMs` for a first message.
+   */
+  async wait(to: string, sinceWallMs: number, waitMs: number, signal: AbortSignal, exclude: ReadonlySet<string> = new Set()): Promise<InboxPage> {
     const found = await this.#feed.poll(() => {
-      const page = this.#page(to, sinceWallMs);
+      const page = this.#page(to, sinceWallMs, exclude);
       return page.messages.length > 0 ? page : undefined;
     }, waitMs, signal);
-    return found ?? this.#page(to, sinceWallMs);
+    return found ?? this.#page(to, sinceWallMs, exclude);
   }
 
   clear(): void {
     this.#messages = [];
   }
 
-  #page(to: string, sinceWallMs: number): InboxPage {
+  #page(to: string, sinceWallMs: number, exclude: ReadonlySet<string>): InboxPage {
     const toNumber = this.#messages.filter((sms) => sms.to === to);
-    const messages = toNumber.filter((sms) => sms.receivedAtWallMs >= sinceWallMs);
-    return { messages, earlierCount: toNumber.length - messages.length };
+    const recent = toNumber.filter((sms) => sms.receivedAtWallMs >= sinceWallMs);
+    const messages = recent.filter((sms) => !exclude.has(sms.id));
+    return { messages, earlierCount: toNumber.length - recent.length };
   }
 }

@@ -140,12 +140,17 @@ async function requestStatus(world: SandboxWorld, { res, url, signal }: Exchange
   sendJson(res, 200, state);
 }
 
+/** Message ids one inbox query may pass over; more would mean a reader looping on its own leftovers. */
+const MAX_EXCLUDED = 100;
+
 async function listMessages(world: SandboxWorld, { res, url, signal }: Exchange): Promise<void> {
   const to = e164(url.searchParams.get('to'), 'to');
   const since = url.searchParams.get('since');
   const sinceWallMs = since === null ? 0 : Date.parse(since);
   if (Number.isNaN(sinceWallMs)) throw new HttpError(400, 'invalid_since', 'since must be an ISO 8601 date-time');
-  const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal);
+  const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));
+  if (exclude.size > MAX_EXCLUDED) throw new HttpError(400, 'invalid_exclude', `exclude lists at most ${MAX_EXCLUDED} message ids`);
+  const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal, exclude);
   const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
   sendJson(res, 200, { messages, earlierCount: page.earlierCount });
 }
