@@ -140,6 +140,17 @@ describe('otp-canary run against the team app (http steps) and a webhook inbox',
     }
   });
 
+  it('never reports the code or the full number in the details of failed runs', async () => {
+    const w = await world({ faults: { verify: { error: 1 } } });
+    const { stdout, stderr, report } = await w.run();
+    const reportText = await readFile(join(dir, 'report.json'), 'utf8');
+
+    expect(runsOf(report).every((run) => run.detail !== undefined)).toBe(true);
+    for (const secret of [...w.sandbox.groundTruth().sends.map((send) => send.code!), NUMBER, NUMBER.slice(1)]) {
+      for (const output of [stdout, stderr, reportText]) expect(output).not.toContain(secret);
+    }
+  });
+
   it.each([
     ['a 503', { error: 1 }, 'trigger_error'],
     ['a 429', { rateLimit: 1 }, 'trigger_rate_limited'],
@@ -183,20 +194,23 @@ describe('otp-canary run against the team app (http steps) and a webhook inbox',
     expect(runsOf(report).every((run) => run.deliverySeconds! > 0.05)).toBe(true);
   });
 
-  it('warns duplicate_sms when the carrier delivers an SMS twice', async () => {
-    const w = await world({ carrier: { duplicates: 1 } });
+  // A second copy trails the first by a tenth of a delay draw: with these delays it lands while the next
+  // run on the number waits for its own SMS.
+  const LATE_DUPLICATES = { carrier: { duplicates: 1, delayMedianMs: 300, delayP95Ms: 400 } };
+
+  it("does not take a late duplicate of one run's SMS for the next run's", async () => {
+    const w = await world(LATE_DUPLICATES);
     const { report } = await w.run();
 
     expect(w.sandbox.groundTruth().counts.sends.duplicated).toBe(3);
-    expect(runsOf(report).some((run) => run.warnings.includes('duplicate_sms'))).toBe(true);
+    expect(runsOf(report).map((run) => run.reason ?? run.outcome)).toEqual(['success', 'success', 'success']);
   });
 
-  it("does not take a late duplicate of one run's SMS for the next run's", async () => {
-    // The second copy trails the first by a tenth of a delay draw: here it lands while the next run waits.
-    const w = await world({ carrier: { duplicates: 1, delayMedianMs: 100, delayP95Ms: 150 } });
+  it('warns duplicate_sms when the carrier delivers an SMS twice', async () => {
+    const w = await world(LATE_DUPLICATES);
     const { report } = await w.run();
 
-    expect(runsOf(report).map((run) => run.reason ?? run.outcome)).toEqual(['success', 'success', 'success']);
+    expect(runsOf(report).some((run) => run.warnings.includes('duplicate_sms'))).toBe(true);
   });
 
   it('reports a send to a blocked prefix as trigger_rejected', async () => {
