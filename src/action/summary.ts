@@ -78,11 +78,14 @@ function checkRow(name: string, s: CheckSummary): string[] {
   ];
 }
 
-const THRESHOLD_LABELS: Record<ThresholdName, { readonly label: string; readonly required: (threshold: number | boolean) => string; readonly unit: string }> = {
-  minRuns: { label: 'finished runs', required: (t) => `≥ ${t}`, unit: '' },
-  minSuccessRate: { label: 'success rate', required: (t) => `≥ ${t}`, unit: '' },
-  maxP95DeliverySeconds: { label: 'delivery p95', required: (t) => `≤ ${t} s`, unit: ' s' },
-  failOnDegraded: { label: 'degraded runs', required: () => 'none', unit: '' },
+const THRESHOLD_LABELS: Record<
+  ThresholdName,
+  { readonly label: string; readonly required: (threshold: number | boolean) => string; readonly observed: (value: number) => string }
+> = {
+  minRuns: { label: 'finished runs', required: (t) => `≥ ${t}`, observed: String },
+  minSuccessRate: { label: 'success rate', required: (t) => `≥ ${t}`, observed: round },
+  maxP95DeliverySeconds: { label: 'delivery p95', required: (t) => `≤ ${t} s`, observed: seconds },
+  failOnDegraded: { label: 'degraded runs', required: () => 'none', observed: String },
 };
 
 function thresholdsTable(report: Report): string {
@@ -93,9 +96,9 @@ function thresholdsTable(report: Report): string {
 }
 
 function thresholdRow(threshold: ThresholdResult): string[] {
-  const { label, required, unit } = THRESHOLD_LABELS[threshold.name];
+  const { label, required, observed: format } = THRESHOLD_LABELS[threshold.name];
   const observed = Object.entries(threshold.perCheck)
-    .map(([check, verdict]) => `${check} ${verdict.observed === undefined ? '–' : `${round(verdict.observed)}${unit}`} ${verdict.passed ? '✅' : '❌'}`)
+    .map(([check, verdict]) => `${check} ${verdict.observed === undefined ? '–' : format(verdict.observed)} ${verdict.passed ? '✅' : '❌'}`)
     .join('<br>');
   return [label, required(threshold.threshold), observed, threshold.passed ? '✅ met' : '❌ missed'];
 }
