@@ -95748,6 +95748,8 @@ const DEMO_CONFIG = {
             delay: { median: '400ms', p95: '1500ms' },
             loss: 0.02,
             undelivered: 0.01,
+            // Some SMS arrive twice, the copy sometimes during the next run: it warns duplicate_sms and waits for its own.
+            duplicates: 0.05,
             // Refuses +1 555 555 0190…0199 like a country the SMS provider is not allowed to send to.
             blockedPrefixes: ['+1555555019'],
         },
@@ -96203,10 +96205,22 @@ function rejectedOnAbort(signal) {
     return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
 }
 
+;// CONCATENATED MODULE: ./src/core/providers.ts
+// The three small interfaces every provider implements. The journey engine knows nothing else about
+// the outside world: a provider turns its far side's answers into these shapes, and its failures into
+// a StageError carrying the right FailureReason (see outcome.ts).
+const systemClock = {
+    now: () => performance.now(),
+    wallNow: () => new Date(),
+};
+
 ;// CONCATENATED MODULE: ./src/core/lease.ts
 // One run per test number at a time. Two runs on one number would each see the other's SMS as their
 // own (a code from the wrong send, a false `duplicate_sms`), so every journey and control holds the
 // number's lease from its trigger to its last verify — whichever check it belongs to.
+// The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
+// copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
+
 
 
 class LeaseWaitTimeout extends Error {
@@ -96219,12 +96233,29 @@ class LeaseWaitTimeout extends Error {
         this.waitMs = waitMs;
     }
 }
+/**
+ * Late copies land within minutes, a run or two later, so a few codes suffice; keeping more only
+ * raises the odds that a fresh code equals a remembered one and is passed over (`codes` in the
+ * code space: 8 in a million for six digits, 8 in ten thousand for four).
+ */
+const DEFAULT_CODE_MEMORY = { codes: 8, forMs: 10 * 60_000 };
 class NumberLeases {
     /** A number is held exactly when it has an entry; the entry lists its waiters, first come first. */
     #waiters = new Map();
+    /** Per number, the codes its holders used, oldest first. */
+    #used = new Map();
     #sleep;
+    #clock;
+    #memory;
     constructor(options = {}) {
         this.#sleep = options.sleep ?? systemSleep;
+        this.#clock = options.clock ?? systemClock;
+        this.#memory = options.memory ?? DEFAULT_CODE_MEMORY;
+        const { codes, forMs } = this.#memory;
+        if (!Number.isInteger(codes) || codes < 0)
+            throw new RangeError(`NumberLeases: memory.codes must be a whole number of codes, got ${codes}`);
+        if (!(forMs >= 0))
+            throw new RangeError(`NumberLeases: memory.forMs must be a duration in milliseconds, got ${forMs}`);
     }
     isHeld(number) {
         return this.#waiters.has(number);
@@ -96276,6 +96307,8 @@ class NumberLeases {
         let released = false;
         return {
             number,
+            usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
+            markUsed: (code) => this.#markUsed(number, code),
             release: () => {
                 if (released)
                     return;
@@ -96291,18 +96324,23 @@ class NumberLeases {
         else
             this.#waiters.delete(number);
     }
+    /** The number's used codes still within `memory.forMs`; forgets the others. */
+    #recentlyUsed(number) {
+        const oldest = this.#clock.now() - this.#memory.forMs;
+        const kept = (this.#used.get(number) ?? []).filter((used) => used.at > oldest);
+        if (kept.length === 0)
+            this.#used.delete(number);
+        else
+            this.#used.set(number, kept);
+        return kept;
+    }
+    #markUsed(number, code) {
+        const kept = [...this.#recentlyUsed(number).filter((used) => used.code !== code), { code, at: this.#clock.now() }];
+        this.#used.set(number, kept.slice(Math.max(0, kept.length - this.#memory.codes)));
+    }
 }
 /** The leases every run in this process shares unless it is given its own set. */
 const processLeases = new NumberLeases();
-
-;// CONCATENATED MODULE: ./src/core/providers.ts
-// The three small interfaces every provider implements. The journey engine knows nothing else about
-// the outside world: a provider turns its far side's answers into these shapes, and its failures into
-// a StageError carrying the right FailureReason (see outcome.ts).
-const systemClock = {
-    now: () => performance.now(),
-    wallNow: () => new Date(),
-};
 
 ;// CONCATENATED MODULE: ./src/core/journey.ts
 // One verification, end to end: trigger → deliver → extract → verify, under the number's lease, every
@@ -96365,7 +96403,7 @@ async function runCheck(spec, providers, options = {}) {
         const budget = new Scope(root.signal);
         const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
         try {
-            const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal });
+            const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal, lease });
             const enter = (next) => {
                 stage = next;
                 options.onStage?.(next, clock.now() - startedAt);
@@ -96411,6 +96449,8 @@ class JourneySteps {
     spec;
     providers;
     context;
+    /** Codes these steps read from an SMS. */
+    #read = new Set();
     constructor(spec, providers, context) {
         this.spec = spec;
         this.providers = providers;
@@ -96439,18 +96479,38 @@ class JourneySteps {
      * request went out — not since it was answered: a fast carrier can beat a slow send API, and under
      * the lease nothing else can be texting the number meanwhile. A delivery report saying the message
      * failed ends the wait early. Closes the send.
+     *
+     * Messages whose code was already used are passed over and the wait goes on: carriers deliver late
+     * second copies, and a copy of the previous run's SMS landing after this trigger would otherwise be
+     * taken, its spent code submitted and refused — and this run's own SMS would then land in the next
+     * run, and so on down the line.
      */
     async receive(sent) {
         const scope = new Scope(this.context.signal);
+        const passedOver = new Set();
+        const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall };
+        const failed = undelivered(sent.result.deliveryFailure);
         try {
-            const inbox = await this.#bounded(scope, this.spec.timeouts.deliveryMs, (signal) => Promise.race([
-                this.providers.inbox.waitForSms({ number: this.spec.number, signal, since: sent.startedAt, sinceWallClock: sent.startedAtWall }),
-                undelivered(sent.result.deliveryFailure),
-            ]), `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}`);
-            const message = newest(inbox.messages);
-            if (message === undefined)
-                throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
-            return { message, received: inbox.messages.length, staleIgnored: inbox.staleIgnored };
+            return await this.#bounded(scope, this.spec.timeouts.deliveryMs, async (signal) => {
+                for (;;) {
+                    const inbox = await Promise.race([
+                        this.providers.inbox.waitForSms({ ...query, signal, ...(passedOver.size > 0 && { ignore: new Set(passedOver) }) }),
+                        failed,
+                    ]);
+                    if (inbox.messages.length === 0)
+                        throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
+                    const candidates = [];
+                    for (const sms of inbox.messages) {
+                        if (this.#alreadyUsed(sms))
+                            passedOver.add(sms.id);
+                        else
+                            candidates.push(sms);
+                    }
+                    const message = newest(candidates);
+                    if (message !== undefined)
+                        return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored };
+                }
+            }, () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`);
         }
         finally {
             scope.close();
@@ -96462,10 +96522,14 @@ class JourneySteps {
         if (extraction.code === undefined) {
             throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
         }
+        this.#read.add(extraction.code);
         return { code: extraction.code, ambiguous: extraction.ambiguous === true };
     }
     /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
     async submit(code) {
+        // Spent from here on, whatever the answer: refused, accepted, or lost on the way.
+        if (this.#read.has(code))
+            this.context.lease.markUsed(code);
         const scope = new Scope(this.context.signal);
         try {
             await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => this.providers.verifier.verify({ number: this.spec.number, code, signal }));
@@ -96474,8 +96538,23 @@ class JourneySteps {
             scope.close();
         }
     }
-    #bounded(scope, limitMs, work, timeoutDetail = `no answer within ${inSeconds(limitMs)}`) {
-        return deadlines_within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail), work);
+    /**
+     * Whether the message carries a code already used on this number: one an earlier run submitted, or
+     * one these steps read before (a control that resends wants the new code, not a copy of the old).
+     *
+     * Only codes an earlier run submitted count, not those it merely saw: some OTP systems resend the
+     * same code while it is still valid, so a code an earlier run saw but never submitted (it failed
+     * sms_late, or was cancelled) may well be this run's own SMS. A submitted code is spent, so a message
+     * carrying it after this trigger is a late copy. The price: a late copy of a code never submitted
+     * is still taken, and a fresh code that happens to equal a remembered one is passed over (the
+     * lease remembers few codes, for minutes, to keep those odds small).
+     */
+    #alreadyUsed(message) {
+        const { code } = extractOtp(message.body, this.spec.extract);
+        return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
+    }
+    #bounded(scope, limitMs, work, timeoutDetail = () => `no answer within ${inSeconds(limitMs)}`) {
+        return deadlines_within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail()), work);
     }
 }
 /** What a stage running out of time means, stage by stage. */
@@ -96535,7 +96614,7 @@ function newest(messages) {
 const CLOCK_SKEW_TOLERANCE_MS = 1000;
 function deliveryWarnings(delivery, sent, startedAt, startedAtWall) {
     const warnings = [];
-    if (delivery.received > 1)
+    if (delivery.received + delivery.passedOver > 1)
         warnings.push('duplicate_sms');
     if (delivery.staleIgnored > 0)
         warnings.push('stale_messages_ignored');
@@ -97422,13 +97501,18 @@ async function requestStatus(world, { res, url, signal }) {
         throw new HttpError(404, 'unknown_request', 'no send with this requestId');
     sendJson(res, 200, state);
 }
+/** Message ids one inbox query may pass over; more would mean a reader looping on its own leftovers. */
+const MAX_EXCLUDED = 100;
 async function listMessages(world, { res, url, signal }) {
     const to = routes_e164(url.searchParams.get('to'), 'to');
     const since = url.searchParams.get('since');
     const sinceWallMs = since === null ? 0 : Date.parse(since);
     if (Number.isNaN(sinceWallMs))
         throw new HttpError(400, 'invalid_since', 'since must be an ISO 8601 date-time');
-    const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal);
+    const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));
+    if (exclude.size > MAX_EXCLUDED)
+        throw new HttpError(400, 'invalid_exclude', `exclude lists at most ${MAX_EXCLUDED} message ids`);
+    const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal, exclude);
     const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
     sendJson(res, 200, { messages, earlierCount: page.earlierCount });
 }
@@ -97744,21 +97828,25 @@ class InboxStore {
         this.#messages.push(sms);
         this.#feed.notify();
     }
-    /** The page for `to` since `sinceWallMs`, waiting up to `waitMs` for a first message. */
-    async wait(to, sinceWallMs, waitMs, signal) {
+    /**
+     * The page for `to` since `sinceWallMs`, without the `exclude`d message ids (a reader passing over
+     * messages it has already judged), waiting up to `waitMs` for a first message.
+     */
+    async wait(to, sinceWallMs, waitMs, signal, exclude = new Set()) {
         const found = await this.#feed.poll(() => {
-            const page = this.#page(to, sinceWallMs);
+            const page = this.#page(to, sinceWallMs, exclude);
             return page.messages.length > 0 ? page : undefined;
         }, waitMs, signal);
-        return found ?? this.#page(to, sinceWallMs);
+        return found ?? this.#page(to, sinceWallMs, exclude);
     }
     clear() {
         this.#messages = [];
     }
-    #page(to, sinceWallMs) {
+    #page(to, sinceWallMs, exclude) {
         const toNumber = this.#messages.filter((sms) => sms.to === to);
-        const messages = toNumber.filter((sms) => sms.receivedAtWallMs >= sinceWallMs);
-        return { messages, earlierCount: toNumber.length - messages.length };
+        const recent = toNumber.filter((sms) => sms.receivedAtWallMs >= sinceWallMs);
+        const messages = recent.filter((sms) => !exclude.has(sms.id));
+        return { messages, earlierCount: toNumber.length - recent.length };
     }
 }
 
@@ -98629,7 +98717,10 @@ function createSandboxInbox(options) {
         type: 'sandbox',
         async waitForSms(query) {
             const where = `sandbox inbox for ${maskNumber(query.number)}`;
+            // Messages the journey already passed over stay out of the answer, so the long-poll waits for new ones.
             const params = new URLSearchParams({ to: query.number, since: query.sinceWallClock.toISOString(), waitMs: String(options.pollIntervalMs) });
+            if (query.ignore?.size)
+                params.set('exclude', [...query.ignore].join(','));
             for (;;) {
                 const answer = await callSandbox(options.baseUrl, {
                     method: 'GET', path: `/api/inbox/messages?${params}`, timeoutMs: options.pollIntervalMs + options.timeoutMs, signal: query.signal,
@@ -98734,14 +98825,14 @@ class inbox_WebhookInbox {
         if (this.byId.size > this.maxMessages)
             this.evict(this.byId.values().next().value);
         for (const waiter of this.waiters.get(sms.to) ?? [])
-            waiter.resolve(this.lookup(sms.to, waiter.since));
+            waiter.resolve(this.lookup(waiter.query));
         return stored;
     }
     waitForSms(query) {
-        const { number, since, signal } = query;
+        const { number, signal } = query;
         if (signal.aborted)
             return Promise.reject(signal.reason);
-        const now = this.lookup(number, since);
+        const now = this.lookup(query);
         if (now.messages.length > 0)
             return Promise.resolve(now);
         return new Promise((resolve, reject) => {
@@ -98758,7 +98849,7 @@ class inbox_WebhookInbox {
                 reject(signal.reason);
             };
             const waiter = {
-                since,
+                query,
                 resolve: (result) => {
                     if (result.messages.length === 0)
                         return;
@@ -98777,10 +98868,11 @@ class inbox_WebhookInbox {
             count += waiters.size;
         return count;
     }
-    lookup(number, since) {
+    lookup({ number, since, ignore }) {
         const kept = this.byNumber.get(number) ?? [];
-        const messages = kept.filter((sms) => sms.receivedAt >= since);
-        return { messages, staleIgnored: kept.length - messages.length };
+        const fresh = kept.filter((sms) => sms.receivedAt >= since);
+        const messages = ignore === undefined ? fresh : fresh.filter((sms) => !ignore.has(sms.id));
+        return { messages, staleIgnored: kept.length - fresh.length };
     }
     evict(oldest) {
         this.byId.delete(oldest.id);
@@ -99756,10 +99848,10 @@ function checkRow(name, s) {
     ];
 }
 const THRESHOLD_LABELS = {
-    minRuns: { label: 'finished runs', required: (t) => `≥ ${t}`, unit: '' },
-    minSuccessRate: { label: 'success rate', required: (t) => `≥ ${t}`, unit: '' },
-    maxP95DeliverySeconds: { label: 'delivery p95', required: (t) => `≤ ${t} s`, unit: ' s' },
-    failOnDegraded: { label: 'degraded runs', required: () => 'none', unit: '' },
+    minRuns: { label: 'finished runs', required: (t) => `≥ ${t}`, observed: String },
+    minSuccessRate: { label: 'success rate', required: (t) => `≥ ${t}`, observed: round },
+    maxP95DeliverySeconds: { label: 'delivery p95', required: (t) => `≤ ${t} s`, observed: summary_seconds },
+    failOnDegraded: { label: 'degraded runs', required: () => 'none', observed: String },
 };
 function thresholdsTable(report) {
     const thresholds = report.gate?.thresholds ?? [];
@@ -99769,9 +99861,9 @@ function thresholdsTable(report) {
     return ['### Thresholds', '', ...table(['threshold', 'required', 'observed per check', 'result'], rows)].join('\n');
 }
 function thresholdRow(threshold) {
-    const { label, required, unit } = THRESHOLD_LABELS[threshold.name];
+    const { label, required, observed: format } = THRESHOLD_LABELS[threshold.name];
     const observed = Object.entries(threshold.perCheck)
-        .map(([check, verdict]) => `${check} ${verdict.observed === undefined ? '–' : `${round(verdict.observed)}${unit}`} ${verdict.passed ? '✅' : '❌'}`)
+        .map(([check, verdict]) => `${check} ${verdict.observed === undefined ? '–' : format(verdict.observed)} ${verdict.passed ? '✅' : '❌'}`)
         .join('<br>');
     return [label, required(threshold.threshold), observed, threshold.passed ? '✅ met' : '❌ missed'];
 }
