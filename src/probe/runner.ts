@@ -3,6 +3,7 @@
 // for its lease, then counts as `number_busy`). On shutdown or reload, in-flight work gets a grace period,
 // then is cut off; cut-off runs are still recorded, marked cancelled, never dropped.
 
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { runControl } from '../core/controls.js';
@@ -38,6 +39,8 @@ export class CheckRunner {
 
   constructor(options: CheckRunnerOptions) {
     this.#options = options;
+    // Every run in flight listens on it: a hundred checks are a hundred listeners, not a leak.
+    setMaxListeners(0, this.#cutOff.signal);
     this.#checks = new Map(options.checks.map((check) => [check.spec.name, check]));
   }
 
