@@ -22,9 +22,8 @@ describe('demo config', () => {
     for (const check of demo.checks) expect(check.timeouts.deliveryMs).toBeLessThanOrEqual(5_000);
   });
 
-  test('has a check on a blocked prefix, so trigger_rejected shows up', () => {
-    const blocked = demo.checks.filter((check) => demo.sandbox.carrier.blockedPrefixes.some((prefix) => check.number.startsWith(prefix)));
-    expect(blocked.map((check) => check.name)).toEqual(['signup-blocked-region']);
+  test('gates on thresholds its injected failures pass, so `npm start` ends with a passing verdict', () => {
+    expect(demo.gate).toEqual({ minSuccessRate: 0.6, maxP95DeliverySeconds: 3, failOnDegraded: false });
   });
 
   test("has a check whose TTL ends inside the carrier's delay tail, so sms_late shows up", () => {

@@ -73,18 +73,19 @@ describe('a late copy of an earlier run’s SMS', () => {
   });
 });
 
-describe('a code an earlier run saw but never submitted', () => {
-  it('is taken: an OTP system may text the same code again on a resend', async () => {
-    const world = fakeWorld({ otp: { resendWindowMs: 0, resendSameCode: true } });
+describe('a code an earlier run read past its TTL', () => {
+  it('is dead, so a late copy of it is passed over and the run verifies its own code', async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 0 }, carrier: LATE_COPY });
     const run = inTurn(world);
 
-    // The check believes codes live 1 s, so the first run fails sms_late and submits nothing.
+    // The check's codes live 1 s and its SMS takes 2 s: the first run fails sms_late, submitting nothing,
+    // and the copy of its SMS lands during the second run.
     const first = await run(checkSpec({ policy: { ttlMs: 1_000, resendWindowMs: 0, maxAttempts: 3 } }));
     const second = await run();
 
     expect(first.reason).toBe('sms_late');
-    expect(second.outcome).toBe('success');
-    expect(world.verifier.submitted).toEqual([codeNumber(0)]);
+    expect(second).toMatchObject({ outcome: 'success', warnings: expect.arrayContaining(['duplicate_sms']) });
+    expect(world.verifier.submitted).toEqual([codeNumber(1)]);
   });
 });
 

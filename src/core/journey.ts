@@ -112,6 +112,8 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       options.onCode?.(code);
       if (extracted.ambiguous) warnings.push('ambiguous_code');
       if (timings.deliverMs > spec.policy.ttlMs) {
+        // Past its TTL the code is dead: no OTP system resends it, so a late copy of it is never ours.
+        steps.retire(code);
         throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
       }
 
@@ -252,10 +254,15 @@ export class JourneySteps {
     return { code: extraction.code, ambiguous: extraction.ambiguous === true };
   }
 
+  /** Remembers on the number's lease that `code`, read by these steps, can no longer be anyone's. */
+  retire(code: string): void {
+    if (this.#read.has(code)) this.context.lease.markUsed(code);
+  }
+
   /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
   async submit(code: string): Promise<void> {
     // Spent from here on, whatever the answer: refused, accepted, or lost on the way.
-    if (this.#read.has(code)) this.context.lease.markUsed(code);
+    this.retire(code);
     const scope = new Scope(this.context.signal);
     try {
       await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) =>
@@ -270,12 +277,12 @@ export class JourneySteps {
    * Whether the message carries a code already used on this number: one an earlier run submitted, or
    * one these steps read before (a control that resends wants the new code, not a copy of the old).
    *
-   * Only codes an earlier run submitted count, not those it merely saw: some OTP systems resend the
-   * same code while it is still valid, so a code an earlier run saw but never submitted (it failed
-   * sms_late, or was cancelled) may well be this run's own SMS. A submitted code is spent, so a message
-   * carrying it after this trigger is a late copy. The price: a late copy of a code never submitted
-   * is still taken, and a fresh code that happens to equal a remembered one is passed over (the
-   * lease remembers few codes, for minutes, to keep those odds small).
+   * Only codes an earlier run retired count (submitted, or read past their TTL), not those it merely
+   * saw: some OTP systems resend the same code while it is still valid, so a live code an earlier run
+   * saw but never submitted (it was cancelled) may well be this run's own SMS. A retired code is spent
+   * or dead, so a message carrying it after this trigger is a late copy. The price: a late copy of a
+   * live code never submitted is still taken, and a fresh code that happens to equal a remembered one
+   * is passed over (the lease remembers few codes, for minutes, to keep those odds small).
    */
   #alreadyUsed(message: InboundSms): boolean {
     const { code } = extractOtp(message.body, this.spec.extract);
