@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { demoConfig } from '../src/config/demo.js';
 import type { Report } from '../src/core/report.js';
 import { runCli, type CliResult } from './support/cli.js';
 
@@ -93,10 +94,13 @@ describe('otp-canary run against the embedded sandbox', () => {
   });
 
   it('runs the demo checks against the embedded sandbox when given no config', async () => {
-    const { code, stdout, stderr } = await runCli(['run', '--samples', '1']);
+    const reportPath = join(dir, 'report.json');
+    const { code, stdout, stderr } = await runCli(['run', '--samples', '1', '--json', reportPath]);
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
 
-    expect(code).toBe(0);
     expect(stderr).toContain('no --config given');
-    for (const check of ['signup-us', 'login-web', 'signup-blocked-region', 'otp-short-ttl']) expect(stdout).toMatch(new RegExp(`^${check}\\s+1\\s`, 'm'));
+    expect(report.checks.map((check) => check.name)).toEqual(demoConfig().checks.map((check) => check.name));
+    for (const check of report.checks) expect(stdout).toMatch(new RegExp(`^${check.name}\\s+1\\s`, 'm'));
+    expect(code).toBe(report.gate?.passed === false ? 1 : 0);
   });
 });
