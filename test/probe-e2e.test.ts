@@ -146,3 +146,17 @@ describe('the probe process against the sandbox', () => {
     expect(exposition).toMatch(/^process_cpu_user_seconds_total /m);
   }, 60_000);
 });
+
+describe('the embedded sandbox in webhook mode', () => {
+  it('pushes its SMS to the probe\'s own /webhooks/twilio, and runs succeed through it', async () => {
+    const path = join(dir, 'embedded.yml');
+    const check = { name: 'embedded', number: HAPPY, trigger: { type: 'sandbox' }, inbox: { type: 'sandbox', mode: 'webhook' }, verify: { type: 'sandbox' }, schedule: EVERY_SECOND };
+    await writeFile(path, stringify({ sandbox: { carrier: { delay: { median: '30ms', p95: '100ms' } }, otp: { resendWindow: '0s' } }, checks: [check] }));
+    probe = await startProbeProcess(['--config', path, '--port', '0']);
+
+    const [run] = await probe.waitForLogs(runsOf('embedded'), 1);
+
+    expect(run).toMatchObject({ outcome: 'success' });
+    expect((await fetch(`${probe.url}/readyz`)).status).toBe(200);
+  }, 30_000);
+});
