@@ -38,7 +38,7 @@ export const DEMO_CONFIG = {
       degradedAfter: '1500ms',
       policy: DEMO_POLICY,
       controls: ['wrong_code_rejected', 'single_use'],
-      schedule: '*/15 * * * * *',
+      schedule: '*/5 * * * * *',
       controlSchedule: '0 * * * * *',
     },
     {
@@ -49,7 +49,7 @@ export const DEMO_CONFIG = {
       policy: DEMO_POLICY,
       // The sandbox is told to drop this defence, so the control reports it violated.
       controls: ['wrong_code_rejected', 'max_attempts_lockout', 'concurrent_verify_once'],
-      schedule: '*/15 * * * * *',
+      schedule: '*/5 * * * * *',
       controlSchedule: '30 * * * * *',
     },
     {
@@ -60,7 +60,7 @@ export const DEMO_CONFIG = {
       ...SANDBOX_STEPS,
       timeouts: DEMO_TIMEOUTS,
       policy: { ...DEMO_POLICY, ttl: '1s' },
-      schedule: '*/15 * * * * *',
+      schedule: '*/5 * * * * *',
     },
   ],
   // Loose enough that the demo's injected failures pass it: `npm start` shows a passing gate; try
