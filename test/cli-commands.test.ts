@@ -81,7 +81,6 @@ describe('usage errors', () => {
     [['run', '--samples', 'abc'], '--samples must be a whole number'],
     [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number between 0 and 1'],
     [['run', '--sampels', '3'], "'--sampels'"],
-    [['run', '--sequential'], '--sequential tests against a minimum success rate'],
     [['deploy'], 'unknown command "deploy"'],
     [['validate'], 'validate needs --config FILE'],
   ])('exits 2 naming the problem: otp-canary %j', async (args, message) => {
@@ -91,6 +90,15 @@ describe('usage errors', () => {
     expect(stdout).toBe('');
     expect(stderr).toContain(message);
     expect(stderr).toContain('otp-canary --help');
+  });
+});
+
+describe('run --sequential', () => {
+  it('exits 2 when there is no minimum success rate to test against', async () => {
+    const { code, stderr } = await runCli(['run', '--sequential', '--config', await configFile(VALID)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--sequential tests against a minimum success rate');
   });
 });
 
