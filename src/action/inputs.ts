@@ -4,6 +4,7 @@
 
 import type { GateConfig } from '../config/schema.js';
 import type { GateThresholds } from '../core/gate.js';
+import { isCheckName, parsePromqlDuration } from '../prometheus/queries.js';
 
 export interface InputSpec {
   /** What action.yml documents as the default; '' means "not set". */
@@ -12,6 +13,10 @@ export interface InputSpec {
 }
 
 export const INPUTS = {
+  mode: {
+    default: 'run',
+    description: "run: send OTPs now and gate on them. prometheus: send nothing; gate on what the otp-canary probe recorded in Prometheus over the last window.",
+  },
   config: {
     default: '',
     description: 'Path to the otp-canary.yml config. Empty: the demo checks against the embedded sandbox (no accounts, no real SMS).',
@@ -50,13 +55,41 @@ export const INPUTS = {
   },
   'junit-path': {
     default: '',
-    description: 'Where to write a JUnit XML report, one test case per run. Empty: not written.',
+    description: 'Where to write a JUnit XML report, one test case per run. Empty: not written. Not written in mode prometheus, which has no runs of its own.',
+  },
+  'prometheus-url': {
+    default: '',
+    description: 'mode prometheus: base URL of the Prometheus that scrapes the probe, e.g. https://prometheus.example.com (a path prefix is kept). Required in that mode.',
+  },
+  window: {
+    default: '1h',
+    description: 'mode prometheus: how far back to look, as a PromQL duration (5m, 1h, 1h30m, 3d).',
+  },
+  'min-runs': {
+    default: '10',
+    description: "mode prometheus: fail when a check has fewer runs than this in the window (runs that failed on otp-canary's own side do not count).",
+  },
+  'bearer-token': {
+    default: '',
+    description: 'mode prometheus: sent as Authorization: Bearer <token> to Prometheus; masked in the log. Pass it from a secret.',
   },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
 
+export interface PrometheusInputs {
+  /** An http(s) URL without credentials. */
+  readonly url: string;
+  /** A PromQL duration, as given: "1h". */
+  readonly window: string;
+  readonly windowMs: number;
+  readonly minRuns: number;
+  readonly bearerToken?: string;
+}
+
 export interface ActionInputs {
+  /** Set exactly when mode is prometheus: read the probe's record instead of running checks. */
+  readonly prometheus?: PrometheusInputs;
   /** Absent: the demo config. */
   readonly configPath?: string;
   /** Absent: every check. */
@@ -93,7 +126,11 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
   const maxP95DeliverySeconds = optional('max-p95-delivery-seconds', positiveNumber);
   const failOnDegraded = optional('fail-on-degraded', boolean);
   const junitPath = optional('junit-path', (_, value) => value);
+  const mode = oneOf('mode', raw('mode'), ['run', 'prometheus'] as const);
+  const sequential = boolean('sequential', raw('sequential'));
+  const prometheus = mode === 'prometheus' ? prometheusInputs(raw, checks ?? [], sequential) : refusePrometheusOnly(raw);
   return {
+    ...(prometheus !== undefined && { prometheus }),
     ...(configPath !== undefined && { configPath }),
     ...(checks !== undefined && checks.length > 0 && { checks }),
     samples: positiveInteger('samples', raw('samples')),
@@ -101,10 +138,51 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
     ...(minSuccessRate !== undefined && { minSuccessRate }),
     ...(maxP95DeliverySeconds !== undefined && { maxP95DeliverySeconds }),
     ...(failOnDegraded !== undefined && { failOnDegraded }),
-    sequential: boolean('sequential', raw('sequential')),
+    sequential,
     reportPath: raw('report-path'),
     ...(junitPath !== undefined && { junitPath }),
   };
+}
+
+function prometheusInputs(raw: (name: InputName) => string, checks: readonly string[], sequential: boolean): PrometheusInputs {
+  if (sequential) throw new InputError('sequential: true applies to mode run: mode prometheus sends nothing, it reads what the probe recorded');
+  const invalid = checks.find((check) => !isCheckName(check));
+  if (invalid !== undefined) throw new InputError(`checks: "${invalid}" is not a check name (a-z, 0-9, "_", "." and "-", starting with a letter or digit)`);
+  const url = raw('prometheus-url');
+  if (url === '') throw new InputError('mode prometheus needs prometheus-url: the Prometheus that scrapes the otp-canary probe');
+  const window = raw('window');
+  const windowMs = parsePromqlDuration(window);
+  if (windowMs === undefined) throw new InputError(`window must be a PromQL duration such as 5m, 1h or 1h30m, got "${window}"`);
+  const bearerToken = raw('bearer-token');
+  return {
+    url: prometheusUrl(url),
+    window,
+    windowMs,
+    minRuns: positiveInteger('min-runs', raw('min-runs')),
+    ...(bearerToken !== '' && { bearerToken }),
+  };
+}
+
+/** An input only mode prometheus reads is a mistake in mode run: say so rather than ignore it. */
+function refusePrometheusOnly(raw: (name: InputName) => string): undefined {
+  for (const name of ['prometheus-url', 'bearer-token'] as const) {
+    if (raw(name) !== '') throw new InputError(`${name} is only read in mode prometheus, and mode is run`);
+  }
+  return undefined;
+}
+
+/** The value is not echoed: a URL can carry a password. */
+function prometheusUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (error) {
+    throw new InputError('prometheus-url must be an absolute http:// or https:// URL', { cause: error });
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError(`prometheus-url must be an http:// or https:// URL, got ${url.protocol}`);
+  if (url.username !== '' || url.password !== '') throw new InputError('prometheus-url must not carry credentials: pass a token in bearer-token');
+  if (url.search !== '' || url.hash !== '') throw new InputError('prometheus-url must be a base URL, without a query or fragment');
+  return url.href;
 }
 
 /** The thresholds the gate judges: each input, else the config's gate block. */
@@ -137,6 +215,11 @@ function positiveNumber(name: InputName, value: string): number {
   const number = Number(value);
   if (!Number.isFinite(number) || number <= 0) throw new InputError(`${name} must be a number greater than 0, got "${value}"`);
   return number;
+}
+
+function oneOf<const T extends readonly string[]>(name: InputName, value: string, allowed: T): T[number] {
+  if (!allowed.includes(value)) throw new InputError(`${name} must be ${allowed.join(' or ')}, got "${value}"`);
+  return value as T[number];
 }
 
 /** The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them. */

@@ -1,6 +1,7 @@
-// The Action: inputs → one gate run → report, JUnit, outputs, job summary, annotations → verdict.
-// One catch at the top turns any error into a failed step with a one-line reason. Nothing started
-// here outlives the work (runGate closes its servers), so the process ends when the step does.
+// The Action: inputs → one gate run (mode run) or the probe's record read from Prometheus (mode
+// prometheus) → report, JUnit, outputs, job summary, annotations → verdict. One catch at the top turns
+// any error into a failed step with a one-line reason. Nothing started here outlives the work (runGate
+// closes its servers, the Prometheus client its connections), so the process ends when the step does.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -16,37 +17,66 @@ import { runGate } from '../gate-run.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
-import { InputError, readInputs, thresholdsFor, type ActionInputs } from './inputs.js';
+import { InputError, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
+import { runPrometheusGate } from './prometheus-gate.js';
 import { SecretMasker } from './secrets.js';
-import { renderJobSummary, verdictLine } from './summary.js';
+import { renderJobSummary, verdictLine, type SummaryContext } from './summary.js';
 
 export async function run(): Promise<void> {
   const masker = new SecretMasker((value) => core.setSecret(value));
   try {
+    // Masked before anything else is read, whatever the mode.
+    masker.addCredential(core.getInput('bearer-token').trim());
     const inputs = readInputs((name) => core.getInput(name));
-    const { config, source } = await loadSource(inputs, masker);
-    const thresholds = thresholdsFor(inputs, config.gate);
-    requireUsableThresholds(inputs, thresholds);
-
-    core.info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
-    const counts = new Map<string, number>();
-    const report = await core.group('Runs', () =>
-      runGate(config, {
-        samples: inputs.samples,
-        concurrency: inputs.concurrency,
-        thresholds,
-        sequential: inputs.sequential,
-        ...(inputs.checks && { only: inputs.checks }),
-        onCode: (code) => masker.addCode(code),
-        onRun: (record) => core.info(runLine(record, counts)),
-      }),
-    );
-    await publish(masker.scrub(report), inputs, source);
+    if (inputs.prometheus !== undefined) await gateOnPrometheus(inputs, inputs.prometheus, masker);
+    else await gateOnRuns(inputs, masker);
   } catch (error) {
     core.setFailed(masker.scrub(describeError(error)));
   }
+}
+
+async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<void> {
+  const { config, source } = await loadSource(inputs, masker);
+  const thresholds = thresholdsFor(inputs, config.gate);
+  requireUsableThresholds(inputs, thresholds);
+
+  core.info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
+  const counts = new Map<string, number>();
+  const report = await core.group('Runs', () =>
+    runGate(config, {
+      samples: inputs.samples,
+      concurrency: inputs.concurrency,
+      thresholds,
+      sequential: inputs.sequential,
+      ...(inputs.checks && { only: inputs.checks }),
+      onCode: (code) => masker.addCode(code),
+      onRun: (record) => core.info(runLine(record, counts)),
+    }),
+  );
+  await publish(masker.scrub(report), inputs, { source, samples: inputs.samples });
+}
+
+async function gateOnPrometheus(inputs: ActionInputs, prometheus: PrometheusInputs, masker: SecretMasker): Promise<void> {
+  // Without a config there is no gate block: the demo's thresholds mean nothing for a real probe.
+  const gate = inputs.configPath === undefined ? { failOnDegraded: false } : (await loadSource(inputs, masker)).config.gate;
+  const thresholds = thresholdsFor(inputs, gate);
+  if (thresholds.minSuccessRate === undefined && thresholds.maxP95DeliverySeconds === undefined && thresholds.failOnDegraded !== true) {
+    core.warning(`No threshold is set (min-success-rate, max-p95-delivery-seconds, fail-on-degraded or the config's gate block): only min-runs (${prometheus.minRuns}) is judged.`);
+  }
+  if (inputs.junitPath !== undefined) core.warning('junit-path is not written in mode prometheus: Prometheus keeps no run records to list.');
+
+  const source = `Prometheus ${prometheus.url}`;
+  const checks = inputs.checks === undefined ? 'every check' : inputs.checks.join(', ');
+  core.info(`otp-canary ${VERSION}: ${source}; ${checks} over the last ${prometheus.window}, at least ${prometheus.minRuns} runs each`);
+  const { report, summary } = await runPrometheusGate({
+    prometheus,
+    ...(inputs.checks && { checks: inputs.checks }),
+    thresholds,
+    onWarning: (warning) => core.warning(`Prometheus: ${warning}`),
+  });
+  await publish(masker.scrub(report), inputs, { source, prometheus: summary });
 }
 
 async function loadSource(inputs: ActionInputs, masker: SecretMasker): Promise<{ config: Config; source: string }> {
@@ -69,17 +99,17 @@ function requireUsableThresholds(inputs: ActionInputs, thresholds: GateThreshold
   }
 }
 
-async function publish(report: Report, inputs: ActionInputs, source: string): Promise<void> {
+async function publish(report: Report, inputs: ActionInputs, context: SummaryContext): Promise<void> {
   core.info(renderSummaryTable(report));
 
   const reportPath = await writeAt(inputs.reportPath, `${JSON.stringify(report, null, 2)}\n`);
   core.info(`JSON report written to ${reportPath}`);
-  if (inputs.junitPath !== undefined) core.info(`JUnit report written to ${await writeAt(inputs.junitPath, renderJUnit(report))}`);
+  if (inputs.junitPath !== undefined && context.prometheus === undefined) core.info(`JUnit report written to ${await writeAt(inputs.junitPath, renderJUnit(report))}`);
 
   for (const [name, value] of Object.entries(actionOutputs(report, reportPath))) core.setOutput(name, value);
 
   if (process.env['GITHUB_STEP_SUMMARY']) {
-    await core.summary.addRaw(renderJobSummary(report, { source, samples: inputs.samples }), true).write();
+    await core.summary.addRaw(renderJobSummary(report, context), true).write();
   } else {
     core.info('GITHUB_STEP_SUMMARY is not set (not on a runner): no job summary written');
   }
@@ -114,7 +144,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
 
 /** Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as such. */
 function describeError(error: unknown): string {
-  if (error instanceof Error && (error.name === 'InputError' || error.name === 'ConfigError')) return error.message;
+  if (error instanceof Error && ['InputError', 'ConfigError', 'PrometheusQueryError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
     core.debug(error.stack ?? error.message);
     return `otp-canary failed: ${error.name}: ${error.message}`;

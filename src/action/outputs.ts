@@ -1,17 +1,18 @@
 // The Action's outputs: their descriptions (action.yml is kept equal to OUTPUTS by a test) and their
 // values, all taken from the report's pooled figures. Numbers are plain decimals; an absent figure
-// (no run finished, no SMS arrived) is an empty string, as GitHub has no null output.
+// (no run finished, no SMS arrived) is an empty string, as GitHub has no null output. In mode prometheus
+// the report holds Prometheus's figures in the same shape, so the same outputs follow from it.
 
 import type { Report } from '../core/report.js';
 
 export const OUTPUTS = {
   passed: { description: '"true" when every threshold was met (or none was set), "false" otherwise.' },
-  runs: { description: 'Finished runs over all checks (cancelled runs excluded).' },
-  'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished.' },
+  runs: { description: 'Finished runs over all checks (cancelled runs excluded). Mode prometheus: runs in the window that exercised the target, increase() rounded.' },
+  'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
   'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
-  'delivery-p50-seconds': { description: 'Nearest-rank median SMS delivery latency in seconds; empty when no SMS arrived.' },
-  'delivery-p95-seconds': { description: 'Nearest-rank 95th percentile SMS delivery latency in seconds; empty when no SMS arrived.' },
-  failures: { description: 'JSON object of failure reason → count, e.g. {"sms_not_received":2}; {} when none.' },
+  'delivery-p50-seconds': { description: 'Nearest-rank median SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
+  'delivery-p95-seconds': { description: 'Nearest-rank 95th percentile SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
+  failures: { description: 'JSON object of failure reason → count, e.g. {"sms_not_received":2}; {} when none. Mode prometheus: the target\'s failures only.' },
   'report-path': { description: 'Absolute path of the JSON report written.' },
 } as const satisfies Record<string, { readonly description: string }>;
 

