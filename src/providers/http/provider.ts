@@ -123,7 +123,7 @@ const MAX_MESSAGE_CHARS = 160;
  * The app's words, made safe to print: the number and code masked, and any other run of six or more
  * digits too (the number in a national format, a code echoed differently); then shortened.
  */
-function sanitize(text: string, secrets: readonly string[]): string {
+export function sanitize(text: string, secrets: readonly string[]): string {
   const masked = redact(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\+?\d[\d ().-]*\d/g, (run) =>
     run.replace(/\D/g, '').length >= 6 ? '••••' : run,
   );

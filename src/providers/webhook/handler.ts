@@ -4,17 +4,20 @@
 //
 //   POST /webhooks/twilio    Twilio's form, signed with X-Twilio-Signature  → 200 empty TwiML
 //   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>    → 204
-//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 not POST ·
+//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked when a signature secret is set → 204
+//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 wrong method ·
 //   415 wrong content type
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
+import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
+import { isValidVonageSignature, VONAGE_SIGNATURE_PARAM, type VonageSignatureMethod } from '../vonage/signature.js';
 import { GENERIC_SIGNATURE_HEADER, isValidGenericSignature, parseGenericInbound } from './generic.js';
 import { MalformedInboundError } from './format.js';
 import type { ArrivingSms, WebhookInbox } from './inbox.js';
 
-export const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic' } as const;
+export const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic', vonage: '/webhooks/vonage' } as const;
 export type WebhookFormat = keyof typeof WEBHOOK_PATHS;
 
 export interface WebhookHandlerOptions {
@@ -27,6 +30,8 @@ export interface WebhookHandlerOptions {
   };
   /** Enables /webhooks/generic. */
   readonly generic?: { readonly secret: string };
+  /** Enables /webhooks/vonage; without a signature secret, unsigned messages are accepted. */
+  readonly vonage?: { readonly signatureSecret?: string; readonly signatureMethod: VonageSignatureMethod };
   readonly maxBodyBytes?: number;
   /** Told about every refused request (for logs and counters); never given the body. */
   readonly onRejected?: (rejection: WebhookRejection) => void;
@@ -42,7 +47,14 @@ export type WebhookRequestHandler = (req: IncomingMessage, res: ServerResponse) 
 
 export const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 
-const CONTENT_TYPES: Record<WebhookFormat, string> = { twilio: 'application/x-www-form-urlencoded', generic: 'application/json' };
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+/** What each format's sender can be set to send; Vonage's dashboard offers GET, POST and POST-JSON. */
+const ACCEPTED: Record<WebhookFormat, { readonly methods: readonly string[]; readonly contentTypes: readonly string[] }> = {
+  twilio: { methods: ['POST'], contentTypes: [FORM] },
+  generic: { methods: ['POST'], contentTypes: [JSON_TYPE] },
+  vonage: { methods: ['GET', 'POST'], contentTypes: [FORM, JSON_TYPE] },
+};
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 class Refusal extends Error {
@@ -62,14 +74,19 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
     const format = formatFor(pathOf(req.url), options);
     if (format === undefined) return false;
     try {
-      if (req.method !== 'POST') throw new Refusal(405, 'only POST is accepted', { allow: 'POST' });
-      if (mediaType(req.headers['content-type']) !== CONTENT_TYPES[format]) throw new Refusal(415, `content type must be ${CONTENT_TYPES[format]}`);
-      const raw = await readBody(req, maxBodyBytes);
+      const { methods, contentTypes } = ACCEPTED[format];
+      if (!methods.includes(req.method ?? '')) throw new Refusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
+      const hasBody = req.method !== 'GET';
+      if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new Refusal(415, `content type must be ${contentTypes.join(' or ')}`);
+      const raw = hasBody ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
       if (format === 'twilio') {
         options.inbox.accept(twilioSms(req, raw, options.twilio!));
         res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
-      } else {
+      } else if (format === 'generic') {
         options.inbox.accept(genericSms(req, raw, options.generic!.secret));
+        res.writeHead(204).end();
+      } else {
+        options.inbox.accept(vonageSms(req, raw, options.vonage!));
         res.writeHead(204).end();
       }
     } catch (error) {
@@ -93,6 +110,22 @@ function genericSms(req: IncomingMessage, raw: Buffer, secret: string): Arriving
   if (typeof signature !== 'string') throw new Refusal(403, 'X-Signature is missing');
   if (!isValidGenericSignature(secret, raw, signature)) throw new Refusal(403, 'X-Signature does not match');
   return parseGenericInbound(raw.toString('utf8'));
+}
+
+function vonageSms(req: IncomingMessage, raw: Buffer, vonage: NonNullable<WebhookHandlerOptions['vonage']>): ArrivingSms {
+  const params = vonageParams(req, raw);
+  if (vonage.signatureSecret !== undefined) {
+    if (params[VONAGE_SIGNATURE_PARAM] === undefined) throw new Refusal(403, 'sig is missing');
+    if (!isValidVonageSignature(params, vonage.signatureSecret, vonage.signatureMethod)) throw new Refusal(403, 'sig does not match');
+  }
+  return parseVonageInbound(params);
+}
+
+/** GET carries the parameters in the query; POST in a form or JSON body (the query is not Vonage's). */
+function vonageParams(req: IncomingMessage, raw: Buffer): VonageParams {
+  if (req.method === 'GET') return vonageParamsFromSearch(new URL(req.url ?? '/', 'http://localhost').searchParams);
+  const body = raw.toString('utf8');
+  return mediaType(req.headers['content-type']) === JSON_TYPE ? vonageParamsFromJson(body) : vonageParamsFromSearch(new URLSearchParams(body));
 }
 
 function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat, error: unknown, onRejected: WebhookHandlerOptions['onRejected']): void {
@@ -148,6 +181,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
 function formatFor(path: string, options: WebhookHandlerOptions): WebhookFormat | undefined {
   if (path === WEBHOOK_PATHS.twilio && options.twilio) return 'twilio';
   if (path === WEBHOOK_PATHS.generic && options.generic) return 'generic';
+  if (path === WEBHOOK_PATHS.vonage && options.vonage) return 'vonage';
   return undefined;
 }
 
