@@ -9,6 +9,8 @@ Usage:
   otp-canary schema                          print the config's JSON Schema
   otp-canary extract TEXT [--pattern RE] [--min-length N] [--max-length N] [--explain]
                                              print the OTP found in TEXT (exit 1 when there is none)
+  otp-canary numbers list|provision|release --provider NAME [options]
+                                             the test numbers a provider rents to the account
 
 Options for run:
   --config FILE                   otp-canary.yml (default: the demo checks against the embedded sandbox)
@@ -30,6 +32,15 @@ Options for probe (see docs/probe.md):
   --shard i/n                     run only the checks whose number hashes to shard i of n (0-based)
   --log-level LEVEL               fatal, error, warn, info (default), debug, trace or silent
   SIGHUP reloads the config; an invalid one is refused and the running one carries on.
+
+Options for numbers (credentials from the environment, see docs/providers.md):
+  --provider NAME                 twilio (TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET)
+  --country CC                    provision: ISO country code of the number (default US)
+  --label TEXT                    provision: the number's friendly name, e.g. the environment it serves
+  --sms-webhook URL               provision: where the provider posts inbound SMS
+  --id ID                         release: the number's id, as list prints it
+  --show-numbers                  print numbers in full (masked by default)
+  A provider's refusal exits 1.
 
 Exit codes: 0 ok, 1 gate failed, 2 bad usage or config, 3 internal error.
 `;

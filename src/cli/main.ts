@@ -5,6 +5,7 @@ import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
+import { numbersCommand } from './commands/numbers.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
 import { sandboxCommand } from './commands/sandbox.js';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   extract: extractCommand,
   sandbox: sandboxCommand,
   probe: probeCommand,
+  numbers: numbersCommand,
 };
 
 export async function main(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {

@@ -6,22 +6,12 @@ import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
 import type { HttpAnswer } from '../http/exchange.js';
+import { NumberProvisioningError } from '../number-errors.js';
 import { TWILIO_API_BASE_URL } from './messages-inbox.js';
 import { callTwilio, describeRefusal, jsonBody, readRefusal, refusalCause, type TwilioRequest, type TwilioRestOptions } from './rest.js';
 
 export interface TwilioNumbersOptions extends Omit<TwilioRestOptions, 'baseUrl'> {
   readonly baseUrl?: string;
-}
-
-/** A provisioning step failed: the far side refused, was unreachable, or answered something unexpected. */
-export class NumberProvisioningError extends Error {
-  override readonly name = 'NumberProvisioningError';
-  constructor(
-    message: string,
-    readonly details: { readonly cause?: unknown; readonly status?: number; readonly providerCode?: string } = {},
-  ) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
-  }
 }
 
 const incomingNumber = z.object({ sid: z.string().min(1), phone_number: z.string(), friendly_name: z.string().nullish() });

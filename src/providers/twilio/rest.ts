@@ -3,8 +3,8 @@
 // is the http provider's `exchange`, so deadlines and caller-abort semantics are the same everywhere.
 
 import type { Dispatcher } from 'undici';
-import { maskNumber, redact } from '../../core/mask.js';
 import { farSideMessage, parseRetryAfter, providerCodeOf } from '../http/answer.js';
+import { sanitize } from '../http/provider.js';
 import { exchange, type HttpAnswer, type TransportFailure } from '../http/exchange.js';
 
 /**
@@ -72,7 +72,10 @@ export interface TwilioRefusal {
   readonly retryAfterSeconds?: number;
 }
 
-/** `secrets`: values the request carried that must not come back in the message (the code). */
+/**
+ * Twilio's messages may quote what they refused (`Invalid parameter To: +1…`): numbers and digit runs
+ * are masked, and so are `secrets`, values the request carried (the code).
+ */
 export function readRefusal(answer: HttpAnswer, now: Date, secrets: readonly string[] = []): TwilioRefusal {
   const code = providerCodeOf(answer.text);
   const said = farSideMessage(answer.text);
@@ -80,14 +83,9 @@ export function readRefusal(answer: HttpAnswer, now: Date, secrets: readonly str
   return {
     status: answer.status,
     ...(code !== undefined && { code }),
-    ...(said !== undefined && { message: maskPhoneNumbers(redact(said, secrets)).slice(0, 200) }),
+    ...(said !== undefined && { message: sanitize(said, secrets) }),
     ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
   };
-}
-
-/** Twilio's messages quote the number they refused (`Invalid parameter To: +1…`); SIDs and codes keep. */
-function maskPhoneNumbers(text: string): string {
-  return text.replace(/(?<![\w%])(?:\+|%2B)?\d{8,15}(?!\w)/gi, (number) => maskNumber(number.replace(/^%2B/i, '+')));
 }
 
 /** `answered 429 (Twilio error 60203: Max send attempts reached)`. */
