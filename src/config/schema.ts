@@ -97,6 +97,30 @@ const inbox = z.discriminatedUnion('type', [
       listen: listen.prefault({}),
     }),
   ]),
+  z
+    .strictObject({
+      type: z.literal('mailslurp'),
+      apiKey: secret('MailSlurp authenticates every call with the account API key'),
+      /** MailSlurp's id of the phone number, not the number itself. */
+      phoneId: nonEmptyString,
+      baseUrl: httpUrl.optional(),
+      /** How long MailSlurp holds each wait for SMS open before it is re-issued. */
+      pollInterval: duration({ positive: true })
+        .refine((ms) => ms <= 120_000, { error: 'must be at most 120s: MailSlurp advises holding a wait at most 120 s' })
+        .prefault('60s'),
+    })
+    .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
+  z
+    .strictObject({
+      type: z.literal('mailosaur'),
+      apiKey: secret('Mailosaur authenticates every call with the account API key'),
+      /** The 8-character id of the Mailosaur server the number's SMS land in. */
+      serverId: z.string().regex(/^[A-Za-z0-9]{8}$/, { error: 'must be the 8-character id of a Mailosaur server' }),
+      baseUrl: httpUrl.optional(),
+      /** Wait between searches when Mailosaur's answer sets no schedule (x-ms-delay). */
+      pollInterval: duration({ positive: true }).prefault('1s'),
+    })
+    .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
 ]);
 
 const extract = z

@@ -17,12 +17,5 @@ export function assertProbeConfig(config: Config, source: string): void {
   if (problems.length > 0) throw new ConfigError(problems, source);
 }
 
-/** Credentials in the config, masked in every log line. */
-export function configSecrets(config: Config): string[] {
-  const secrets = config.probe.token === undefined ? [] : [config.probe.token];
-  for (const { inbox } of config.checks) {
-    if (inbox.type !== 'webhook') continue;
-    secrets.push(inbox.format === 'twilio' ? inbox.authToken : inbox.secret);
-  }
-  return secrets;
-}
+/** Credentials in the config (every provider's, the probe token), masked in every log line. */
+export { configSecrets } from '../config/secrets.js';

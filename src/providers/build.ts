@@ -10,6 +10,8 @@ import { systemClock, type CheckProviders, type Clock, type Inbox } from '../cor
 import type { CheckSpec } from '../core/types.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createHttpTrigger, createHttpVerifier } from './http/provider.js';
+import { createMailosaurInbox } from './mailosaur/inbox.js';
+import { createMailSlurpInbox } from './mailslurp/inbox.js';
 import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from './sandbox/index.js';
 import type { WebhookHandlerOptions } from './webhook/handler.js';
 import { WebhookInbox } from './webhook/inbox.js';
@@ -187,6 +189,14 @@ function providersFor(
 function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, { inbox: WebhookInbox }>, clock: Clock): Inbox {
   const { inbox } = check;
   if (inbox.type === 'webhook') return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`)!.inbox;
+  if (inbox.type === 'mailslurp') {
+    const { apiKey, phoneId, baseUrl, pollIntervalMs } = inbox;
+    return createMailSlurpInbox({ apiKey, phoneId, ...(baseUrl && { baseUrl }), waitMs: pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
+  }
+  if (inbox.type === 'mailosaur') {
+    const { apiKey, serverId, baseUrl, pollIntervalMs } = inbox;
+    return createMailosaurInbox({ apiKey, serverId, ...(baseUrl && { baseUrl }), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
+  }
   if (inbox.mode === 'webhook') return webhookInboxes.get(SANDBOX_PUSH_KEY)!.inbox;
   return createSandboxInbox({ baseUrl: sandboxUrl(), pollIntervalMs: inbox.pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
 }
