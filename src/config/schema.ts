@@ -17,6 +17,7 @@ import {
   size,
 } from './fields.js';
 import { validateRequestTemplate, type PlaceholderName } from '../providers/http/template.js';
+import { VONAGE_SIGNATURE_METHODS } from '../providers/vonage/signature.js';
 import { sandboxSchema } from './sandbox-schema.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -68,8 +69,31 @@ function httpStep(placeholders: readonly PlaceholderName[]) {
 }
 
 const sandboxStep = z.strictObject({ type: z.literal('sandbox') });
-const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number'])]);
-const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code'])]);
+
+/** Vonage Verify v2 sends the code; its verifier (`{ type: vonage-verify }`) uses these credentials. */
+const vonageVerifyTrigger = z
+  .strictObject({
+    type: z.literal('vonage-verify'),
+    apiKey: secret('vonage-verify authenticates with the account API key and secret'),
+    apiSecret: secret('vonage-verify authenticates with the account API key and secret'),
+    brand: z
+      .string()
+      .min(1, { error: 'must not be empty' })
+      .max(18, { error: 'must be at most 18 characters (Vonage Verify)' })
+      .regex(/^[^/{}:$]*$/, { error: 'must not contain / { } : or $ (Vonage Verify)' }),
+    baseUrl: httpUrl.optional(),
+    locale: nonEmptyString.optional(),
+    codeLength: z.number().int().min(4).max(10).optional(),
+    /** How long Vonage keeps the request open on the SMS channel (its channel_timeout). */
+    channelTimeout: duration({ positive: true })
+      .refine((ms) => ms % 1000 === 0 && ms >= 15_000 && ms <= 900_000, { error: 'must be whole seconds from 15s to 900s (Vonage channel_timeout)' })
+      .optional(),
+  })
+  .transform(({ channelTimeout, ...step }) => ({ ...step, channelTimeoutMs: channelTimeout }));
+const vonageVerifyStep = z.strictObject({ type: z.literal('vonage-verify') });
+
+const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger]);
+const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep]);
 
 const listen = z.strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
 
@@ -94,6 +118,14 @@ const inbox = z.discriminatedUnion('type', [
       type: z.literal('webhook'),
       format: z.literal('generic'),
       secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
+      listen: listen.prefault({}),
+    }),
+    z.strictObject({
+      type: z.literal('webhook'),
+      format: z.literal('vonage'),
+      /** Checks the `sig` of signed inbound SMS; without it, unsigned messages are accepted. */
+      signatureSecret: nonEmptyString.optional(),
+      signatureMethod: z.enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
       listen: listen.prefault({}),
     }),
   ]),
@@ -184,6 +216,15 @@ const check = z
     controls,
     schedule: cronExpression.optional(),
     controlSchedule: cronExpression.optional(),
+  })
+  .superRefine((check, ctx) => {
+    // Vonage holds the code of a Vonage Verify request: only Vonage can check it, with the trigger's credentials.
+    if (check.verify.type === 'vonage-verify' && check.trigger.type !== 'vonage-verify') {
+      ctx.addIssue({ code: 'custom', path: ['verify', 'type'], message: 'vonage-verify checks the code of the request a vonage-verify trigger started, and uses its credentials: set trigger.type to vonage-verify' });
+    }
+    if (check.trigger.type === 'vonage-verify' && check.verify.type !== 'vonage-verify') {
+      ctx.addIssue({ code: 'custom', path: ['verify', 'type'], message: 'must be vonage-verify: only Vonage can check the code of the Vonage Verify request the trigger starts' });
+    }
   })
   .transform(({ degradedAfter, ...check }) => ({
     ...check,

@@ -13,6 +13,7 @@ import { createHttpTrigger, createHttpVerifier } from './http/provider.js';
 import { createMailosaurInbox } from './mailosaur/inbox.js';
 import { createMailSlurpInbox } from './mailslurp/inbox.js';
 import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from './sandbox/index.js';
+import { createVonageVerify, type VonageVerifyOptions } from './vonage/verify.js';
 import type { WebhookHandlerOptions } from './webhook/handler.js';
 import { WebhookInbox } from './webhook/inbox.js';
 import { startWebhookReceiver } from './webhook/receiver.js';
@@ -107,9 +108,14 @@ async function startWebhookInboxes(
     if (inbox.format === 'twilio') {
       if (group.handler.twilio && group.handler.twilio.authToken !== inbox.authToken) throw conflict('authToken');
       group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
-    } else {
+    } else if (inbox.format === 'generic') {
       if (group.handler.generic && group.handler.generic.secret !== inbox.secret) throw conflict('secret');
       group.handler = { ...group.handler, generic: { secret: inbox.secret } };
+    } else {
+      const { vonage } = group.handler;
+      if (vonage && vonage.signatureSecret !== inbox.signatureSecret) throw conflict('signatureSecret');
+      if (vonage && vonage.signatureMethod !== inbox.signatureMethod) throw conflict('signatureMethod');
+      group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signatureMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
     }
     groups.set(key, group);
   }
@@ -175,15 +181,32 @@ function providersFor(
 ): CheckProviders {
   const stepMs = check.timeouts.stepMs;
   const sandboxUrl = () => sandbox!.url;
+  // The schema pairs a vonage-verify verifier with a vonage-verify trigger: they share the request id.
+  const vonage = check.trigger.type === 'vonage-verify' ? createVonageVerify(vonageVerifyOptions(check.trigger, stepMs, clock)) : undefined;
   const trigger =
     check.trigger.type === 'sandbox'
       ? createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-      : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
+      : check.trigger.type === 'vonage-verify'
+        ? vonage!.trigger
+        : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
   const verifier =
     check.verify.type === 'sandbox'
       ? createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-      : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
+      : check.verify.type === 'vonage-verify'
+        ? vonage!.verifier
+        : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
   return { trigger, inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock), verifier };
+}
+
+function vonageVerifyOptions(trigger: Extract<CheckConfig['trigger'], { type: 'vonage-verify' }>, timeoutMs: number, clock: Clock): VonageVerifyOptions {
+  const { apiKey, apiSecret, brand, baseUrl, locale, codeLength, channelTimeoutMs } = trigger;
+  return {
+    apiKey, apiSecret, brand, timeoutMs, clock,
+    ...(baseUrl !== undefined && { baseUrl }),
+    ...(locale !== undefined && { locale }),
+    ...(codeLength !== undefined && { codeLength }),
+    ...(channelTimeoutMs !== undefined && { channelTimeoutSeconds: channelTimeoutMs / 1000 }),
+  };
 }
 
 function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, { inbox: WebhookInbox }>, clock: Clock): Inbox {
