@@ -2,6 +2,7 @@
 // credentials from environment variables (never from flags, which land in shell history and `ps`).
 
 import type { NumberProvisioner } from '../core/numbers.js';
+import { createMailSlurpProvisioner } from './mailslurp/numbers.js';
 import { EnvironmentVariableError } from './number-errors.js';
 import { createTwilioNumbers } from './twilio/numbers.js';
 
@@ -20,6 +21,12 @@ export const NUMBER_PROVISIONERS: Readonly<Record<string, (env: Environment) => 
       : { accountSid, authToken: requireEnv(env, 'TWILIO_AUTH_TOKEN', 'twilio') };
     const baseUrl = optionalUrl(env, 'TWILIO_BASE_URL');
     return createTwilioNumbers({ credentials, timeoutMs: REQUEST_TIMEOUT_MS, ...(baseUrl && { baseUrl }) });
+  },
+  /** MAILSLURP_API_KEY; MAILSLURP_BASE_URL for a proxy or a fake. */
+  mailslurp: (env) => {
+    const apiKey = requireEnv(env, 'MAILSLURP_API_KEY', 'mailslurp');
+    const baseUrl = optionalUrl(env, 'MAILSLURP_BASE_URL');
+    return createMailSlurpProvisioner({ apiKey, timeoutMs: REQUEST_TIMEOUT_MS, ...(baseUrl && { baseUrl }) });
   },
 };
 

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
 import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { NumberProvisioningError } from '../number-errors.js';
 import { parseBody } from '../sandbox/client.js';
 import { callMailSlurp, describeRefusal, isSuccess, refusalCause, type MailSlurpConnection } from './client.js';
 
@@ -48,19 +49,19 @@ export function createMailSlurpProvisioner(options: MailSlurpNumbersOptions): Nu
 
     async provision(request: ProvisionRequest, signal: AbortSignal): Promise<TestNumber> {
       if (request.smsWebhookUrl !== undefined) {
-        throw new Error(
+        throw new NumberProvisioningError(
           'MailSlurp pushes SMS in its own webhook format (NEW_SMS), which the webhook inbox does not read: rent the number without a webhook URL and use `inbox: { type: mailslurp }`',
         );
       }
       const country = request.country.toUpperCase();
-      if (!/^[A-Z]{2}$/.test(country)) throw new Error(`country "${request.country}" is not an ISO 3166-1 alpha-2 code (e.g. US, GB)`);
+      if (!/^[A-Z]{2}$/.test(country)) throw new NumberProvisioningError(`country "${request.country}" is not an ISO 3166-1 alpha-2 code (e.g. US, GB)`);
       const answer = await callMailSlurp(options, {
         method: 'POST', path: '/phone', json: { phoneCountry: country, ...(request.label !== undefined && { name: request.label }) }, timeoutMs, signal,
       });
       if (answer.kind === 'answer' && answer.status >= 400 && answer.status < 500 && answer.status !== 401 && answer.status !== 403) {
-        throw new Error(
+        throw new NumberProvisioningError(
           `MailSlurp refused to rent a ${country} number (${describeRefusal(answer)}). It rents numbers through the API only for accounts with a phone plan and API phone creation enabled in the dashboard, and only in the countries it lists for phoneCountry`,
-          { cause: refusalCause(answer) },
+          { cause: refusalCause(answer), status: answer.status },
         );
       }
       return toTestNumber(readAnswer(answer, phoneNumber, 'renting a phone number'));
@@ -68,7 +69,7 @@ export function createMailSlurpProvisioner(options: MailSlurpNumbersOptions): Nu
 
     async release(id: string, signal: AbortSignal): Promise<void> {
       const answer = await callMailSlurp(options, { method: 'DELETE', path: `/phone/numbers/${encodeURIComponent(id)}`, timeoutMs, signal });
-      if (answer.kind === 'answer' && answer.status === 404) throw new Error(`MailSlurp has no phone number with id "${id}" (404)`, { cause: refusalCause(answer) });
+      if (answer.kind === 'answer' && answer.status === 404) throw new NumberProvisioningError(`MailSlurp has no phone number with id "${id}" (404)`, { cause: refusalCause(answer), status: 404 });
       accepted(answer, `releasing phone number "${id}"`);
     },
   };
@@ -86,14 +87,15 @@ function toTestNumber(dto: z.output<typeof phoneNumber>): TestNumber {
 
 /** The answer, when it is a 2xx; otherwise an error saying what failed. */
 function accepted(answer: HttpAnswer | TransportFailure, doing: string): HttpAnswer {
-  if (answer.kind === 'transport') throw new Error(`MailSlurp, ${doing}: ${answer.description}`, { cause: answer.cause });
-  if (!isSuccess(answer)) throw new Error(`${describeRefusal(answer)} while ${doing}`, { cause: refusalCause(answer) });
+  if (answer.kind === 'transport') throw new NumberProvisioningError(`MailSlurp, ${doing}: ${answer.description}`, { cause: answer.cause });
+  if (!isSuccess(answer)) throw new NumberProvisioningError(`${describeRefusal(answer)} while ${doing}`, { cause: refusalCause(answer), status: answer.status });
   return answer;
 }
 
 /** A 2xx answer's JSON body as `schema` reads it. */
 function readAnswer<T extends z.ZodType>(answer: HttpAnswer | TransportFailure, schema: T, doing: string): z.output<T> {
-  const parsed = parseBody(accepted(answer, doing), schema);
-  if (!parsed.ok) throw new Error(`MailSlurp's answer to ${doing} is not the documented JSON`, { cause: parsed.cause });
+  const ok = accepted(answer, doing);
+  const parsed = parseBody(ok, schema);
+  if (!parsed.ok) throw new NumberProvisioningError(`MailSlurp's answer to ${doing} is not the documented JSON`, { cause: parsed.cause, status: ok.status });
   return parsed.value;
 }
