@@ -92,8 +92,43 @@ const vonageVerifyTrigger = z
   .transform(({ channelTimeout, ...step }) => ({ ...step, channelTimeoutMs: channelTimeout }));
 const vonageVerifyStep = z.strictObject({ type: z.literal('vonage-verify') });
 
-const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger]);
-const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep]);
+/**
+ * A Twilio account: its SID (in every 2010-04-01 path) and either its auth token or an API key and secret.
+ * `baseUrl` reaches a regional edge (or a fake in tests).
+ */
+const twilioAccount = {
+  accountSid: z.string().refine((sid) => /^AC[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio account SID: AC followed by 32 hex digits' }),
+  authToken: nonEmptyString.optional(),
+  apiKey: z
+    .strictObject({
+      sid: z.string().refine((sid) => /^SK[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio API key SID: SK followed by 32 hex digits' }),
+      secret: secret('an API key authenticates with its SID and secret'),
+    })
+    .optional(),
+  baseUrl: httpUrl.optional(),
+};
+
+function oneTwilioCredential(step: { authToken?: string | undefined; apiKey?: unknown }, ctx: z.RefinementCtx): void {
+  if ((step.authToken === undefined) === (step.apiKey === undefined)) {
+    ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'give the account\'s authToken or an apiKey { sid, secret }, one of the two' });
+  }
+}
+
+/** Twilio Verify v2, as trigger or verifier: one block, so both steps can share it through a YAML anchor. */
+const twilioVerifyStep = z
+  .strictObject({
+    type: z.literal('twilio-verify'),
+    ...twilioAccount,
+    serviceSid: z.string().refine((sid) => /^VA[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Verify Service SID: VA followed by 32 hex digits' }),
+    channel: z.literal('sms', { error: 'only sms: the check reads the code from an SMS inbox' }).default('sms'),
+    locale: nonEmptyString.optional(),
+    timeout: duration({ positive: true }).optional(),
+  })
+  .superRefine(oneTwilioCredential)
+  .transform(({ timeout, ...step }) => ({ ...step, timeoutMs: timeout }));
+
+const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger, twilioVerifyStep]);
+const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep, twilioVerifyStep]);
 
 const listen = z.strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
 
@@ -129,6 +164,15 @@ const inbox = z.discriminatedUnion('type', [
       listen: listen.prefault({}),
     }),
   ]),
+  z
+    .strictObject({
+      type: z.literal('twilio'),
+      ...twilioAccount,
+      /** Pause between ListMessage polls: the bound on how late an arrival is stamped. */
+      pollInterval: duration({ positive: true }).prefault('2s'),
+    })
+    .superRefine(oneTwilioCredential)
+    .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
   z
     .strictObject({
       type: z.literal('mailslurp'),

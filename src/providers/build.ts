@@ -13,6 +13,9 @@ import { createHttpTrigger, createHttpVerifier } from './http/provider.js';
 import { createMailosaurInbox } from './mailosaur/inbox.js';
 import { createMailSlurpInbox } from './mailslurp/inbox.js';
 import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from './sandbox/index.js';
+import { createTwilioInbox } from './twilio/messages-inbox.js';
+import type { TwilioCredentials } from './twilio/rest.js';
+import { createTwilioVerifyTrigger, createTwilioVerifyVerifier, type TwilioVerifyOptions } from './twilio/verify.js';
 import { createVonageVerify, type VonageVerifyOptions } from './vonage/verify.js';
 import type { WebhookHandlerOptions } from './webhook/handler.js';
 import { WebhookInbox } from './webhook/inbox.js';
@@ -188,13 +191,17 @@ function providersFor(
       ? createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
       : check.trigger.type === 'vonage-verify'
         ? vonage!.trigger
-        : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
+        : check.trigger.type === 'twilio-verify'
+          ? createTwilioVerifyTrigger(twilioVerifyOptions(check.trigger, stepMs, clock))
+          : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
   const verifier =
     check.verify.type === 'sandbox'
       ? createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
       : check.verify.type === 'vonage-verify'
         ? vonage!.verifier
-        : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
+        : check.verify.type === 'twilio-verify'
+          ? createTwilioVerifyVerifier(twilioVerifyOptions(check.verify, stepMs, clock))
+          : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
   return { trigger, inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock), verifier };
 }
 
@@ -209,9 +216,25 @@ function vonageVerifyOptions(trigger: Extract<CheckConfig['trigger'], { type: 'v
   };
 }
 
+type TwilioVerifyStep = Extract<CheckConfig['trigger'] | CheckConfig['verify'], { type: 'twilio-verify' }>;
+
+function twilioVerifyOptions(step: TwilioVerifyStep, stepMs: number, clock: Clock): TwilioVerifyOptions {
+  const { serviceSid, channel, locale, baseUrl, timeoutMs } = step;
+  return { credentials: twilioCredentials(step), serviceSid, channel, timeoutMs: timeoutMs ?? stepMs, clock, ...(baseUrl && { baseUrl }), ...(locale && { locale }) };
+}
+
+/** The schema has made sure exactly one of authToken and apiKey is there. */
+function twilioCredentials({ accountSid, authToken, apiKey }: { accountSid: string; authToken?: string | undefined; apiKey?: { sid: string; secret: string } | undefined }): TwilioCredentials {
+  return { accountSid, ...(authToken !== undefined && { authToken }), ...(apiKey !== undefined && { apiKey }) };
+}
+
 function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, { inbox: WebhookInbox }>, clock: Clock): Inbox {
   const { inbox } = check;
   if (inbox.type === 'webhook') return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`)!.inbox;
+  if (inbox.type === 'twilio') {
+    const { baseUrl, pollIntervalMs } = inbox;
+    return createTwilioInbox({ credentials: twilioCredentials(inbox), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock, ...(baseUrl && { baseUrl }) });
+  }
   if (inbox.type === 'mailslurp') {
     const { apiKey, phoneId, baseUrl, pollIntervalMs } = inbox;
     return createMailSlurpInbox({ apiKey, phoneId, ...(baseUrl && { baseUrl }), waitMs: pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
