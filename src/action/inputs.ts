@@ -19,11 +19,11 @@ export const INPUTS = {
   },
   config: {
     default: '',
-    description: 'Path to the otp-canary.yml config. Empty: the demo checks against the embedded sandbox (no accounts, no real SMS).',
+    description: 'Path to the otp-canary.yml config. Empty: the demo checks against the embedded sandbox (no accounts, no real SMS). In mode prometheus only its gate block is read, and empty means no config.',
   },
   checks: {
     default: '',
-    description: 'Names of the checks to run, separated by commas or newlines. Empty: every check in the config.',
+    description: 'Names of the checks to run (in mode prometheus, to read), separated by commas or newlines. Empty: every check in the config (in mode prometheus, every check Prometheus has series for).',
   },
   samples: {
     default: '20',
