@@ -222,14 +222,15 @@ function phoneDto(phone: FakePhone) {
   return { id: phone.id, userId: 'user-1', phoneNumber: phone.phoneNumber, phoneCountry: phone.phoneCountry, name: phone.name ?? null, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString() };
 }
 
-function send(res: ServerResponse, answer: ScriptedAnswer): void {
+/** Writes a scripted or routed answer, unless the client already left. */
+export function send(res: ServerResponse, answer: ScriptedAnswer): void {
   if (res.writableEnded || res.destroyed) return;
   const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
   res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
   res.end(body);
 }
 
-async function readText(req: IncomingMessage): Promise<string> {
+export async function readText(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
