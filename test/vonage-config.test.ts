@@ -81,6 +81,19 @@ describe('vonage-verify and the vonage webhook in the config', () => {
     expect(problemsOf(text)).toEqual([expect.objectContaining({ path: 'checks[0].trigger.apiSecret', message: 'required: vonage-verify authenticates with the account API key and secret' })]);
   });
 
+  it('refuses two vonage inboxes on one address with different signature secrets, at the second one', async () => {
+    const second = vonageConfig({ inbox: '{ type: webhook, format: vonage, signatureSecret: other, listen: { port: 0 } }' }).replace('checks:\n', '').replace('vonage-signup', 'vonage-login').replace(NUMBER, '+447700900009');
+    const config = parseConfig(vonageConfig({ inbox: '{ type: webhook, format: vonage, signatureSecret: first, listen: { port: 0 } }' }) + second, { env: {} });
+    const refused = await prepareChecks(config).then(
+      (environment) => environment.close().then(() => undefined),
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConfigError);
+    expect((refused as ConfigError).problems).toEqual([
+      { path: 'checks[1].inbox.signatureSecret', message: 'differs from checks[0], which listens on the same address 127.0.0.1:0' },
+    ]);
+  });
+
   it('lists the API key and secret and the signature secret among the values to mask', () => {
     const config = parseConfig(vonageConfig({ inbox: '{ type: webhook, format: vonage, signatureSecret: sig-s3cret, signingMethod: sha256 }' }), { env: {} });
     expect(configSecrets(config).sort()).toEqual(['abcd1234', 's3cr3t-value', 'sig-s3cret']);
