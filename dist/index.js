@@ -95310,6 +95310,42 @@ function* jsonLeaves(value, path) {
             yield* jsonLeaves(item, `${path}.${key}`);
 }
 
+;// CONCATENATED MODULE: ./src/providers/vonage/signature.ts
+// Vonage's signed inbound SMS: the request carries `sig`, a hash over every other parameter.
+//   1. take all parameters but `sig`, sorted by name;
+//   2. concatenate `&<name>=<value>` for each, with `&` and `=` in values replaced by `_`;
+//   3. md5hash: hex MD5 of that string followed by the signature secret;
+//      md5, sha1, sha256, sha512: hex HMAC of that string keyed by the signature secret.
+// Vonage's SDKs compare case-insensitively (its md5hash is lower-case hex, its HMACs upper-case).
+// The signed `timestamp` and `nonce` make each signature unique to its message.
+
+const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'];
+const VONAGE_SIGNATURE_PARAM = 'sig';
+/** The string Vonage signs: `&name=value` for every parameter but `sig`, sorted by name. */
+function vonageStringToSign(params) {
+    return Object.keys(params)
+        .filter((name) => name !== VONAGE_SIGNATURE_PARAM)
+        .sort()
+        .map((name) => `&${name}=${params[name].replace(/[&=]/g, '_')}`)
+        .join('');
+}
+/** The `sig` value for these parameters, in lower-case hex. */
+function vonageSignature(params, secret, method) {
+    const signed = vonageStringToSign(params);
+    if (method === 'md5hash')
+        return (0,external_node_crypto_.createHash)('md5').update(signed + secret, 'utf8').digest('hex');
+    return (0,external_node_crypto_.createHmac)(method, secret).update(signed, 'utf8').digest('hex');
+}
+/** Constant-time, case-insensitive check of the request's own `sig` parameter. */
+function isValidVonageSignature(params, secret, method) {
+    const received = params[VONAGE_SIGNATURE_PARAM];
+    if (received === undefined)
+        return false;
+    const expected = Buffer.from(vonageSignature(params, secret, method), 'utf8');
+    const given = Buffer.from(received.trim().toLowerCase(), 'utf8');
+    return expected.length === given.length && (0,external_node_crypto_.timingSafeEqual)(expected, given);
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/options.ts
 // How the embedded world behaves. The `sandbox:` block of otp-canary.yml parses into this shape
 // (durations in milliseconds); every field has a default so `{}` is a working, well-behaved sandbox.
@@ -95551,6 +95587,7 @@ function dropUndefined(object) {
 
 
 
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const statusCode = schemas_number().int().min(100).max(599);
 const jsonValue = json();
@@ -95595,8 +95632,57 @@ function httpStep(placeholders) {
         .transform(({ timeout, ...step }) => ({ ...step, timeoutMs: timeout }));
 }
 const sandboxStep = strictObject({ type: literal('sandbox') });
-const trigger = discriminatedUnion('type', [sandboxStep, httpStep(['number'])]);
-const verify = discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code'])]);
+/** Vonage Verify v2 sends the code; its verifier (`{ type: vonage-verify }`) uses these credentials. */
+const vonageVerifyTrigger = strictObject({
+    type: literal('vonage-verify'),
+    apiKey: secret('vonage-verify authenticates with the account API key and secret'),
+    apiSecret: secret('vonage-verify authenticates with the account API key and secret'),
+    brand: schemas_string()
+        .min(1, { error: 'must not be empty' })
+        .max(18, { error: 'must be at most 18 characters (Vonage Verify)' })
+        .regex(/^[^/{}:$]*$/, { error: 'must not contain / { } : or $ (Vonage Verify)' }),
+    baseUrl: fields_httpUrl.optional(),
+    locale: nonEmptyString.optional(),
+    codeLength: schemas_number().int().min(4).max(10).optional(),
+    /** How long Vonage keeps the request open on the SMS channel (its channel_timeout). */
+    channelTimeout: fields_duration({ positive: true })
+        .refine((ms) => ms % 1000 === 0 && ms >= 15_000 && ms <= 900_000, { error: 'must be whole seconds from 15s to 900s (Vonage channel_timeout)' })
+        .optional(),
+})
+    .transform(({ channelTimeout, ...step }) => ({ ...step, channelTimeoutMs: channelTimeout }));
+const vonageVerifyStep = strictObject({ type: literal('vonage-verify') });
+/**
+ * A Twilio account: its SID (in every 2010-04-01 path) and either its auth token or an API key and secret.
+ * `baseUrl` reaches a regional edge (or a fake in tests).
+ */
+const twilioAccount = {
+    accountSid: schemas_string().refine((sid) => /^AC[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio account SID: AC followed by 32 hex digits' }),
+    authToken: nonEmptyString.optional(),
+    apiKey: strictObject({
+        sid: schemas_string().refine((sid) => /^SK[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio API key SID: SK followed by 32 hex digits' }),
+        secret: secret('an API key authenticates with its SID and secret'),
+    })
+        .optional(),
+    baseUrl: fields_httpUrl.optional(),
+};
+function oneTwilioCredential(step, ctx) {
+    if ((step.authToken === undefined) === (step.apiKey === undefined)) {
+        ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'give the account\'s authToken or an apiKey { sid, secret }, one of the two' });
+    }
+}
+/** Twilio Verify v2, as trigger or verifier: one block, so both steps can share it through a YAML anchor. */
+const twilioVerifyStep = strictObject({
+    type: literal('twilio-verify'),
+    ...twilioAccount,
+    serviceSid: schemas_string().refine((sid) => /^VA[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Verify Service SID: VA followed by 32 hex digits' }),
+    channel: literal('sms', { error: 'only sms: the check reads the code from an SMS inbox' }).default('sms'),
+    locale: nonEmptyString.optional(),
+    timeout: fields_duration({ positive: true }).optional(),
+})
+    .superRefine(oneTwilioCredential)
+    .transform(({ timeout, ...step }) => ({ ...step, timeoutMs: timeout }));
+const trigger = discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger, twilioVerifyStep]);
+const verify = discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep, twilioVerifyStep]);
 const listen = strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
 const inbox = discriminatedUnion('type', [
     strictObject({
@@ -95620,7 +95706,46 @@ const inbox = discriminatedUnion('type', [
             secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
             listen: listen.prefault({}),
         }),
+        strictObject({
+            type: literal('webhook'),
+            format: literal('vonage'),
+            /** Checks the `sig` of signed inbound SMS; without it, unsigned messages are accepted. */
+            signatureSecret: nonEmptyString.optional(),
+            /** Vonage's "signature method" (named so it is not taken for a credential). */
+            signingMethod: schemas_enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
+            listen: listen.prefault({}),
+        }),
     ]),
+    strictObject({
+        type: literal('twilio'),
+        ...twilioAccount,
+        /** Pause between ListMessage polls: the bound on how late an arrival is stamped. */
+        pollInterval: fields_duration({ positive: true }).prefault('2s'),
+    })
+        .superRefine(oneTwilioCredential)
+        .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
+    strictObject({
+        type: literal('mailslurp'),
+        apiKey: secret('MailSlurp authenticates every call with the account API key'),
+        /** MailSlurp's id of the phone number, not the number itself. */
+        phoneId: nonEmptyString,
+        baseUrl: fields_httpUrl.optional(),
+        /** How long MailSlurp holds each wait for SMS open before it is re-issued. */
+        pollInterval: fields_duration({ positive: true })
+            .refine((ms) => ms <= 120_000, { error: 'must be at most 120s: MailSlurp advises holding a wait at most 120 s' })
+            .prefault('60s'),
+    })
+        .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
+    strictObject({
+        type: literal('mailosaur'),
+        apiKey: secret('Mailosaur authenticates every call with the account API key'),
+        /** The 8-character id of the Mailosaur server the number's SMS land in. */
+        serverId: schemas_string().regex(/^[A-Za-z0-9]{8}$/, { error: 'must be the 8-character id of a Mailosaur server' }),
+        baseUrl: fields_httpUrl.optional(),
+        /** Wait between searches when Mailosaur's answer sets no schedule (x-ms-delay). */
+        pollInterval: fields_duration({ positive: true }).prefault('1s'),
+    })
+        .transform(({ pollInterval, ...rest }) => ({ ...rest, pollIntervalMs: pollInterval })),
 ]);
 const extract = strictObject({
     pattern: schemas_string()
@@ -95676,6 +95801,15 @@ const schema_check = strictObject({
     controls,
     schedule: cronExpression.optional(),
     controlSchedule: cronExpression.optional(),
+})
+    .superRefine((check, ctx) => {
+    // Vonage holds the code of a Vonage Verify request: only Vonage can check it, with the trigger's credentials.
+    if (check.verify.type === 'vonage-verify' && check.trigger.type !== 'vonage-verify') {
+        ctx.addIssue({ code: 'custom', path: ['verify', 'type'], message: 'vonage-verify checks the code of the request a vonage-verify trigger started, and uses its credentials: set trigger.type to vonage-verify' });
+    }
+    if (check.trigger.type === 'vonage-verify' && check.verify.type !== 'vonage-verify') {
+        ctx.addIssue({ code: 'custom', path: ['verify', 'type'], message: 'must be vonage-verify: only Vonage can check the code of the Vonage Verify request the trigger starts' });
+    }
 })
     .transform(({ degradedAfter, ...check }) => ({
     ...check,
@@ -98606,6 +98740,325 @@ function isServerSide(status) {
     return status >= 500 || status < 400;
 }
 
+;// CONCATENATED MODULE: ./src/providers/mailosaur/client.ts
+// One call to Mailosaur's REST API: HTTP Basic with the API key as the user name and no password, JSON
+// both ways. Transport is the http provider's `exchange`, so deadlines and caller-abort semantics are
+// the same as everywhere else.
+
+
+
+const MAILOSAUR_BASE_URL = 'https://mailosaur.com';
+function callMailosaur(connection, req) {
+    const headers = {
+        accept: 'application/json',
+        authorization: `Basic ${Buffer.from(`${connection.apiKey}:`).toString('base64')}`,
+    };
+    if (req.json !== undefined)
+        headers['content-type'] = 'application/json';
+    const query = req.query === undefined ? '' : `?${new URLSearchParams(req.query)}`;
+    const base = (connection.baseUrl ?? MAILOSAUR_BASE_URL).replace(/\/+$/, '');
+    return exchange({ method: req.method, url: `${base}${req.path}${query}`, headers, ...(req.json !== undefined && { body: JSON.stringify(req.json) }) }, { timeoutMs: req.timeoutMs, signal: req.signal });
+}
+/** What a refusal says, printable: a refused key is named as such; digit runs (numbers) in Mailosaur's words are masked. */
+function describeRefusal(answer, serverId) {
+    switch (answer.status) {
+        case 401:
+            return 'Mailosaur refused the API key (401): check apiKey / MAILOSAUR_API_KEY';
+        case 403:
+            return `Mailosaur refused the API key access to server "${serverId}" (403): check the key's permissions and that SMS is enabled on the account`;
+        case 404:
+            return `Mailosaur has no server "${serverId}" or message here (404)`;
+        default: {
+            const said = invalidParameters(answer.text) ?? farSideMessage(answer.text);
+            return `Mailosaur answered ${answer.status}${said === undefined ? '' : `: "${sanitize(said, [])}"`}`;
+        }
+    }
+}
+/** The cause a refusal's error carries: status and masked message, never the request or the key. */
+function refusalCause(answer, serverId) {
+    return new Error(describeRefusal(answer, serverId));
+}
+/** Mailosaur's 400 body: `{errors: [{field, detail: [{description}]}]}`. */
+function invalidParameters(text) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return undefined;
+    }
+    const errors = json?.errors;
+    if (!Array.isArray(errors))
+        return undefined;
+    const described = errors.flatMap((error) => {
+        const description = Array.isArray(error?.detail) ? error.detail[0]?.description : undefined;
+        return typeof description === 'string' ? [`(${String(error.field ?? '?')}) ${description}`] : [];
+    });
+    return described.length > 0 ? described.join('; ') : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/providers/mailosaur/inbox.ts
+// The `mailosaur` inbox: SMS to a number reserved on a Mailosaur server, found by searching the
+// server's messages sent to it (POST /api/messages/search with `sentTo` and `receivedAfter` = the
+// trigger's time; Mailosaur's own default looks back an hour, which would hand out stale codes), then
+// reading each new one (GET /api/messages/{id}) for its text. Searching is polling: between empty
+// answers we wait as the server's `x-ms-delay` schedule says, as Mailosaur's SDK does.
+
+
+
+
+
+
+
+
+/** Back-off after a 429 that names no Retry-After. */
+const DEFAULT_RETRY_AFTER_SECONDS = 1;
+/** Messages per search; a run's window holds a handful at most. */
+const ITEMS_PER_PAGE = 50;
+const timestamp = schemas_string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'is not a date' });
+const address = object({ phone: schemas_string().nullish() });
+/** MessageListResult of MessageSummary: the fields we read. */
+const searchResult = object({ items: array(object({ id: schemas_string(), received: timestamp })) });
+/** Message: the fields we read. */
+const message = object({
+    id: schemas_string(),
+    from: array(address).default([]),
+    received: timestamp,
+    text: object({ body: schemas_string().nullish() }).nullish(),
+});
+function createMailosaurInbox(options) {
+    if (!(options.pollIntervalMs > 0))
+        throw new Error(`mailosaur inbox: pollIntervalMs must be a positive number of milliseconds, got ${options.pollIntervalMs}`);
+    const clock = options.clock ?? systemClock;
+    const sleep = options.sleep ?? systemSleep;
+    const { serverId } = options;
+    function failure(where, answer) {
+        if (answer.kind === 'transport')
+            return new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
+        return new StageError('inbox_error', `${where}: ${describeRefusal(answer, serverId)}`, { status: answer.status, cause: refusalCause(answer, serverId) });
+    }
+    async function read(id, where, signal) {
+        const answer = await callMailosaur(options, { method: 'GET', path: `/api/messages/${encodeURIComponent(id)}`, timeoutMs: options.timeoutMs, signal });
+        if (answer.kind === 'transport' || answer.status !== 200)
+            throw failure(where, answer);
+        const parsed = parseBody(answer, message);
+        if (!parsed.ok)
+            throw new StageError('inbox_error', `${where}: Mailosaur's message answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+        return parsed.value;
+    }
+    return {
+        type: 'mailosaur',
+        async waitForSms(query) {
+            const where = `mailosaur inbox for ${maskNumber(query.number)}`;
+            const search = {
+                method: 'POST',
+                path: '/api/messages/search',
+                query: searchQuery(serverId, query.sinceWallClock),
+                json: searchCriteria(query.number),
+                timeoutMs: options.timeoutMs,
+                signal: query.signal,
+            };
+            for (let polls = 0;; polls++) {
+                const answer = await callMailosaur(options, search);
+                const arrivedAt = clock.now();
+                if (answer.kind === 'answer' && answer.status === 429) {
+                    const seconds = parseRetryAfter(answer.headers['retry-after'], clock.wallNow()) ?? DEFAULT_RETRY_AFTER_SECONDS;
+                    await sleep(seconds * 1000, query.signal);
+                    continue;
+                }
+                if (answer.kind === 'transport' || answer.status !== 200)
+                    throw failure(where, answer);
+                const parsed = parseBody(answer, searchResult);
+                if (!parsed.ok)
+                    throw new StageError('inbox_error', `${where}: Mailosaur's search answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+                // Mailosaur lists the newest first; the journey wants the oldest first.
+                const fresh = parsed.value.items.filter((item) => !query.ignore?.has(item.id)).sort((a, b) => Date.parse(a.received) - Date.parse(b.received));
+                if (fresh.length > 0) {
+                    const messages = [];
+                    for (const item of fresh) {
+                        const sms = await read(item.id, where, query.signal);
+                        const from = sms.from[0]?.phone;
+                        messages.push({
+                            id: sms.id,
+                            to: query.number,
+                            ...(from != null && { from }),
+                            body: sms.text?.body ?? '',
+                            receivedAt: arrivedAt,
+                            providerReceivedAt: new Date(sms.received),
+                        });
+                    }
+                    // Mailosaur applies receivedAfter itself and does not say how many older messages it skipped.
+                    return { messages, staleIgnored: 0 };
+                }
+                await sleep(nextDelay(answer.headers['x-ms-delay'], polls, options.pollIntervalMs), query.signal);
+            }
+        },
+    };
+}
+/** The query of a search: the server, one page, and only messages received since the trigger. */
+function searchQuery(serverId, since) {
+    return { server: serverId, itemsPerPage: String(ITEMS_PER_PAGE), receivedAfter: since.toISOString() };
+}
+/** SearchCriteria: SMS are addressed by the number's digits, without "+". */
+function searchCriteria(number) {
+    return { sentTo: number.replace(/\D/g, '') };
+}
+/** `x-ms-delay: 1000,1000,2000,5000`: the wait before poll n+1, the last entry repeating. */
+function nextDelay(header, polls, fallbackMs) {
+    const schedule = (header ?? '').split(',').map((entry) => Number.parseInt(entry, 10)).filter((ms) => Number.isFinite(ms) && ms > 0);
+    return schedule[Math.min(polls, schedule.length - 1)] ?? fallbackMs;
+}
+
+;// CONCATENATED MODULE: ./src/providers/mailslurp/client.ts
+// One call to MailSlurp's REST API: the key in the `x-api-key` header, JSON both ways. Transport is the
+// http provider's `exchange`, so deadlines and caller-abort semantics are the same as everywhere else;
+// what a refusal means is the caller's business (an inbox and a provisioner name it differently).
+
+
+
+const MAILSLURP_BASE_URL = 'https://api.mailslurp.com';
+function callMailSlurp(connection, req) {
+    const headers = { accept: 'application/json', 'x-api-key': connection.apiKey };
+    if (req.json !== undefined)
+        headers['content-type'] = 'application/json';
+    const query = req.query === undefined ? '' : `?${new URLSearchParams(req.query)}`;
+    const base = (connection.baseUrl ?? MAILSLURP_BASE_URL).replace(/\/+$/, '');
+    return exchange({ method: req.method, url: `${base}${req.path}${query}`, headers, ...(req.json !== undefined && { body: JSON.stringify(req.json) }) }, { timeoutMs: req.timeoutMs, signal: req.signal });
+}
+/**
+ * What a refusal says, printable: a refused key is named as such, anything else quotes MailSlurp's
+ * own message with digit runs (phone numbers) masked.
+ */
+function client_describeRefusal(answer) {
+    if (answer.status === 401 || answer.status === 403) {
+        return `MailSlurp refused the API key (${answer.status}): check apiKey / MAILSLURP_API_KEY`;
+    }
+    const said = farSideMessage(answer.text);
+    return `MailSlurp answered ${answer.status}${said === undefined ? '' : `: "${sanitize(said, [])}"`}`;
+}
+/** The cause a refusal's error carries: status and masked message, never the request or the key. */
+function client_refusalCause(answer) {
+    return new Error(client_describeRefusal(answer));
+}
+function isSuccess(answer) {
+    return answer.status >= 200 && answer.status < 300;
+}
+
+;// CONCATENATED MODULE: ./src/providers/mailslurp/inbox.ts
+// The `mailslurp` inbox: SMS to a MailSlurp phone number, read with MailSlurp's server-side wait
+// (POST /waitForSms). Each wait is held open by MailSlurp for `waitMs` and answers as soon as enough
+// messages created since the trigger are there; it is re-issued until one that the journey has not set
+// aside arrives or the run's signal aborts the request.
+
+
+
+
+
+
+
+
+/** Back-off after a 429 that names no Retry-After. */
+const inbox_DEFAULT_RETRY_AFTER_SECONDS = 1;
+const inbox_timestamp = schemas_string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'is not a date' });
+/** SmsPreview, the items of /waitForSms's answer (fields we read; MailSlurp sends more). */
+const smsPreviews = array(object({ id: schemas_string(), body: schemas_string(), fromNumber: schemas_string().optional(), createdAt: inbox_timestamp }));
+/** PhoneNumberDto, the answer of GET /phone/numbers/{id}. */
+const phoneNumberDto = object({ id: schemas_string(), phoneNumber: schemas_string() });
+function createMailSlurpInbox(options) {
+    if (!(options.waitMs > 0))
+        throw new Error(`mailslurp inbox: waitMs must be a positive number of milliseconds, got ${options.waitMs}`);
+    const clock = options.clock ?? systemClock;
+    const sleep = options.sleep ?? systemSleep;
+    /** Numbers the phone id was confirmed to be, so a mistyped phoneId fails loudly instead of waiting forever. */
+    const confirmed = new Set();
+    async function confirmNumber(query, where) {
+        if (confirmed.has(query.number))
+            return;
+        const answer = await callMailSlurp(options, {
+            method: 'GET', path: `/phone/numbers/${encodeURIComponent(options.phoneId)}`, timeoutMs: options.timeoutMs, signal: query.signal,
+        });
+        if (answer.kind === 'transport')
+            throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
+        if (!isSuccess(answer))
+            throw refusal(where, answer, answer.status === 404 ? `MailSlurp has no phone number with id "${options.phoneId}" (404)` : undefined);
+        const parsed = parseBody(answer, phoneNumberDto);
+        if (!parsed.ok)
+            throw new StageError('inbox_error', `${where}: MailSlurp's phone number answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+        if (digits(parsed.value.phoneNumber) !== digits(query.number)) {
+            throw new StageError('inbox_error', `${where}: MailSlurp phone "${options.phoneId}" is ${maskNumber(parsed.value.phoneNumber)}, not the check's number`);
+        }
+        confirmed.add(query.number);
+    }
+    return {
+        type: 'mailslurp',
+        async waitForSms(query) {
+            const where = `mailslurp inbox for ${maskNumber(query.number)}`;
+            await confirmNumber(query, where);
+            // Messages the journey set aside still count towards MailSlurp's condition, so the wait asks for one more than it last saw.
+            let seen = 0;
+            for (;;) {
+                const answer = await callMailSlurp(options, {
+                    method: 'POST',
+                    path: '/waitForSms',
+                    json: waitConditions(options.phoneId, query.sinceWallClock, seen + 1, options.waitMs),
+                    timeoutMs: options.waitMs + options.timeoutMs,
+                    signal: query.signal,
+                });
+                const arrivedAt = clock.now();
+                if (answer.kind === 'transport')
+                    throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
+                if (answer.status === 429) {
+                    const seconds = parseRetryAfter(answer.headers['retry-after'], clock.wallNow()) ?? inbox_DEFAULT_RETRY_AFTER_SECONDS;
+                    await sleep(seconds * 1000, query.signal);
+                    continue;
+                }
+                if (waitElapsed(answer))
+                    continue;
+                if (!isSuccess(answer))
+                    throw refusal(where, answer);
+                const parsed = parseBody(answer, smsPreviews);
+                if (!parsed.ok)
+                    throw new StageError('inbox_error', `${where}: MailSlurp's waitForSms answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+                const fresh = parsed.value.filter((sms) => !query.ignore?.has(sms.id));
+                if (fresh.length > 0) {
+                    const messages = fresh
+                        .map((sms) => ({
+                        id: sms.id,
+                        to: query.number,
+                        ...(sms.fromNumber !== undefined && { from: sms.fromNumber }),
+                        body: sms.body,
+                        receivedAt: arrivedAt,
+                        providerReceivedAt: new Date(sms.createdAt),
+                    }))
+                        .sort((a, b) => a.providerReceivedAt.getTime() - b.providerReceivedAt.getTime());
+                    // MailSlurp filters by `since` itself and does not say how many older messages it skipped.
+                    return { messages, staleIgnored: 0 };
+                }
+                seen = parsed.value.length;
+            }
+        },
+    };
+}
+/** WaitForSmsConditions: at least `count` messages created since the trigger, oldest first. */
+function waitConditions(phoneId, since, count, waitMs) {
+    return { phoneNumberId: phoneId, count, countType: 'ATLEAST', timeout: waitMs, sortDirection: 'ASC', since: since.toISOString() };
+}
+/**
+ * MailSlurp's hold ran out before the condition was met: not a failure, the wait is re-issued. The
+ * status is not documented; the message is ("Failed to satisfy … query …", mailslurp-client#56).
+ */
+function waitElapsed(answer) {
+    if (answer.status === 408)
+        return true;
+    return answer.status >= 400 && answer.status < 500 && /^failed to satisfy/i.test(farSideMessage(answer.text) ?? '');
+}
+function refusal(where, answer, description = client_describeRefusal(answer)) {
+    return new StageError('inbox_error', `${where}: ${description}`, { status: answer.status, cause: client_refusalCause(answer) });
+}
+function digits(number) {
+    return number.replace(/\D/g, '');
+}
+
 ;// CONCATENATED MODULE: ./src/providers/sandbox/trigger.ts
 // The sandbox trigger: asks the reference OTP service to send a code, and watches the send's status so
 // the journey hears about an undelivered SMS as soon as the carrier reports it.
@@ -98791,6 +99244,492 @@ function refusalReason(status) {
 
 
 
+;// CONCATENATED MODULE: ./src/providers/twilio/rest.ts
+// One call to Twilio's REST API (Verify v2 and the 2010-04-01 API share its conventions): HTTP Basic
+// auth, form-encoded bodies, JSON answers, and errors as `{code, message, more_info, status}`. Transport
+// is the http provider's `exchange`, so deadlines and caller-abort semantics are the same everywhere.
+
+
+
+async function callTwilio(options, req) {
+    const headers = { accept: 'application/json', authorization: basicAuth(options.credentials) };
+    let body;
+    if (req.form !== undefined) {
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+        body = new URLSearchParams(Object.entries(req.form)).toString();
+    }
+    return exchange({ method: req.method, url: sameOriginUrl(req.path, options.baseUrl), headers, ...(body !== undefined && { body }) }, { timeoutMs: options.timeoutMs, signal: req.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) });
+}
+function basicAuth({ accountSid, authToken, apiKey }) {
+    const [user, password] = apiKey ? [apiKey.sid, apiKey.secret] : [accountSid, authToken ?? ''];
+    return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+}
+/**
+ * Page URIs come back relative to the API host. An absolute one pointing elsewhere is refused, so the
+ * credentials are only ever sent to the configured base URL.
+ */
+function sameOriginUrl(path, baseUrl) {
+    const base = new URL(baseUrl);
+    const url = new URL(path, base);
+    if (url.origin !== base.origin)
+        throw new Error(`Twilio handed back a URI on another host (${url.origin}); expected ${base.origin}`);
+    return url.toString();
+}
+/**
+ * Twilio's messages may quote what they refused (`Invalid parameter To: +1…`): numbers and digit runs
+ * are masked, and so are `secrets`, values the request carried (the code).
+ */
+function readRefusal(answer, now, secrets = []) {
+    const code = providerCodeOf(answer.text);
+    const said = farSideMessage(answer.text);
+    const retryAfterSeconds = parseRetryAfter(answer.headers['retry-after'], now);
+    return {
+        status: answer.status,
+        ...(code !== undefined && { code }),
+        ...(said !== undefined && { message: sanitize(said, secrets) }),
+        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    };
+}
+/** `answered 429 (Twilio error 60203: Max send attempts reached)`. */
+function rest_describeRefusal(refusal) {
+    const detail = [refusal.code && `Twilio error ${refusal.code}`, refusal.message].filter(Boolean).join(': ');
+    return `answered ${refusal.status}${detail ? ` (${detail})` : ''}`;
+}
+/** The cause a StageError carries for a refusal: status, code and message, never the request. */
+function rest_refusalCause(refusal) {
+    return new Error(`Twilio ${rest_describeRefusal(refusal)}`);
+}
+/** The JSON body of a 2xx answer, or undefined when it is not JSON. */
+function jsonBody(answer) {
+    try {
+        return JSON.parse(answer.text);
+    }
+    catch {
+        return undefined;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/providers/twilio/messages-inbox.ts
+// The `twilio` inbox: polls Programmable Messaging (ListMessage) for inbound SMS to a Twilio number.
+//
+// Twilio's date filter is day-granular (`DateSent>=YYYY-MM-DD`, GMT), so each poll asks for the number's
+// messages since the trigger's day and keeps, client-side, the inbound ones Twilio created at or after
+// the trigger's second. A message is stamped on the journey's monotonic clock the first time a poll
+// sees it: the measured delivery latency is therefore late by at most one poll interval (plus a
+// request), and Twilio's own receive time is kept beside it as providerReceivedAt.
+
+
+
+
+
+
+const TWILIO_API_BASE_URL = 'https://api.twilio.com';
+/** Twilio's error for an inbound SMS whose body it recognised as a passcode, redacted and failed. */
+const OTP_FILTERED_ERROR = '30038';
+/**
+ * How much earlier than our trigger Twilio's timestamp of a message may be and still count: Twilio
+ * stamps to the second, and its clock and ours are only NTP-close.
+ */
+const CLOCK_TOLERANCE_MS = 2_000;
+const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_MAX_PAGES = 5;
+/** First-seen stamps are kept for this many messages, oldest forgotten first. */
+const FIRST_SEEN_CAPACITY = 1_000;
+const rfc2822 = schemas_string().refine((text) => !Number.isNaN(Date.parse(text)), { error: 'is not an RFC 2822 date' });
+const messages_inbox_message = object({
+    sid: schemas_string().min(1),
+    to: schemas_string(),
+    from: schemas_string().nullish(),
+    body: schemas_string().nullish(),
+    direction: schemas_string(),
+    status: schemas_string(),
+    date_created: rfc2822.nullish(),
+    date_sent: rfc2822.nullish(),
+    error_code: schemas_number().int().nullish(),
+});
+const messagePage = object({ messages: array(messages_inbox_message), next_page_uri: schemas_string().nullish() });
+function createTwilioInbox(options) {
+    if (!(options.pollIntervalMs > 0))
+        throw new Error(`twilio inbox: pollIntervalMs must be a positive number of milliseconds, got ${options.pollIntervalMs}`);
+    const clock = options.clock ?? systemClock;
+    const sleep = options.sleep ?? systemSleep;
+    const rest = { ...options, baseUrl: options.baseUrl ?? TWILIO_API_BASE_URL };
+    const firstSeen = new Map();
+    const stamp = (sid, now) => {
+        const seen = firstSeen.get(sid);
+        if (seen !== undefined)
+            return seen;
+        firstSeen.set(sid, now);
+        if (firstSeen.size > FIRST_SEEN_CAPACITY)
+            firstSeen.delete(firstSeen.keys().next().value);
+        return now;
+    };
+    return {
+        type: 'twilio',
+        async waitForSms(query) {
+            const where = `twilio inbox for ${maskNumber(query.number)}`;
+            const notBefore = Math.floor(query.sinceWallClock.getTime() / 1000) * 1000 - CLOCK_TOLERANCE_MS;
+            for (;;) {
+                const inbound = (await listInbound(rest, options, query, notBefore, where)).filter((m) => !query.ignore?.has(m.sid));
+                const seenAt = clock.now();
+                const fresh = [];
+                let staleIgnored = 0;
+                for (const m of inbound) {
+                    const receivedAt = stamp(m.sid, seenAt);
+                    const twilioAt = receivedAtTwilio(m);
+                    // Stale by Twilio's clock, or by ours: a message an earlier poll saw before this trigger.
+                    if (twilioAt.getTime() < notBefore || receivedAt < query.since) {
+                        staleIgnored++;
+                        continue;
+                    }
+                    if (m.error_code === Number(OTP_FILTERED_ERROR))
+                        throw otpFiltered(where, m);
+                    if (m.status !== 'received')
+                        continue; // `receiving`: the body is not all there yet
+                    fresh.push({ id: m.sid, to: m.to, body: m.body ?? '', receivedAt, providerReceivedAt: twilioAt, ...(m.from ? { from: m.from } : {}) });
+                }
+                if (fresh.length > 0) {
+                    fresh.sort((a, b) => a.providerReceivedAt.getTime() - b.providerReceivedAt.getTime());
+                    return { messages: fresh, staleIgnored };
+                }
+                await sleep(options.pollIntervalMs, query.signal);
+            }
+        },
+    };
+}
+/** Inbound messages to the number since `notBefore`'s GMT day, following next_page_uri up to maxPages. */
+async function listInbound(rest, options, query, notBefore, where) {
+    const params = new URLSearchParams({
+        To: query.number,
+        'DateSent>': new Date(notBefore).toISOString().slice(0, 10),
+        PageSize: String(options.pageSize ?? DEFAULT_PAGE_SIZE),
+    });
+    let path = `/2010-04-01/Accounts/${encodeURIComponent(rest.credentials.accountSid)}/Messages.json?${params}`;
+    const found = [];
+    for (let page = 0; path !== undefined && page < (options.maxPages ?? DEFAULT_MAX_PAGES); page++) {
+        const answer = await callTwilio(rest, { method: 'GET', path, signal: query.signal }).catch((error) => {
+            if (query.signal.aborted)
+                throw error;
+            throw new StageError('inbox_error', `${where}: ${error.message}`, { cause: error });
+        });
+        if (answer.kind === 'transport')
+            throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
+        if (answer.status !== 200) {
+            const refusal = readRefusal(answer, new Date());
+            throw new StageError('inbox_error', `${where}: listing messages ${rest_describeRefusal(refusal)}`, {
+                cause: rest_refusalCause(refusal), status: answer.status, ...(refusal.code !== undefined && { providerCode: refusal.code }),
+            });
+        }
+        const parsed = messagePage.safeParse(jsonBody(answer));
+        if (!parsed.success)
+            throw new StageError('inbox_error', `${where}: the message list is not the documented JSON`, { cause: parsed.error, status: answer.status });
+        found.push(...parsed.data.messages.filter((m) => m.direction === 'inbound'));
+        path = parsed.data.next_page_uri ?? undefined;
+    }
+    return found;
+}
+function receivedAtTwilio(m) {
+    // date_created is when Twilio took the message in; date_sent, for inbound, when it was handed on.
+    return new Date(Date.parse(m.date_created ?? m.date_sent ?? ''));
+}
+function otpFiltered(where, m) {
+    return new StageError('inbox_error', `${where}: Twilio filtered an inbound one-time passcode (error ${OTP_FILTERED_ERROR}) and redacted it: ` +
+        'Twilio numbers do not receive OTP messages; receive on another inbox (see docs/providers.md)', { providerCode: OTP_FILTERED_ERROR, cause: new Error(`message ${m.sid} has status ${m.status} and error ${OTP_FILTERED_ERROR}`) });
+}
+
+;// CONCATENATED MODULE: ./src/providers/twilio/verify.ts
+// The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification) and
+// checks it (CreateVerificationCheck). Twilio's answers map onto the journey's failure reasons as
+// docs/providers.md tabulates; the classification functions are exported so that table is tested.
+
+
+
+
+const TWILIO_VERIFY_BASE_URL = 'https://verify.twilio.com';
+/** Twilio codes that mean "too many", whatever HTTP status carried them. */
+const SEND_LIMIT_CODES = new Set(['60203', '60212', '20429']); // max sends; concurrent requests; account concurrency
+const CHECK_LIMIT_CODES = new Set(['60202', '20429']); // max check attempts; account concurrency
+function createTwilioVerifyTrigger(options) {
+    const rest = restOptions(options);
+    return {
+        type: 'twilio-verify',
+        async send(ctx) {
+            const where = `twilio-verify send to ${maskNumber(ctx.number)}`;
+            const form = { To: ctx.number, Channel: options.channel ?? 'sms', ...(options.locale !== undefined && { Locale: options.locale }) };
+            const answer = await callTwilio(rest, { method: 'POST', path: servicePath(options, 'Verifications'), form, signal: ctx.signal });
+            if (answer.kind === 'transport')
+                throw new StageError('trigger_error', `${where}: ${answer.description}`, { cause: answer.cause });
+            if (verify_isSuccess(answer)) {
+                const sid = stringField(jsonBody(answer), 'sid');
+                if (sid === undefined)
+                    throw new StageError('trigger_error', `${where}: answered ${answer.status} without a verification sid`, { status: answer.status });
+                return { reference: sid };
+            }
+            const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
+            throw refusalError(classifySendRefusal(refusal), where, refusal);
+        },
+    };
+}
+function createTwilioVerifyVerifier(options) {
+    const rest = restOptions(options);
+    return {
+        type: 'twilio-verify',
+        async verify(ctx) {
+            const where = `twilio-verify check for ${maskNumber(ctx.number)}`;
+            const answer = await callTwilio(rest, { method: 'POST', path: servicePath(options, 'VerificationCheck'), form: { To: ctx.number, Code: ctx.code }, signal: ctx.signal });
+            if (answer.kind === 'transport')
+                throw new StageError('verify_error', `${where}: ${answer.description}`, { cause: answer.cause });
+            if (verify_isSuccess(answer)) {
+                const status = stringField(jsonBody(answer), 'status');
+                const reason = classifyCheckStatus(status);
+                if (reason === undefined)
+                    return;
+                throw new StageError(reason, `${where}: the code was not approved (verification status ${status ?? 'missing'})`, { status: answer.status });
+            }
+            const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow(), [ctx.code]);
+            throw refusalError(classifyCheckRefusal(refusal), where, refusal);
+        },
+    };
+}
+/** 429 or a send-limit code → rate limited; other 4xx (60200 bad parameter, 60205 landline, 60410 Fraud Guard, 60605 geo, 20003 auth…) → rejected; 5xx → error. */
+function classifySendRefusal(refusal) {
+    if (refusal.status === 429 || (refusal.code !== undefined && SEND_LIMIT_CODES.has(refusal.code)))
+        return 'trigger_rate_limited';
+    if (refusal.status >= 400 && refusal.status < 500)
+        return 'trigger_rejected';
+    return 'trigger_error';
+}
+/**
+ * 429 or a check-limit code → verify_rate_limited. 404 (Twilio 20404) → code_expired: Twilio deletes a
+ * verification once it expires, is approved or reaches its maximum of checks. In a run the check follows
+ * a send that Twilio accepted, lockout is announced by 60202 before the record goes, and a run submits
+ * its code once, so the remaining cause is expiry (the code's TTL passed, e.g. a slow carrier).
+ * Other 4xx (60200: the code is not 4–10 characters) → code_rejected; 5xx → verify_error.
+ */
+function classifyCheckRefusal(refusal) {
+    if (refusal.status === 429 || (refusal.code !== undefined && CHECK_LIMIT_CODES.has(refusal.code)))
+        return 'verify_rate_limited';
+    if (refusal.status === 404)
+        return 'code_expired';
+    if (refusal.status >= 400 && refusal.status < 500)
+        return 'code_rejected';
+    return 'verify_error';
+}
+/**
+ * A VerificationCheck answered 200: `approved` accepts the code (undefined); `pending` is Twilio's answer
+ * to a wrong code; the terminal statuses name why the verification is over.
+ */
+function classifyCheckStatus(status) {
+    switch (status) {
+        case 'approved':
+            return undefined;
+        case 'expired':
+            return 'code_expired';
+        case 'max_attempts_reached':
+            return 'verify_rate_limited';
+        case 'pending':
+        case 'canceled':
+        case 'failed':
+        case 'deleted':
+            return 'code_rejected';
+        default:
+            return 'verify_error'; // no status, or one Twilio has not documented: not a refusal we can name
+    }
+}
+function refusalError(reason, where, refusal) {
+    return new StageError(reason, `${where}: ${rest_describeRefusal(refusal)}`, {
+        cause: rest_refusalCause(refusal),
+        status: refusal.status,
+        ...(refusal.code !== undefined && { providerCode: refusal.code }),
+        ...(refusal.status === 429 && refusal.retryAfterSeconds !== undefined && { retryAfterSeconds: refusal.retryAfterSeconds }),
+    });
+}
+function restOptions(options) {
+    return { ...options, baseUrl: options.baseUrl ?? TWILIO_VERIFY_BASE_URL };
+}
+function servicePath(options, resource) {
+    return `/v2/Services/${encodeURIComponent(options.serviceSid)}/${resource}`;
+}
+function verify_isSuccess(answer) {
+    return answer.status >= 200 && answer.status < 300;
+}
+function stringField(json, field) {
+    const value = json?.[field];
+    return typeof json === 'object' && json !== null && typeof value === 'string' ? value : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/providers/vonage/problem.ts
+// Vonage's error answers are RFC 7807 problems: `{ type, title, detail, instance }` (422 adds
+// `invalid_parameters: [{ name, reason }]`). Vonage has changed the `type` host over the years
+// (developer.nexmo.com/api-errors#…, developer.vonage.com/en/api-errors/verify-v2#…), so answers are
+// classified on the HTTP status; the `type`'s last segment is kept as the provider code.
+
+
+
+function parseProblem(text) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        return { invalidParameters: [] };
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+        return { invalidParameters: [] };
+    const { type, title, detail, invalid_parameters: invalid } = json;
+    const code = typeof type === 'string' ? lastSegment(type) : undefined;
+    const invalidParameters = Array.isArray(invalid)
+        ? invalid.flatMap((entry) => {
+            const name = entry?.name;
+            return typeof name === 'string' && name !== '' ? [name] : [];
+        })
+        : [];
+    return {
+        ...(code !== undefined && { code }),
+        ...(typeof title === 'string' && title !== '' && { title }),
+        ...(typeof detail === 'string' && detail !== '' && { detail }),
+        invalidParameters,
+    };
+}
+/** `https://developer.vonage.com/en/api-errors/verify-v2#invalid-code` → `invalid-code`. */
+function lastSegment(type) {
+    const segment = type.split(/[#/]/).filter((part) => part !== '').at(-1);
+    return segment !== undefined && /^[\w.-]{1,60}$/.test(segment) ? segment : undefined;
+}
+/**
+ * A StageError for a refusal: `<target> answered <status> (<code>): "<title>: <detail>"`. The far side's
+ * words are sanitised (the number masked, long digit runs hidden); credentials are never part of them.
+ */
+function problemError(reason, target, answer, secrets, now) {
+    const problem = parseProblem(answer.text);
+    const said = [problem.title, problem.detail].filter((part) => part !== undefined).join(': ');
+    const fields = problem.invalidParameters.length > 0 ? ` (invalid: ${sanitize(problem.invalidParameters.join(', '), secrets)})` : '';
+    const retryAfterSeconds = answer.status === 429 ? parseRetryAfter(answer.headers['retry-after'], now) : undefined;
+    const message = `${target} answered ${answer.status}` +
+        (problem.code === undefined ? '' : ` (${problem.code})`) +
+        (said === '' ? '' : `: "${sanitize(said, secrets)}"`) +
+        fields;
+    return new StageError(reason, message, {
+        status: answer.status,
+        ...(problem.code !== undefined && { providerCode: problem.code }),
+        ...(retryAfterSeconds !== undefined && { retryAfterSeconds }),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/providers/vonage/verify.ts
+// Vonage Verify v2 as the `vonage-verify` trigger and verifier:
+//   POST /v2/verify               { brand, workflow: [{ channel: "sms", to }], … } → 202 { request_id }
+//   POST /v2/verify/{request_id}  { code }                                          → 200 { status: "completed" }
+// Authenticated with HTTP Basic (API key and secret), which Verify v2 accepts for these synchronous
+// calls; JWT is only required to receive Verify's status callbacks, which otp-canary does not use.
+//
+// Vonage holds the code, so the check must name the request the send started, and the Trigger and
+// Verifier interfaces carry nothing from one stage to the next. The two are therefore made together
+// and share the latest request id per number. The number's lease guarantees one run per number at a
+// time, so the latest request is the running journey's own. The id stays after a check, so a second
+// submission of the same code (the single_use control) reaches Vonage and is refused there.
+
+
+
+
+
+
+const VONAGE_API_URL = 'https://api.nexmo.com';
+/** The request body of `POST /v2/verify`: an SMS-only workflow to the number, without its `+`. */
+function startVerificationBody(options, number) {
+    return {
+        brand: options.brand,
+        workflow: [{ channel: 'sms', to: number.replace(/^\+/, '') }],
+        ...(options.locale !== undefined && { locale: options.locale }),
+        ...(options.codeLength !== undefined && { code_length: options.codeLength }),
+        ...(options.channelTimeoutSeconds !== undefined && { channel_timeout: options.channelTimeoutSeconds }),
+    };
+}
+function createVonageVerify(options) {
+    const latestRequest = new Map();
+    const base = (options.baseUrl ?? VONAGE_API_URL).replace(/\/+$/, '');
+    const authorization = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
+    const now = () => (options.clock ?? systemClock).wallNow();
+    async function post(path, json, ctx, transportReason) {
+        const target = `POST ${base}${path}`;
+        const result = await exchange({ method: 'POST', url: `${base}${path}`, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(json) }, { timeoutMs: options.timeoutMs, signal: ctx.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) });
+        if (result.kind === 'transport')
+            throw new StageError(transportReason, `${target} ${result.description}`, { cause: result.cause });
+        return { answer: result, target };
+    }
+    const trigger = {
+        type: 'vonage-verify',
+        async send(ctx) {
+            const { answer, target } = await post('/v2/verify', startVerificationBody(options, ctx.number), ctx, 'trigger_error');
+            if (!vonage_verify_isSuccess(answer))
+                throw problemError(classifyStartAnswer(answer.status), target, answer, secretsOf(ctx.number), now());
+            const requestId = verify_stringField(answer.text, 'request_id');
+            if (requestId === undefined)
+                throw new StageError('trigger_error', `${target} answered ${answer.status} without a request_id`, { status: answer.status });
+            latestRequest.set(ctx.number, requestId);
+            return { reference: requestId };
+        },
+    };
+    const verifier = {
+        type: 'vonage-verify',
+        async verify(ctx) {
+            const requestId = latestRequest.get(ctx.number);
+            if (requestId === undefined) {
+                throw new StageError('internal_error', `no Vonage Verify request was started for ${maskNumber(ctx.number)}: the vonage-verify verifier needs the vonage-verify trigger of the same check`);
+            }
+            const { answer, target } = await post(`/v2/verify/${encodeURIComponent(requestId)}`, { code: ctx.code }, ctx, 'verify_error');
+            const secrets = [...secretsOf(ctx.number), ctx.code];
+            if (!vonage_verify_isSuccess(answer))
+                throw problemError(classifyCheckAnswer(answer.status), target, answer, secrets, now());
+            const status = verify_stringField(answer.text, 'status');
+            if (status !== 'completed') {
+                throw new StageError('verify_error', `${target} answered ${answer.status} with status ${status === undefined ? '(none)' : JSON.stringify(status.slice(0, 40))}, not "completed"`, { status: answer.status });
+            }
+        },
+    };
+    return { trigger, verifier };
+}
+/**
+ * 409 `concurrent` ("Concurrent verifications to the same number are not allowed") is a limit, not a
+ * refusal of the number: it clears by itself once the request in flight completes, fails or expires,
+ * as a rate limit does. Any other 4xx (401 credentials, 402 balance, 422 invalid or blocked number,
+ * brand or parameter) is a refusal that waiting will not fix.
+ */
+function classifyStartAnswer(status) {
+    if (status === 429 || status === 409)
+        return 'trigger_rate_limited';
+    if (status >= 400 && status < 500)
+        return 'trigger_rejected';
+    return 'trigger_error';
+}
+/**
+ * 400 `invalid-code`: the code does not match. 404 `request-not-found`: the request is over (it timed
+ * out, or a code already completed it), so the code came too late. 410: "an incorrect code has been
+ * provided too many times, workflow terminated": the lockout after the maximum of check attempts.
+ * Other 4xx (401, 402, 409 `no-code`) refused the call without judging the code.
+ */
+function classifyCheckAnswer(status) {
+    if (status === 400)
+        return 'code_rejected';
+    if (status === 404)
+        return 'code_expired';
+    if (status === 410 || status === 429)
+        return 'verify_rate_limited';
+    return 'verify_error';
+}
+function vonage_verify_isSuccess(answer) {
+    return answer.status >= 200 && answer.status < 300;
+}
+function verify_stringField(text, field) {
+    try {
+        const value = JSON.parse(text)?.[field];
+        return typeof value === 'string' && value !== '' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/providers/webhook/inbox.ts
 // The inbox behind our own webhook receiver: inbound SMS are pushed to us (Twilio, an SMS gateway) and
 // kept in memory, bounded, until a run asks for them. Runs wait on the number they leased.
@@ -98932,6 +99871,86 @@ function parseTwilioInbound(formBody) {
     return { id, to: requireE164(single('To'), 'To'), body, ...(from ? { from } : {}) };
 }
 
+;// CONCATENATED MODULE: ./src/providers/vonage/inbound.ts
+// Vonage's inbound-SMS webhook (SMS API, a virtual number's inbound webhook): msisdn (the sender), to
+// (our number), text, messageId, type, keyword, message-timestamp, api-key, and when signing is on
+// timestamp, nonce and sig. Numbers come in E.164 without the `+`. Vonage sends the parameters as a GET
+// query, a form POST or a JSON POST, depending on the account's webhook setting; all three arrive here
+// as one flat map of strings, which is also what the signature covers.
+
+/** Query or form parameters; a repeated name is malformed (the signature could not cover it). */
+function vonageParamsFromSearch(search) {
+    const params = {};
+    for (const [name, value] of search) {
+        if (Object.hasOwn(params, name))
+            throw new MalformedInboundError(`${name} is repeated`);
+        params[name] = value;
+    }
+    return params;
+}
+/** A JSON body: an object whose values are strings (numbers and booleans are taken as their text). */
+function vonageParamsFromJson(rawBody) {
+    let json;
+    try {
+        json = JSON.parse(rawBody);
+    }
+    catch (error) {
+        throw new MalformedInboundError('the body is not valid JSON', { cause: error });
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json))
+        throw new MalformedInboundError('the body is not a JSON object');
+    const params = {};
+    for (const [name, value] of Object.entries(json)) {
+        if (typeof value === 'string')
+            params[name] = value;
+        else if (typeof value === 'number' || typeof value === 'boolean')
+            params[name] = String(value);
+        else if (value !== null)
+            throw new MalformedInboundError(`${name} is not a string`);
+    }
+    return params;
+}
+/** The SMS the parameters carry. Throws MalformedInboundError naming the missing or bad field. */
+function parseVonageInbound(params) {
+    const { messageId, text, msisdn } = params;
+    if (!messageId)
+        throw new MalformedInboundError('messageId is missing');
+    if (text === undefined)
+        throw new MalformedInboundError('text is missing');
+    const to = params.to === undefined || params.to === '' ? undefined : withPlus(params.to);
+    const providerReceivedAt = receivedAt(params);
+    return {
+        id: messageId,
+        to: requireE164(to, 'to'),
+        body: text,
+        ...(msisdn && { from: /^\d+$/.test(msisdn) ? `+${msisdn}` : msisdn }),
+        ...(providerReceivedAt && { providerReceivedAt }),
+    };
+}
+function withPlus(number) {
+    return number.startsWith('+') ? number : `+${number}`;
+}
+/**
+ * Vonage's own time: `timestamp` (unix seconds, sent with signed messages), else `message-timestamp`
+ * (`2020-01-01 12:00:00`, UTC).
+ */
+function receivedAt(params) {
+    const { timestamp } = params;
+    if (timestamp !== undefined) {
+        if (!/^\d{1,12}$/.test(timestamp))
+            throw new MalformedInboundError('timestamp is not unix seconds');
+        return new Date(Number(timestamp) * 1000);
+    }
+    const stamp = params['message-timestamp'];
+    if (stamp === undefined)
+        return undefined;
+    const match = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})$/.exec(stamp.trim());
+    const date = match ? new Date(`${match[1]}T${match[2]}Z`) : undefined;
+    if (date === undefined || Number.isNaN(date.getTime()))
+        throw new MalformedInboundError('message-timestamp is not "YYYY-MM-DD HH:MM:SS"');
+    return date;
+}
+
 ;// CONCATENATED MODULE: ./src/providers/webhook/generic.ts
 // The generic JSON format, for SMS gateways such as Android apps forwarding what a real SIM receives:
 //   POST /webhooks/generic   Content-Type: application/json
@@ -98999,15 +100018,25 @@ function parseGenericInbound(rawBody) {
 //
 //   POST /webhooks/twilio    Twilio's form, signed with X-Twilio-Signature  → 200 empty TwiML
 //   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>    → 204
-//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 not POST ·
+//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked when a signature secret is set → 204
+//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 wrong method ·
 //   415 wrong content type
 
 
 
 
-const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic' };
+
+
+const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic', vonage: '/webhooks/vonage' };
 const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
-const CONTENT_TYPES = { twilio: 'application/x-www-form-urlencoded', generic: 'application/json' };
+const FORM = 'application/x-www-form-urlencoded';
+const JSON_TYPE = 'application/json';
+/** What each format's sender can be set to send; Vonage's dashboard offers GET, POST and POST-JSON. */
+const ACCEPTED = {
+    twilio: { methods: ['POST'], contentTypes: [FORM] },
+    generic: { methods: ['POST'], contentTypes: [JSON_TYPE] },
+    vonage: { methods: ['GET', 'POST'], contentTypes: [FORM, JSON_TYPE] },
+};
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 class Refusal extends Error {
     status;
@@ -99025,17 +100054,23 @@ function createWebhookHandler(options) {
         if (format === undefined)
             return false;
         try {
-            if (req.method !== 'POST')
-                throw new Refusal(405, 'only POST is accepted', { allow: 'POST' });
-            if (mediaType(req.headers['content-type']) !== CONTENT_TYPES[format])
-                throw new Refusal(415, `content type must be ${CONTENT_TYPES[format]}`);
-            const raw = await handler_readBody(req, maxBodyBytes);
+            const { methods, contentTypes } = ACCEPTED[format];
+            if (!methods.includes(req.method ?? ''))
+                throw new Refusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
+            const hasBody = req.method !== 'GET';
+            if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type'])))
+                throw new Refusal(415, `content type must be ${contentTypes.join(' or ')}`);
+            const raw = hasBody ? await handler_readBody(req, maxBodyBytes) : Buffer.alloc(0);
             if (format === 'twilio') {
                 options.inbox.accept(twilioSms(req, raw, options.twilio));
                 res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
             }
-            else {
+            else if (format === 'generic') {
                 options.inbox.accept(genericSms(req, raw, options.generic.secret));
+                res.writeHead(204).end();
+            }
+            else {
+                options.inbox.accept(vonageSms(req, raw, options.vonage));
                 res.writeHead(204).end();
             }
         }
@@ -99062,6 +100097,23 @@ function genericSms(req, raw, secret) {
     if (!isValidGenericSignature(secret, raw, signature))
         throw new Refusal(403, 'X-Signature does not match');
     return parseGenericInbound(raw.toString('utf8'));
+}
+function vonageSms(req, raw, vonage) {
+    const params = vonageParams(req, raw);
+    if (vonage.signatureSecret !== undefined) {
+        if (params[VONAGE_SIGNATURE_PARAM] === undefined)
+            throw new Refusal(403, 'sig is missing');
+        if (!isValidVonageSignature(params, vonage.signatureSecret, vonage.signatureMethod))
+            throw new Refusal(403, 'sig does not match');
+    }
+    return parseVonageInbound(params);
+}
+/** GET carries the parameters in the query; POST in a form or JSON body (the query is not Vonage's). */
+function vonageParams(req, raw) {
+    if (req.method === 'GET')
+        return vonageParamsFromSearch(new URL(req.url ?? '/', 'http://localhost').searchParams);
+    const body = raw.toString('utf8');
+    return mediaType(req.headers['content-type']) === JSON_TYPE ? vonageParamsFromJson(body) : vonageParamsFromSearch(new URLSearchParams(body));
 }
 function refuse(req, res, format, error, onRejected) {
     const refusal = error instanceof Refusal ? error : error instanceof MalformedInboundError ? new Refusal(400, error.message) : new Refusal(500, 'the request could not be handled');
@@ -99120,6 +100172,8 @@ function formatFor(path, options) {
         return 'twilio';
     if (path === WEBHOOK_PATHS.generic && options.generic)
         return 'generic';
+    if (path === WEBHOOK_PATHS.vonage && options.vonage)
+        return 'vonage';
     return undefined;
 }
 function pathOf(url) {
@@ -99172,6 +100226,11 @@ async function createWebhookInbox(options) {
 // Turns parsed checks into running providers, and starts the local servers they need: the embedded
 // sandbox when any step says `type: sandbox`, and a webhook receiver per listen address for
 // `inbox: { type: webhook }`. Every face (CLI, Action, probe, library) gets its providers here.
+
+
+
+
+
 
 
 
@@ -99241,10 +100300,18 @@ async function startWebhookInboxes(checks, clock, options, closers) {
                 throw conflict('authToken');
             group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
         }
-        else {
+        else if (inbox.format === 'generic') {
             if (group.handler.generic && group.handler.generic.secret !== inbox.secret)
                 throw conflict('secret');
             group.handler = { ...group.handler, generic: { secret: inbox.secret } };
+        }
+        else {
+            const { vonage } = group.handler;
+            if (vonage && vonage.signatureSecret !== inbox.signatureSecret)
+                throw conflict('signatureSecret');
+            if (vonage && vonage.signatureMethod !== inbox.signingMethod)
+                throw conflict('signingMethod');
+            group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signingMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
         }
         groups.set(key, group);
     }
@@ -99299,18 +100366,58 @@ async function startSandboxFor(config, checks, webhookInboxes, closers) {
 function providersFor(check, sandbox, webhookInboxes, clock) {
     const stepMs = check.timeouts.stepMs;
     const sandboxUrl = () => sandbox.url;
+    // The schema pairs a vonage-verify verifier with a vonage-verify trigger: they share the request id.
+    const vonage = check.trigger.type === 'vonage-verify' ? createVonageVerify(vonageVerifyOptions(check.trigger, stepMs, clock)) : undefined;
     const trigger = check.trigger.type === 'sandbox'
         ? createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-        : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
+        : check.trigger.type === 'vonage-verify'
+            ? vonage.trigger
+            : check.trigger.type === 'twilio-verify'
+                ? createTwilioVerifyTrigger(twilioVerifyOptions(check.trigger, stepMs, clock))
+                : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
     const verifier = check.verify.type === 'sandbox'
         ? createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-        : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
+        : check.verify.type === 'vonage-verify'
+            ? vonage.verifier
+            : check.verify.type === 'twilio-verify'
+                ? createTwilioVerifyVerifier(twilioVerifyOptions(check.verify, stepMs, clock))
+                : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
     return { trigger, inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock), verifier };
+}
+function vonageVerifyOptions(trigger, timeoutMs, clock) {
+    const { apiKey, apiSecret, brand, baseUrl, locale, codeLength, channelTimeoutMs } = trigger;
+    return {
+        apiKey, apiSecret, brand, timeoutMs, clock,
+        ...(baseUrl !== undefined && { baseUrl }),
+        ...(locale !== undefined && { locale }),
+        ...(codeLength !== undefined && { codeLength }),
+        ...(channelTimeoutMs !== undefined && { channelTimeoutSeconds: channelTimeoutMs / 1000 }),
+    };
+}
+function twilioVerifyOptions(step, stepMs, clock) {
+    const { serviceSid, channel, locale, baseUrl, timeoutMs } = step;
+    return { credentials: twilioCredentials(step), serviceSid, channel, timeoutMs: timeoutMs ?? stepMs, clock, ...(baseUrl && { baseUrl }), ...(locale && { locale }) };
+}
+/** The schema has made sure exactly one of authToken and apiKey is there. */
+function twilioCredentials({ accountSid, authToken, apiKey }) {
+    return { accountSid, ...(authToken !== undefined && { authToken }), ...(apiKey !== undefined && { apiKey }) };
 }
 function inboxFor(check, sandboxUrl, webhookInboxes, clock) {
     const { inbox } = check;
     if (inbox.type === 'webhook')
         return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`).inbox;
+    if (inbox.type === 'twilio') {
+        const { baseUrl, pollIntervalMs } = inbox;
+        return createTwilioInbox({ credentials: twilioCredentials(inbox), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock, ...(baseUrl && { baseUrl }) });
+    }
+    if (inbox.type === 'mailslurp') {
+        const { apiKey, phoneId, baseUrl, pollIntervalMs } = inbox;
+        return createMailSlurpInbox({ apiKey, phoneId, ...(baseUrl && { baseUrl }), waitMs: pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
+    }
+    if (inbox.type === 'mailosaur') {
+        const { apiKey, serverId, baseUrl, pollIntervalMs } = inbox;
+        return createMailosaurInbox({ apiKey, serverId, ...(baseUrl && { baseUrl }), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
+    }
     if (inbox.mode === 'webhook')
         return webhookInboxes.get(SANDBOX_PUSH_KEY).inbox;
     return createSandboxInbox({ baseUrl: sandboxUrl(), pollIntervalMs: inbox.pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
@@ -99581,11 +100688,11 @@ const INPUTS = {
     },
     config: {
         default: '',
-        description: 'Path to the otp-canary.yml config. Empty: the demo checks against the embedded sandbox (no accounts, no real SMS).',
+        description: 'Path to the otp-canary.yml config. Empty: the demo checks against the embedded sandbox (no accounts, no real SMS). In mode prometheus only its gate block is read, and empty means no config.',
     },
     checks: {
         default: '',
-        description: 'Names of the checks to run, separated by commas or newlines. Empty: every check in the config.',
+        description: 'Names of the checks to run (in mode prometheus, to read), separated by commas or newlines. Empty: every check in the config (in mode prometheus, every check Prometheus has series for).',
     },
     samples: {
         default: '20',
