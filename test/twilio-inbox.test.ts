@@ -75,7 +75,7 @@ describe('twilio inbox', () => {
     expect(result.messages[0]).toMatchObject({ to: NUMBER, body: 'Your code is 2', receivedAt: SINCE, providerReceivedAt: new Date('2026-03-10T12:00:04Z') });
   });
 
-  it('accepts a message Twilio dated up to 2 s before the trigger's second (clock skew) and no earlier', async () => {
+  it('accepts a message Twilio dated up to 2 s before the second of the trigger (clock skew) and no earlier', async () => {
     serve(() => page([inbound('1', -3.4), inbound('2', -2.4)]));
     const result = await createTwilioInbox(inboxOptions()).waitForSms(query());
     expect(result.messages.map((m) => m.id)).toEqual([sid('2')]);
