@@ -59,11 +59,14 @@ export function startVerificationBody(options: Pick<VonageVerifyOptions, 'brand'
 export function createVonageVerify(options: VonageVerifyOptions): VonageVerify {
   const latestRequest = new Map<string, string>();
   const base = (options.baseUrl ?? VONAGE_API_URL).replace(/\/+$/, '');
+  // Messages name the host and path only, never a userinfo part of the URL.
+  const { origin, pathname } = new URL(base);
+  const shownBase = `${origin}${pathname.replace(/\/+$/, '')}`;
   const authorization = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
   const now = () => (options.clock ?? systemClock).wallNow();
 
   async function post(path: string, json: object, ctx: StageContext, transportReason: FailureReason): Promise<{ answer: HttpAnswer; target: string }> {
-    const target = `POST ${base}${path}`;
+    const target = `POST ${shownBase}${path}`;
     const result = await exchange(
       { method: 'POST', url: `${base}${path}`, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(json) },
       { timeoutMs: options.timeoutMs, signal: ctx.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) },
