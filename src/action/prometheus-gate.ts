@@ -18,8 +18,6 @@ export interface PrometheusGateOptions {
   readonly thresholds: GateThresholds;
   /** Prometheus's warnings about an answer (a partial result, say). */
   readonly onWarning?: (warning: string) => void;
-  /** The evaluation instant; now by default. */
-  readonly now?: () => number;
 }
 
 export interface PrometheusGateResult {
@@ -31,7 +29,7 @@ export async function runPrometheusGate(options: PrometheusGateOptions): Promise
   const { prometheus, checks = [], thresholds } = options;
   const queries = sloQueries({ window: prometheus.window, checks });
   const client = createPrometheusClient({ url: prometheus.url, ...(prometheus.bearerToken !== undefined && { bearerToken: prometheus.bearerToken }) });
-  const evaluatedAtMs = (options.now ?? Date.now)();
+  const evaluatedAtMs = Date.now();
   try {
     const names = Object.keys(queries) as SloQueryName[];
     const answers = await Promise.all(names.map((name) => client.query(queries[name], evaluatedAtMs)));

@@ -71,13 +71,9 @@ export function sloFigures(vectors: SloVectors, selected: readonly string[] = []
       if (field === 'targetFailures') addReason(entry, sample);
     }
   };
-  for (const sample of vectors.runs) {
-    const { check, location } = sample.labels;
-    if (check !== undefined && !totals.has(check)) totals.set(check, emptyTotals());
-    if (location !== undefined) locations.add(location);
-  }
   add(vectors.runs, 'runs');
   const present = new Set(totals.keys());
+  for (const sample of vectors.runs) if (sample.labels['location'] !== undefined) locations.add(sample.labels['location']);
   add(vectors.probeFailures, 'probeFailures');
   add(vectors.targetFailures, 'targetFailures');
   add(vectors.degraded, 'degraded');
