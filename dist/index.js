@@ -99648,10 +99648,13 @@ function startVerificationBody(options, number) {
 function createVonageVerify(options) {
     const latestRequest = new Map();
     const base = (options.baseUrl ?? VONAGE_API_URL).replace(/\/+$/, '');
+    // Messages name the host and path only, never a userinfo part of the URL.
+    const { origin, pathname } = new URL(base);
+    const shownBase = `${origin}${pathname.replace(/\/+$/, '')}`;
     const authorization = `Basic ${Buffer.from(`${options.apiKey}:${options.apiSecret}`).toString('base64')}`;
     const now = () => (options.clock ?? systemClock).wallNow();
     async function post(path, json, ctx, transportReason) {
-        const target = `POST ${base}${path}`;
+        const target = `POST ${shownBase}${path}`;
         const result = await exchange({ method: 'POST', url: `${base}${path}`, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(json) }, { timeoutMs: options.timeoutMs, signal: ctx.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) });
         if (result.kind === 'transport')
             throw new StageError(transportReason, `${target} ${result.description}`, { cause: result.cause });
@@ -101097,15 +101100,11 @@ function sloFigures(vectors, selected = []) {
                 addReason(entry, sample);
         }
     };
-    for (const sample of vectors.runs) {
-        const { check, location } = sample.labels;
-        if (check !== undefined && !totals.has(check))
-            totals.set(check, emptyTotals());
-        if (location !== undefined)
-            locations.add(location);
-    }
     add(vectors.runs, 'runs');
     const present = new Set(totals.keys());
+    for (const sample of vectors.runs)
+        if (sample.labels['location'] !== undefined)
+            locations.add(sample.labels['location']);
     add(vectors.probeFailures, 'probeFailures');
     add(vectors.targetFailures, 'targetFailures');
     add(vectors.degraded, 'degraded');
@@ -101275,7 +101274,7 @@ async function runPrometheusGate(options) {
     const { prometheus, checks = [], thresholds } = options;
     const queries = sloQueries({ window: prometheus.window, checks });
     const client = createPrometheusClient({ url: prometheus.url, ...(prometheus.bearerToken !== undefined && { bearerToken: prometheus.bearerToken }) });
-    const evaluatedAtMs = (options.now ?? Date.now)();
+    const evaluatedAtMs = Date.now();
     try {
         const names = Object.keys(queries);
         const answers = await Promise.all(names.map((name) => client.query(queries[name], evaluatedAtMs)));
