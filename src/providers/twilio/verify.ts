@@ -131,6 +131,7 @@ function isSuccess(answer: HttpAnswer): boolean {
 }
 
 function stringField(json: unknown, field: string): string | undefined {
-  const value = (json as Record<string, unknown> | null | undefined)?.[field];
-  return typeof json === 'object' && json !== null && typeof value === 'string' ? value : undefined;
+  if (typeof json !== 'object' || json === null) return undefined;
+  const value = (json as Record<string, unknown>)[field];
+  return typeof value === 'string' ? value : undefined;
 }
