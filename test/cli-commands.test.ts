@@ -93,6 +93,15 @@ describe('usage errors', () => {
   });
 });
 
+describe('help', () => {
+  it.each([[['--help']], [['probe', '--help']], [['run', '-h']]])('prints the usage and exits 0: otp-canary %j', async (args) => {
+    const { code, stdout } = await runCli(args);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage:');
+  });
+});
+
 describe('run --sequential', () => {
   it('exits 2 when there is no minimum success rate to test against', async () => {
     const { code, stderr } = await runCli(['run', '--sequential', '--config', await configFile(VALID)]);

@@ -40,6 +40,10 @@ export async function main(argv: string[], io: CommandIo, signal: AbortSignal): 
     }
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError(`unknown command "${name}"`);
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(USAGE);
+      return EXIT_OK;
+    }
     return await command(rest, io, signal);
   } catch (error) {
     return report(error, io);
