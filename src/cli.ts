@@ -1,16 +1,6 @@
 #!/usr/bin/env node
-// The otp-canary bin. SIGINT/SIGTERM abort the command's signal so runs end as recorded, not lost;
-// a second signal exits at once.
+// The otp-canary bin.
 
-import { main } from './cli/main.js';
-import { processIo } from './cli/io.js';
+import { runAsProcess } from './cli/process.js';
 
-const controller = new AbortController();
-for (const signalName of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signalName, () => {
-    if (controller.signal.aborted) process.exit(130);
-    controller.abort(new Error(`received ${signalName}`));
-  });
-}
-
-process.exitCode = await main(process.argv.slice(2), processIo, controller.signal);
+await runAsProcess(process.argv.slice(2));
