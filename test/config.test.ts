@@ -219,7 +219,7 @@ describe('structure', () => {
 
   test('an unknown provider type lists the known ones', () => {
     expect(problemsOf(oneCheck().replace('trigger: { type: sandbox }', 'trigger: { type: htp }'))).toEqual([
-      problem('checks[0].trigger.type', 'must be one of sandbox, http'),
+      problem('checks[0].trigger.type', 'must be one of sandbox, http, vonage-verify, twilio-verify'),
     ]);
   });
 
