@@ -1,9 +1,9 @@
 // One call to Mailosaur's REST API: HTTP Basic with the API key as the user name and no password, JSON
-// both ways. Transport is the http provider's `exchange`, so deadlines and caller-abort semantics are
-// the same as everywhere else.
+// both ways (`callJsonApi`).
 
 import { farSideMessage } from '../http/answer.js';
-import { exchange, type HttpAnswer, type TransportFailure } from '../http/exchange.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { apiUrl, callJsonApi } from '../http/json-api.js';
 import { sanitize } from '../http/provider.js';
 
 export const MAILOSAUR_BASE_URL = 'https://mailosaur.com';
@@ -25,17 +25,12 @@ export interface MailosaurRequest {
 }
 
 export function callMailosaur(connection: MailosaurConnection, req: MailosaurRequest): Promise<HttpAnswer | TransportFailure> {
-  const headers: Record<string, string> = {
-    accept: 'application/json',
-    authorization: `Basic ${Buffer.from(`${connection.apiKey}:`).toString('base64')}`,
-  };
-  if (req.json !== undefined) headers['content-type'] = 'application/json';
-  const query = req.query === undefined ? '' : `?${new URLSearchParams(req.query)}`;
-  const base = (connection.baseUrl ?? MAILOSAUR_BASE_URL).replace(/\/+$/, '');
-  return exchange(
-    { method: req.method, url: `${base}${req.path}${query}`, headers, ...(req.json !== undefined && { body: JSON.stringify(req.json) }) },
-    { timeoutMs: req.timeoutMs, signal: req.signal },
-  );
+  const { path, query, ...call } = req;
+  return callJsonApi({
+    ...call,
+    url: apiUrl(connection.baseUrl ?? MAILOSAUR_BASE_URL, path, query),
+    headers: { authorization: `Basic ${Buffer.from(`${connection.apiKey}:`).toString('base64')}` },
+  });
 }
 
 /** What a refusal says, printable: a refused key is named as such; digit runs (numbers) in Mailosaur's words are masked. */

@@ -1,9 +1,9 @@
-// One call to MailSlurp's REST API: the key in the `x-api-key` header, JSON both ways. Transport is the
-// http provider's `exchange`, so deadlines and caller-abort semantics are the same as everywhere else;
+// One call to MailSlurp's REST API: the key in the `x-api-key` header, JSON both ways (`callJsonApi`);
 // what a refusal means is the caller's business (an inbox and a provisioner name it differently).
 
 import { farSideMessage } from '../http/answer.js';
-import { exchange, type HttpAnswer, type TransportFailure } from '../http/exchange.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { apiUrl, callJsonApi } from '../http/json-api.js';
 import { sanitize } from '../http/provider.js';
 
 export const MAILSLURP_BASE_URL = 'https://api.mailslurp.com';
@@ -25,14 +25,12 @@ export interface MailSlurpRequest {
 }
 
 export function callMailSlurp(connection: MailSlurpConnection, req: MailSlurpRequest): Promise<HttpAnswer | TransportFailure> {
-  const headers: Record<string, string> = { accept: 'application/json', 'x-api-key': connection.apiKey };
-  if (req.json !== undefined) headers['content-type'] = 'application/json';
-  const query = req.query === undefined ? '' : `?${new URLSearchParams(req.query)}`;
-  const base = (connection.baseUrl ?? MAILSLURP_BASE_URL).replace(/\/+$/, '');
-  return exchange(
-    { method: req.method, url: `${base}${req.path}${query}`, headers, ...(req.json !== undefined && { body: JSON.stringify(req.json) }) },
-    { timeoutMs: req.timeoutMs, signal: req.signal },
-  );
+  const { path, query, ...call } = req;
+  return callJsonApi({
+    ...call,
+    url: apiUrl(connection.baseUrl ?? MAILSLURP_BASE_URL, path, query),
+    headers: { 'x-api-key': connection.apiKey },
+  });
 }
 
 /**
@@ -51,8 +49,3 @@ export function describeRefusal(answer: HttpAnswer): string {
 export function refusalCause(answer: HttpAnswer): Error {
   return new Error(describeRefusal(answer));
 }
-
-export function isSuccess(answer: HttpAnswer): boolean {
-  return answer.status >= 200 && answer.status < 300;
-}
-

@@ -10,8 +10,8 @@ import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
 import { farSideMessage, parseRetryAfter } from '../http/answer.js';
 import type { HttpAnswer } from '../http/exchange.js';
-import { parseBody } from '../sandbox/client.js';
-import { callMailSlurp, describeRefusal, isSuccess, refusalCause, type MailSlurpConnection } from './client.js';
+import { isSuccess, parseBody } from '../http/json-api.js';
+import { callMailSlurp, describeRefusal, refusalCause, type MailSlurpConnection } from './client.js';
 
 export interface MailSlurpInboxOptions extends MailSlurpConnection {
   /** MailSlurp's id of the phone number (not the number itself). */

@@ -6,9 +6,9 @@
 import { z } from 'zod';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
 import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { isSuccess, parseBody } from '../http/json-api.js';
 import { NumberProvisioningError } from '../number-errors.js';
-import { parseBody } from '../sandbox/client.js';
-import { callMailSlurp, describeRefusal, isSuccess, refusalCause, type MailSlurpConnection } from './client.js';
+import { callMailSlurp, describeRefusal, refusalCause, type MailSlurpConnection } from './client.js';
 
 export interface MailSlurpNumbersOptions extends MailSlurpConnection {
   /** Per request. */

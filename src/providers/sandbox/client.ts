@@ -1,9 +1,9 @@
-// One call to the sandbox's JSON API, and the reading of its answers that the three sandbox providers
-// share. Transport is the http provider's `exchange`: same deadlines, same caller-abort semantics.
+// One call to the sandbox's JSON API (`callJsonApi`), and the reading of its answers that the three
+// sandbox providers share.
 
-import type { z } from 'zod';
 import { parseRetryAfter } from '../http/answer.js';
-import { exchange, type HttpAnswer, type TransportFailure } from '../http/exchange.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { callJsonApi } from '../http/json-api.js';
 
 export interface SandboxCall {
   readonly method: 'GET' | 'POST';
@@ -15,31 +15,8 @@ export interface SandboxCall {
 }
 
 export function callSandbox(baseUrl: string, call: SandboxCall): Promise<HttpAnswer | TransportFailure> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (call.json !== undefined) headers['content-type'] = 'application/json';
-  return exchange(
-    {
-      method: call.method,
-      url: new URL(call.path, baseUrl).toString(),
-      headers,
-      ...(call.json !== undefined && { body: JSON.stringify(call.json) }),
-    },
-    { timeoutMs: call.timeoutMs, signal: call.signal },
-  );
-}
-
-export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly cause: unknown };
-
-/** The answer's body as `schema` promises it, or why not (not JSON, wrong shape). */
-export function parseBody<T extends z.ZodType>(answer: HttpAnswer, schema: T): Parsed<z.output<T>> {
-  let json: unknown;
-  try {
-    json = JSON.parse(answer.text);
-  } catch (error) {
-    return { ok: false, cause: error };
-  }
-  const parsed = schema.safeParse(json);
-  return parsed.success ? { ok: true, value: parsed.data } : { ok: false, cause: parsed.error };
+  const { path, ...request } = call;
+  return callJsonApi({ ...request, url: new URL(path, baseUrl).toString() });
 }
 
 /** The cause attached to a refusal: status and body, which never hold a code or a full number. */

@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import type { DeliveryFailure, StageContext, Trigger, TriggerResult } from '../../core/providers.js';
-import { answerError, callSandbox, errorName, isServerSide, parseBody, retryAfterSeconds } from './client.js';
+import { parseBody } from '../http/json-api.js';
+import { answerError, callSandbox, errorName, isServerSide, retryAfterSeconds } from './client.js';
 
 export interface SandboxTriggerOptions {
   /** The sandbox's URL, e.g. http://127.0.0.1:8025. */

@@ -11,7 +11,9 @@ import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
 import { systemSleep, type Sleep } from '../../core/deadlines.js';
-import { callTwilio, describeRefusal, jsonBody, readRefusal, refusalCause, type TwilioRestOptions } from './rest.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { parseBody, type Parsed } from '../http/json-api.js';
+import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRestOptions } from './rest.js';
 
 export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
 
@@ -52,6 +54,7 @@ const message = z.object({
   error_code: z.number().int().nullish(),
 });
 const messagePage = z.object({ messages: z.array(message), next_page_uri: z.string().nullish() });
+type MessagePage = z.output<typeof messagePage>;
 type TwilioMessage = z.output<typeof message>;
 
 export function createTwilioInbox(options: TwilioInboxOptions): Inbox {
@@ -111,7 +114,7 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
   let path: string | undefined = `/2010-04-01/Accounts/${encodeURIComponent(rest.credentials.accountSid)}/Messages.json?${params}`;
   const found: TwilioMessage[] = [];
   for (let page = 0; path !== undefined && page < (options.maxPages ?? DEFAULT_MAX_PAGES); page++) {
-    const answer = await callTwilio(rest, { method: 'GET', path, signal: query.signal }).catch((error: unknown) => {
+    const answer: HttpAnswer | TransportFailure = await callTwilio(rest, { method: 'GET', path, signal: query.signal }).catch((error: unknown) => {
       if (query.signal.aborted) throw error;
       throw new StageError('inbox_error', `${where}: ${(error as Error).message}`, { cause: error });
     });
@@ -122,10 +125,10 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
         cause: refusalCause(refusal), status: answer.status, ...(refusal.code !== undefined && { providerCode: refusal.code }),
       });
     }
-    const parsed = messagePage.safeParse(jsonBody(answer));
-    if (!parsed.success) throw new StageError('inbox_error', `${where}: the message list is not the documented JSON`, { cause: parsed.error, status: answer.status });
-    found.push(...parsed.data.messages.filter((m) => m.direction === 'inbound'));
-    path = parsed.data.next_page_uri ?? undefined;
+    const parsed: Parsed<MessagePage> = parseBody(answer, messagePage);
+    if (!parsed.ok) throw new StageError('inbox_error', `${where}: the message list is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+    found.push(...parsed.value.messages.filter((m) => m.direction === 'inbound'));
+    path = parsed.value.next_page_uri ?? undefined;
   }
   return found;
 }

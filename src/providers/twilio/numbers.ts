@@ -6,9 +6,10 @@ import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
 import type { HttpAnswer } from '../http/exchange.js';
+import { parseBody } from '../http/json-api.js';
 import { NumberProvisioningError } from '../number-errors.js';
 import { TWILIO_API_BASE_URL } from './messages-inbox.js';
-import { callTwilio, describeRefusal, jsonBody, readRefusal, refusalCause, type TwilioRequest, type TwilioRestOptions } from './rest.js';
+import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRequest, type TwilioRestOptions } from './rest.js';
 
 export interface TwilioNumbersOptions extends Omit<TwilioRestOptions, 'baseUrl'> {
   readonly baseUrl?: string;
@@ -30,9 +31,9 @@ export function createTwilioNumbers(options: TwilioNumbersOptions): NumberProvis
     if (answer.kind === 'transport') throw new NumberProvisioningError(`Twilio ${step}: ${answer.description}`, { cause: answer.cause });
     if (answer.status !== expected) throw refused(step, answer);
     if (schema === undefined) return undefined as z.output<T>;
-    const parsed = schema.safeParse(jsonBody(answer));
-    if (!parsed.success) throw new NumberProvisioningError(`Twilio ${step}: the answer is not the documented JSON`, { cause: parsed.error, status: answer.status });
-    return parsed.data;
+    const parsed = parseBody(answer, schema);
+    if (!parsed.ok) throw new NumberProvisioningError(`Twilio ${step}: the answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
+    return parsed.value;
   };
 
   return {

@@ -1,11 +1,11 @@
 // One call to Twilio's REST API (Verify v2 and the 2010-04-01 API share its conventions): HTTP Basic
-// auth, form-encoded bodies, JSON answers, and errors as `{code, message, more_info, status}`. Transport
-// is the http provider's `exchange`, so deadlines and caller-abort semantics are the same everywhere.
+// auth, form-encoded bodies, JSON answers (`callJsonApi`), and errors as `{code, message, more_info, status}`.
 
 import type { Dispatcher } from 'undici';
 import { farSideMessage, parseRetryAfter, providerCodeOf } from '../http/answer.js';
 import { sanitize } from '../http/provider.js';
-import { exchange, type HttpAnswer, type TransportFailure } from '../http/exchange.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { callJsonApi } from '../http/json-api.js';
 
 /**
  * Who the requests are made as: the account SID and its auth token, or an API key (SK…) and its secret
@@ -35,16 +35,15 @@ export interface TwilioRequest {
 }
 
 export async function callTwilio(options: TwilioRestOptions, req: TwilioRequest): Promise<HttpAnswer | TransportFailure> {
-  const headers: Record<string, string> = { accept: 'application/json', authorization: basicAuth(options.credentials) };
-  let body: string | undefined;
-  if (req.form !== undefined) {
-    headers['content-type'] = 'application/x-www-form-urlencoded';
-    body = new URLSearchParams(Object.entries(req.form)).toString();
-  }
-  return exchange(
-    { method: req.method, url: sameOriginUrl(req.path, options.baseUrl), headers, ...(body !== undefined && { body }) },
-    { timeoutMs: options.timeoutMs, signal: req.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) },
-  );
+  return callJsonApi({
+    method: req.method,
+    url: sameOriginUrl(req.path, options.baseUrl),
+    headers: { authorization: basicAuth(options.credentials) },
+    ...(req.form !== undefined && { form: req.form }),
+    timeoutMs: options.timeoutMs,
+    signal: req.signal,
+    ...(options.dispatcher && { dispatcher: options.dispatcher }),
+  });
 }
 
 function basicAuth({ accountSid, authToken, apiKey }: TwilioCredentials): string {
@@ -97,13 +96,4 @@ export function describeRefusal(refusal: TwilioRefusal): string {
 /** The cause a StageError carries for a refusal: status, code and message, never the request. */
 export function refusalCause(refusal: TwilioRefusal): Error {
   return new Error(`Twilio ${describeRefusal(refusal)}`);
-}
-
-/** The JSON body of a 2xx answer, or undefined when it is not JSON. */
-export function jsonBody(answer: HttpAnswer): unknown {
-  try {
-    return JSON.parse(answer.text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

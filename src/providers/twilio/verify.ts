@@ -5,8 +5,8 @@
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { callTwilio, describeRefusal, jsonBody, readRefusal, refusalCause, type TwilioRefusal, type TwilioRestOptions } from './rest.js';
+import { isSuccess, stringField } from '../http/json-api.js';
+import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRefusal, type TwilioRestOptions } from './rest.js';
 
 export const TWILIO_VERIFY_BASE_URL = 'https://verify.twilio.com';
 
@@ -36,7 +36,7 @@ export function createTwilioVerifyTrigger(options: TwilioVerifyOptions): Trigger
       const answer = await callTwilio(rest, { method: 'POST', path: servicePath(options, 'Verifications'), form, signal: ctx.signal });
       if (answer.kind === 'transport') throw new StageError('trigger_error', `${where}: ${answer.description}`, { cause: answer.cause });
       if (isSuccess(answer)) {
-        const sid = stringField(jsonBody(answer), 'sid');
+        const sid = stringField(answer, 'sid');
         if (sid === undefined) throw new StageError('trigger_error', `${where}: answered ${answer.status} without a verification sid`, { status: answer.status });
         return { reference: sid };
       }
@@ -55,7 +55,7 @@ export function createTwilioVerifyVerifier(options: TwilioVerifyOptions): Verifi
       const answer = await callTwilio(rest, { method: 'POST', path: servicePath(options, 'VerificationCheck'), form: { To: ctx.number, Code: ctx.code }, signal: ctx.signal });
       if (answer.kind === 'transport') throw new StageError('verify_error', `${where}: ${answer.description}`, { cause: answer.cause });
       if (isSuccess(answer)) {
-        const status = stringField(jsonBody(answer), 'status');
+        const status = stringField(answer, 'status');
         const reason = classifyCheckStatus(status);
         if (reason === undefined) return;
         throw new StageError(reason, `${where}: the code was not approved (verification status ${status ?? 'missing'})`, { status: answer.status });
@@ -124,14 +124,4 @@ function restOptions(options: TwilioVerifyOptions): TwilioRestOptions {
 
 function servicePath(options: TwilioVerifyOptions, resource: 'Verifications' | 'VerificationCheck'): string {
   return `/v2/Services/${encodeURIComponent(options.serviceSid)}/${resource}`;
-}
-
-function isSuccess(answer: HttpAnswer): boolean {
-  return answer.status >= 200 && answer.status < 300;
-}
-
-function stringField(json: unknown, field: string): string | undefined {
-  if (typeof json !== 'object' || json === null) return undefined;
-  const value = (json as Record<string, unknown>)[field];
-  return typeof value === 'string' ? value : undefined;
 }

@@ -15,7 +15,8 @@ import { secretsOf } from '../../core/journey.js';
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
-import { exchange, type HttpAnswer } from '../http/exchange.js';
+import type { HttpAnswer } from '../http/exchange.js';
+import { apiUrl, callJsonApi, isSuccess, stringField } from '../http/json-api.js';
 import { problemError } from './problem.js';
 
 export const VONAGE_API_URL = 'https://api.nexmo.com';
@@ -67,10 +68,15 @@ export function createVonageVerify(options: VonageVerifyOptions): VonageVerify {
 
   async function post(path: string, json: object, ctx: StageContext, transportReason: FailureReason): Promise<{ answer: HttpAnswer; target: string }> {
     const target = `POST ${shownBase}${path}`;
-    const result = await exchange(
-      { method: 'POST', url: `${base}${path}`, headers: { authorization, 'content-type': 'application/json' }, body: JSON.stringify(json) },
-      { timeoutMs: options.timeoutMs, signal: ctx.signal, ...(options.dispatcher && { dispatcher: options.dispatcher }) },
-    );
+    const result = await callJsonApi({
+      method: 'POST',
+      url: apiUrl(base, path),
+      headers: { authorization },
+      json,
+      timeoutMs: options.timeoutMs,
+      signal: ctx.signal,
+      ...(options.dispatcher && { dispatcher: options.dispatcher }),
+    });
     if (result.kind === 'transport') throw new StageError(transportReason, `${target} ${result.description}`, { cause: result.cause });
     return { answer: result, target };
   }
@@ -80,8 +86,8 @@ export function createVonageVerify(options: VonageVerifyOptions): VonageVerify {
     async send(ctx: StageContext): Promise<TriggerResult> {
       const { answer, target } = await post('/v2/verify', startVerificationBody(options, ctx.number), ctx, 'trigger_error');
       if (!isSuccess(answer)) throw problemError(classifyStartAnswer(answer.status), target, answer, secretsOf(ctx.number), now());
-      const requestId = stringField(answer.text, 'request_id');
-      if (requestId === undefined) throw new StageError('trigger_error', `${target} answered ${answer.status} without a request_id`, { status: answer.status });
+      const requestId = stringField(answer, 'request_id');
+      if (!requestId) throw new StageError('trigger_error', `${target} answered ${answer.status} without a request_id`, { status: answer.status });
       latestRequest.set(ctx.number, requestId);
       return { reference: requestId };
     },
@@ -97,9 +103,9 @@ export function createVonageVerify(options: VonageVerifyOptions): VonageVerify {
       const { answer, target } = await post(`/v2/verify/${encodeURIComponent(requestId)}`, { code: ctx.code }, ctx, 'verify_error');
       const secrets = [...secretsOf(ctx.number), ctx.code];
       if (!isSuccess(answer)) throw problemError(classifyCheckAnswer(answer.status), target, answer, secrets, now());
-      const status = stringField(answer.text, 'status');
+      const status = stringField(answer, 'status');
       if (status !== 'completed') {
-        throw new StageError('verify_error', `${target} answered ${answer.status} with status ${status === undefined ? '(none)' : JSON.stringify(status.slice(0, 40))}, not "completed"`, { status: answer.status });
+        throw new StageError('verify_error', `${target} answered ${answer.status} with status ${status ? JSON.stringify(status.slice(0, 40)) : '(none)'}, not "completed"`, { status: answer.status });
       }
     },
   };
@@ -132,15 +138,3 @@ export function classifyCheckAnswer(status: number): FailureReason {
   return 'verify_error';
 }
 
-function isSuccess(answer: HttpAnswer): boolean {
-  return answer.status >= 200 && answer.status < 300;
-}
-
-function stringField(text: string, field: string): string | undefined {
-  try {
-    const value = (JSON.parse(text) as Record<string, unknown> | null)?.[field];
-    return typeof value === 'string' && value !== '' ? value : undefined;
-  } catch {
-    return undefined;
-  }
-}
