@@ -5,7 +5,7 @@
 // as one flat map of strings, which is also what the signature covers.
 
 import type { ArrivingSms } from '../webhook/inbox.js';
-import { MalformedInboundError, requireE164 } from '../webhook/format.js';
+import { MalformedInboundError, parseJsonObject, requireE164 } from '../webhook/format.js';
 
 export type VonageParams = Record<string, string>;
 
@@ -21,15 +21,8 @@ export function vonageParamsFromSearch(search: URLSearchParams): VonageParams {
 
 /** A JSON body: an object whose values are strings (numbers and booleans are taken as their text). */
 export function vonageParamsFromJson(rawBody: string): VonageParams {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch (error) {
-    throw new MalformedInboundError('the body is not valid JSON', { cause: error });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MalformedInboundError('the body is not a JSON object');
   const params: VonageParams = {};
-  for (const [name, value] of Object.entries(json)) {
+  for (const [name, value] of Object.entries(parseJsonObject(rawBody))) {
     if (typeof value === 'string') params[name] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') params[name] = String(value);
     else if (value !== null) throw new MalformedInboundError(`${name} is not a string`);

@@ -6,7 +6,8 @@
 // Vonage's SDKs compare case-insensitively (its md5hash is lower-case hex, its HMACs upper-case).
 // The signed `timestamp` and `nonce` make each signature unique to its message.
 
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
+import { hexSignatureMatches } from '../webhook/format.js';
 
 export const VONAGE_SIGNATURE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
 export type VonageSignatureMethod = (typeof VONAGE_SIGNATURE_METHODS)[number];
@@ -32,8 +33,5 @@ export function vonageSignature(params: Readonly<Record<string, string>>, secret
 /** Constant-time, case-insensitive check of the request's own `sig` parameter. */
 export function isValidVonageSignature(params: Readonly<Record<string, string>>, secret: string, method: VonageSignatureMethod): boolean {
   const received = params[VONAGE_SIGNATURE_PARAM];
-  if (received === undefined) return false;
-  const expected = Buffer.from(vonageSignature(params, secret, method), 'utf8');
-  const given = Buffer.from(received.trim().toLowerCase(), 'utf8');
-  return expected.length === given.length && timingSafeEqual(expected, given);
+  return received !== undefined && hexSignatureMatches(vonageSignature(params, secret, method), received);
 }

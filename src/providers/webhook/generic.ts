@@ -4,9 +4,9 @@
 //   { "to": "+15555550100", "from": "ACME", "body" | "message" | "text": "Your code is 482913",
 //     "id": "optional, de-duplicates retries", "receivedAt": "optional ISO 8601" }
 
-import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { ArrivingSms } from './inbox.js';
-import { MalformedInboundError, requireE164 } from './format.js';
+import { hexSignatureMatches, MalformedInboundError, parseJsonObject, requireE164 } from './format.js';
 
 export const GENERIC_SIGNATURE_HEADER = 'x-signature';
 
@@ -17,24 +17,14 @@ export function genericSignature(secret: string, rawBody: Buffer | string): stri
 
 /** Constant-time check of X-Signature over the body bytes exactly as received. */
 export function isValidGenericSignature(secret: string, rawBody: Buffer, header: string | undefined): boolean {
-  if (header === undefined) return false;
-  const expected = Buffer.from(genericSignature(secret, rawBody), 'utf8');
-  const received = Buffer.from(header.trim().toLowerCase(), 'utf8');
-  return expected.length === received.length && timingSafeEqual(expected, received);
+  return header !== undefined && hexSignatureMatches(genericSignature(secret, rawBody), header);
 }
 
 const TEXT_FIELDS = ['body', 'message', 'text'] as const;
 
 /** The SMS a generic request carries. Throws MalformedInboundError naming the offending field. */
 export function parseGenericInbound(rawBody: string): ArrivingSms {
-  let json: unknown;
-  try {
-    json = JSON.parse(rawBody);
-  } catch (error) {
-    throw new MalformedInboundError('the body is not valid JSON', { cause: error });
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new MalformedInboundError('the body is not a JSON object');
-  const fields = json as Record<string, unknown>;
+  const fields = parseJsonObject(rawBody);
 
   const textField = TEXT_FIELDS.find((name) => fields[name] !== undefined);
   const body = textField === undefined ? undefined : fields[textField];
