@@ -4,10 +4,10 @@
 
 import MailosaurClient from 'mailosaur';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError } from '../src/core/outcome.js';
 import type { Inbox, InboxQuery } from '../src/core/providers.js';
 import { createMailosaurInbox, type MailosaurInboxOptions } from '../src/providers/mailosaur/inbox.js';
 import { FAKE_MAILOSAUR_KEY, FAKE_SERVER_ID, startFakeMailosaur, type FakeMailosaur } from './support/mailosaur-fake.js';
+import { stageError } from './support/stage-error.js';
 
 const NUMBER = '+447700900123';
 const DIGITS = '447700900123';
@@ -32,12 +32,6 @@ function query(overrides: Partial<InboxQuery> = {}): InboxQuery {
 function recordingSleep(): { slept: number[]; sleep: (ms: number) => Promise<void> } {
   const slept: number[] = [];
   return { slept, sleep: async (ms) => void slept.push(ms) };
-}
-
-async function failure(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
 }
 
 const wire = (r: { method: string; path: string; query: Record<string, string>; headers: Record<string, unknown>; body: unknown }) => ({
@@ -141,7 +135,7 @@ describe('reading SMS', () => {
 
 describe('failures are inbox_error', () => {
   it('names a refused API key (401) without showing it', async () => {
-    const error = await failure(inbox({ apiKey: 'mailosaur-wrong-key-987' }).waitForSms(query()));
+    const error = await stageError(inbox({ apiKey: 'mailosaur-wrong-key-987' }).waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 401 } });
     expect(error.message).toMatch(/Mailosaur refused the API key \(401\)/);
     expect(`${error.message} ${String(error.cause)}`).not.toContain('wrong-key');
@@ -149,19 +143,19 @@ describe('failures are inbox_error', () => {
 
   it('names a key without access to the server (403)', async () => {
     fake.script('/api/messages/search', { status: 403, body: '' });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 403 } });
     expect(error.message).toContain(`refused the API key access to server "${FAKE_SERVER_ID}" (403)`);
   });
 
   it('names an unknown server (404)', async () => {
-    const error = await failure(inbox({ serverId: 'zzzz9999' }).waitForSms(query()));
+    const error = await stageError(inbox({ serverId: 'zzzz9999' }).waitForSms(query()));
     expect(error.message).toContain('Mailosaur has no server "zzzz9999"');
   });
 
   it('quotes the invalid parameters Mailosaur lists in a 400', async () => {
     fake.script('/api/messages/search', { status: 400, body: { errors: [{ field: 'receivedAfter', detail: [{ description: 'must be a date' }] }] } });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error.message).toContain('Mailosaur answered 400: "(receivedAfter) must be a date"');
   });
 
@@ -177,7 +171,7 @@ describe('failures are inbox_error', () => {
 
   it('reports a 5xx with its status', async () => {
     fake.script('/api/messages/search', { status: 502, body: { message: 'Bad gateway' } });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 502 } });
     expect(error.message).toContain('Mailosaur answered 502: "Bad gateway"');
   });
@@ -185,18 +179,18 @@ describe('failures are inbox_error', () => {
   it('reports a message that vanished between the search and the read', async () => {
     const sms = fake.addSms({ to: DIGITS, body: 'Your code is 482913', received: after(1000) });
     fake.script(`/api/messages/${sms.id}`, { status: 404, body: '' });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 404 } });
   });
 
   it('reports an answer that is not the documented JSON', async () => {
     fake.script('/api/messages/search', { status: 200, body: '{"results": []}' });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error.message).toMatch(/search answer is not the documented JSON/);
   });
 
   it('reports Mailosaur being unreachable', async () => {
-    const error = await failure(inbox({ baseUrl: 'http://127.0.0.1:9' }).waitForSms(query()));
+    const error = await stageError(inbox({ baseUrl: 'http://127.0.0.1:9' }).waitForSms(query()));
     expect(error.message).toMatch(/connection refused/);
   });
 });

@@ -4,10 +4,10 @@
 
 import { MailSlurp } from 'mailslurp-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError } from '../src/core/outcome.js';
 import type { Inbox, InboxQuery } from '../src/core/providers.js';
 import { createMailSlurpInbox, type MailSlurpInboxOptions } from '../src/providers/mailslurp/inbox.js';
 import { FAKE_API_KEY, startFakeMailSlurp, WAIT_ELAPSED, type FakeMailSlurp, type FakePhone } from './support/mailslurp-fake.js';
+import { stageError } from './support/stage-error.js';
 
 const NUMBER = '+15555550100';
 const SINCE = new Date(Date.UTC(2026, 0, 1, 12));
@@ -26,12 +26,6 @@ function inbox(overrides: Partial<MailSlurpInboxOptions> = {}): Inbox {
 
 function query(overrides: Partial<InboxQuery> = {}): InboxQuery {
   return { number: NUMBER, since: 0, sinceWallClock: SINCE, signal: AbortSignal.timeout(10_000), ...overrides };
-}
-
-async function failure(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
 }
 
 /** The parts of a request both clients must agree on. */
@@ -128,7 +122,7 @@ describe('reading SMS', () => {
 
 describe('failures are inbox_error', () => {
   it('names a refused API key (401) without showing it', async () => {
-    const error = await failure(inbox({ apiKey: 'ms-wrong-key-9876543210' }).waitForSms(query()));
+    const error = await stageError(inbox({ apiKey: 'ms-wrong-key-9876543210' }).waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 401 } });
     expect(error.message).toMatch(/MailSlurp refused the API key \(401\)/);
     expect(`${error.message} ${String(error.cause)}`).not.toContain('ms-wrong-key');
@@ -136,7 +130,7 @@ describe('failures are inbox_error', () => {
 
   it('names a refused API key (403)', async () => {
     fake.script('/waitForSms', { status: 403, body: { message: 'Forbidden' } });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 403 } });
     expect(error.message).toMatch(/refused the API key \(403\)/);
   });
@@ -153,7 +147,7 @@ describe('failures are inbox_error', () => {
 
   it('reports a 5xx with its status and MailSlurp’s message, digits masked', async () => {
     fake.script('/waitForSms', { status: 503, body: { message: 'Service unavailable for +15555550100' } });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 503 } });
     expect(error.message).toContain('MailSlurp answered 503');
     expect(error.message).not.toContain('5555550100');
@@ -161,26 +155,26 @@ describe('failures are inbox_error', () => {
 
   it('reports an answer that is not the documented JSON', async () => {
     fake.script('/waitForSms', { status: 200, body: '<html>gateway</html>' });
-    const error = await failure(inbox().waitForSms(query()));
+    const error = await stageError(inbox().waitForSms(query()));
     expect(error.message).toMatch(/not the documented JSON/);
     expect(error.cause).toBeDefined();
   });
 
   it('reports MailSlurp being unreachable', async () => {
-    const error = await failure(inbox({ baseUrl: 'http://127.0.0.1:9' }).waitForSms(query()));
+    const error = await stageError(inbox({ baseUrl: 'http://127.0.0.1:9' }).waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error' });
     expect(error.message).toMatch(/connection refused/);
   });
 
   it('refuses a phone id that is another number, masking both', async () => {
     const other = fake.addPhone({ phoneNumber: '+15555550199', phoneCountry: 'US' });
-    const error = await failure(inbox({ phoneId: other.id }).waitForSms(query()));
+    const error = await stageError(inbox({ phoneId: other.id }).waitForSms(query()));
     expect(error.message).toContain(`MailSlurp phone "${other.id}" is +1555•••0199, not the check's number`);
     expect(error.message).not.toContain('5555550199');
   });
 
   it('refuses a phone id MailSlurp does not know', async () => {
-    const error = await failure(inbox({ phoneId: 'no-such-phone' }).waitForSms(query()));
+    const error = await stageError(inbox({ phoneId: 'no-such-phone' }).waitForSms(query()));
     expect(error).toMatchObject({ reason: 'inbox_error', details: { status: 404 } });
     expect(error.message).toContain('MailSlurp has no phone number with id "no-such-phone" (404)');
   });

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError } from '../src/core/outcome.js';
 import type { Clock, InboxQuery } from '../src/core/providers.js';
 import { createTwilioInbox, type TwilioInboxOptions } from '../src/providers/twilio/messages-inbox.js';
 import { specExample, startFakeTwilio, twilioError, twilioSdk, type FakeTwilio, type RecordedRequest } from './support/fake-twilio.js';
+import { stageError } from './support/stage-error.js';
 
 const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
 const AUTH_TOKEN = 'auth-token-never-printed';
@@ -46,12 +46,6 @@ function inboxOptions(overrides: Partial<TwilioInboxOptions> = {}): TwilioInboxO
 
 function query(overrides: Partial<InboxQuery> = {}): InboxQuery {
   return { number: NUMBER, since: SINCE, sinceWallClock: SINCE_WALL, signal: new AbortController().signal, ...overrides };
-}
-
-async function stageError(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
 }
 
 const sid = (n: string) => `SM${n.padStart(32, '0')}`;

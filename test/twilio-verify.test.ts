@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError, type FailureReason } from '../src/core/outcome.js';
+import type { FailureReason } from '../src/core/outcome.js';
 import type { Clock } from '../src/core/providers.js';
 import { createTwilioVerifyTrigger, createTwilioVerifyVerifier, type TwilioVerifyOptions } from '../src/providers/twilio/verify.js';
 import { specExample, startFakeTwilio, twilioError, twilioSdk, type FakeTwilio } from './support/fake-twilio.js';
+import { stageError } from './support/stage-error.js';
 
 const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
 const AUTH_TOKEN = 'auth-token-never-printed';
@@ -26,12 +27,6 @@ function options(overrides: Partial<TwilioVerifyOptions> = {}): TwilioVerifyOpti
 }
 
 const ctx = () => ({ number: NUMBER, signal: new AbortController().signal });
-
-async function stageError(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
-}
 
 describe('the fake Twilio', () => {
   it('records a request the spec does not allow as a violation, and refuses it', async () => {

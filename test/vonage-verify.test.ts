@@ -11,8 +11,9 @@ import { AuthenticationType } from '@vonage/server-client';
 import { Verify2 } from '@vonage/verify2';
 import { Ajv } from 'ajv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { StageError, type FailureReason } from '../src/core/outcome.js';
+import type { FailureReason } from '../src/core/outcome.js';
 import { createVonageVerify, type VonageVerify, type VonageVerifyOptions } from '../src/providers/vonage/verify.js';
+import { stageError } from './support/stage-error.js';
 
 const NUMBER = '+447700900001';
 const API_KEY = 'abcd1234';
@@ -146,15 +147,6 @@ function officialSdk(): BasicAuthVerify2 {
   return new BasicAuthVerify2(new Auth({ apiKey: API_KEY, apiSecret: API_SECRET }), { apiHost: baseUrl });
 }
 
-async function failure(promise: Promise<unknown>): Promise<StageError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(StageError);
-  return error as StageError;
-}
-
 describe('vonage-verify requests match the official SDK', () => {
   it('starts a verification exactly as Verify2.newRequest does, with a body valid against VerificationRequest', async () => {
     const options = { brand: 'Acme', locale: 'en-gb', codeLength: 6, channelTimeoutSeconds: 300 };
@@ -227,13 +219,13 @@ describe('the verifier checks the request its own trigger started', () => {
     await trigger.send(ctx());
     await verifier.verify({ ...ctx(), code: CODE });
     answer = () => problem(404, 'request-not-found', 'Not Found', `Request '${REQUEST_ID}' was not found or it has been verified already.`);
-    const error = await failure(verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe('code_expired');
     expect(requests.at(-1)!.path).toBe(`/v2/verify/${REQUEST_ID}`);
   });
 
   it('refuses to verify with internal_error when no request was started for the number', async () => {
-    const error = await failure(vonage().verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(vonage().verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe('internal_error');
     expect(error.message).toContain('+4477•••0001');
     expect(requests).toHaveLength(0);
@@ -241,7 +233,7 @@ describe('the verifier checks the request its own trigger started', () => {
 
   it('does not share requests between two checks built separately', async () => {
     await vonage().trigger.send(ctx());
-    const error = await failure(vonage().verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(vonage().verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe('internal_error');
   });
 });
@@ -262,45 +254,45 @@ describe('start-verification answers map onto trigger failure reasons', () => {
   ];
   it.each(cases)('%s → %s', async (_name, refusal, reason, providerCode) => {
     answer = () => refusal;
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.reason).toBe(reason);
     expect(error.details).toMatchObject({ status: refusal.status, providerCode });
   });
 
   it('keeps the Retry-After of a 429', async () => {
     answer = () => ({ ...problem(429, 'throttled', 'Rate Limit Hit', 'Please wait'), headers: { 'retry-after': '30' } });
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.details.retryAfterSeconds).toBe(30);
   });
 
   it('names the invalid parameters of a 422 in the message', async () => {
     answer = () => problem(422, 'invalid-params', 'Invalid params', 'The value of one or more parameters is invalid.', { invalid_parameters: [{ name: 'brand', reason: 'Brand is required' }] });
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.message).toBe(`POST ${baseUrl}/v2/verify answered 422 (invalid-params): "Invalid params: The value of one or more parameters is invalid." (invalid: brand)`);
   });
 
   it('takes the provider code from the older developer.nexmo.com type URIs too', async () => {
     answer = () => ({ status: 409, json: { type: 'https://developer.nexmo.com/api-errors#conflict', title: 'Conflict', detail: 'Concurrent verifications', instance: 'x' } });
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.details.providerCode).toBe('conflict');
   });
 
   it('is trigger_error when a 202 carries no request_id', async () => {
     answer = () => ({ status: 202, json: {} });
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.reason).toBe('trigger_error');
     expect(error.message).toContain('without a request_id');
   });
 
   it('is trigger_error when Vonage cannot be reached', async () => {
-    const error = await failure(vonage({ baseUrl: 'http://127.0.0.1:1' }).trigger.send(ctx()));
+    const error = await stageError(vonage({ baseUrl: 'http://127.0.0.1:1' }).trigger.send(ctx()));
     expect(error.reason).toBe('trigger_error');
     expect(error.message).toBe('POST http://127.0.0.1:1/v2/verify connection refused');
   });
 
   it('never prints the number, the API key or the secret, even when Vonage echoes them', async () => {
     answer = () => problem(422, 'invalid-params', 'Invalid params', `Number 447700900001 blocked for key ${API_KEY}`);
-    const error = await failure(vonage().trigger.send(ctx()));
+    const error = await stageError(vonage().trigger.send(ctx()));
     expect(error.message).not.toMatch(/447700900001|Sup3rS3cretValue/);
     expect(error.message).not.toContain(Buffer.from(`${API_KEY}:${API_SECRET}`).toString('base64'));
   });
@@ -324,7 +316,7 @@ describe('check-code answers map onto verify failure reasons', () => {
     const { trigger, verifier } = vonage();
     await trigger.send(ctx());
     answer = () => refusal;
-    const error = await failure(verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe(reason);
     expect(error.details).toMatchObject({ status: refusal.status, providerCode });
   });
@@ -333,7 +325,7 @@ describe('check-code answers map onto verify failure reasons', () => {
     const { trigger, verifier } = vonage();
     await trigger.send(ctx());
     answer = () => ({ status: 200, json: { request_id: REQUEST_ID, status: 'failed' } });
-    const error = await failure(verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe('verify_error');
     expect(error.message).toContain('status "failed", not "completed"');
   });
@@ -343,7 +335,7 @@ describe('check-code answers map onto verify failure reasons', () => {
     await trigger.send(ctx());
     server.removeAllListeners('request');
     server.on('request', () => undefined);
-    const error = await failure(verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(verifier.verify({ ...ctx(), code: CODE }));
     expect(error.reason).toBe('verify_error');
     expect(error.message).toBe(`POST ${baseUrl}/v2/verify/${REQUEST_ID} timed out after 200 ms`);
   });
@@ -352,7 +344,7 @@ describe('check-code answers map onto verify failure reasons', () => {
     const { trigger, verifier } = vonage();
     await trigger.send(ctx());
     answer = () => problem(400, 'invalid-code', 'Invalid Code', `The code ${CODE} does not match the expected value.`);
-    const error = await failure(verifier.verify({ ...ctx(), code: CODE }));
+    const error = await stageError(verifier.verify({ ...ctx(), code: CODE }));
     expect(error.message).not.toContain(CODE);
   });
 });
