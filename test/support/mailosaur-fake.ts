@@ -14,7 +14,7 @@ import { createServer as createTlsServer } from 'node:https';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readText, send, type RecordedRequest, type ScriptedAnswer } from './mailslurp-fake.js';
+import { answeringFailures, createRequestLog, send, type RequestLog } from './recorded-api.js';
 
 export const FAKE_MAILOSAUR_KEY = 'mailosaur-test-key-0123456789';
 export const FAKE_SERVER_ID = 'abcd1234';
@@ -28,26 +28,21 @@ export interface FakeSmsMessage {
   readonly received: string;
 }
 
-export interface FakeMailosaur {
+export interface FakeMailosaur extends Omit<RequestLog, 'record' | 'nextScripted'> {
   /** Plain HTTP, for our adapter. */
   readonly url: string;
   /** The base URL the official SDK takes (it appends paths to it), reached through `proxyUrl`. */
   readonly sdkBaseUrl: string;
   /** HTTPS_PROXY for the SDK: tunnels to the HTTPS listener whatever port the SDK asks for. */
   readonly proxyUrl: string;
-  readonly requests: RecordedRequest[];
   /** `to` is the number as Mailosaur shows it (digits, no "+"). */
   addSms(sms: { to: string; body: string; from?: string; received?: Date }): FakeSmsMessage;
-  script(path: string, ...answers: ScriptedAnswer[]): void;
-  received(path: string, count: number): Promise<RecordedRequest[]>;
   close(): Promise<void>;
 }
 
 export async function startFakeMailosaur(): Promise<FakeMailosaur> {
-  const requests: RecordedRequest[] = [];
+  const log = createRequestLog();
   const messages: FakeSmsMessage[] = [];
-  const scripts = new Map<string, ScriptedAnswer[]>();
-  const listeners = new Set<() => void>();
   const auth = `Basic ${Buffer.from(`${FAKE_MAILOSAUR_KEY}:`).toString('base64')}`;
 
   const summary = (m: FakeSmsMessage) => ({ id: m.id, type: 'SMS', server: FAKE_SERVER_ID, from: [{ name: '', phone: m.from }], to: [{ name: '', phone: m.to }], received: m.received, summary: m.body.slice(0, 20), attachments: 0 });
@@ -60,27 +55,17 @@ export async function startFakeMailosaur(): Promise<FakeMailosaur> {
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const text = await readText(req);
-    const recorded: RecordedRequest = {
-      method: req.method ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body: text === '' ? undefined : req.headers['content-type']?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text)),
-    };
-    requests.push(recorded);
-    for (const listener of [...listeners]) listener();
-
-    const scripted = scripts.get(url.pathname)?.shift();
+    const recorded = await log.record(req);
+    const { path } = recorded;
+    const scripted = log.nextScripted(path);
     if (scripted) return send(res, scripted);
-    if (url.pathname === '/test/inbound') {
+    if (path === '/test/inbound') {
       const form = recorded.body as { To: string; From: string; Body: string };
       fake.addSms({ to: form.To.replace(/\D/g, ''), from: form.From.replace(/\D/g, ''), body: form.Body });
       return send(res, { status: 200 });
     }
     if (req.headers.authorization !== auth) return send(res, { status: 401, body: '' });
-    if (req.method === 'POST' && url.pathname === '/api/messages/search') {
+    if (req.method === 'POST' && path === '/api/messages/search') {
       if (recorded.query.server !== FAKE_SERVER_ID) return send(res, { status: 404, body: '' });
       const criteria = recorded.body as { sentTo?: string };
       const after = Date.parse(recorded.query.receivedAfter ?? new Date(Date.now() - 3_600_000).toISOString());
@@ -90,7 +75,7 @@ export async function startFakeMailosaur(): Promise<FakeMailosaur> {
         .map(summary);
       return send(res, { status: 200, headers: { 'x-ms-delay': DELAY_SCHEDULE }, body: { items } });
     }
-    const byId = /^\/api\/messages\/([^/]+)$/.exec(url.pathname);
+    const byId = /^\/api\/messages\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && byId) {
       const found = messages.find((m) => m.id === byId[1]);
       return send(res, found ? { status: 200, body: full(found) } : { status: 404, body: '' });
@@ -98,9 +83,7 @@ export async function startFakeMailosaur(): Promise<FakeMailosaur> {
     send(res, { status: 404, body: '' });
   }
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-    void handle(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }));
-  };
+  const onRequest = answeringFailures(handle);
   const { key, cert } = selfSignedCertificate();
   const plain = createServer(onRequest);
   const tls = createTlsServer({ key, cert }, onRequest);
@@ -124,26 +107,13 @@ export async function startFakeMailosaur(): Promise<FakeMailosaur> {
     url: plainUrl,
     sdkBaseUrl: 'https://127.0.0.1/',
     proxyUrl: plainUrl,
-    requests,
+    requests: log.requests,
+    script: log.script,
+    received: log.received,
     addSms(sms) {
       const stored = { id: randomUUID(), to: sms.to, from: sms.from ?? '15005550006', body: sms.body, received: (sms.received ?? new Date()).toISOString() };
       messages.push(stored);
       return stored;
-    },
-    script(path, ...answers) {
-      scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
-    },
-    received(path, count) {
-      return new Promise((resolve) => {
-        const check = () => {
-          const seen = requests.filter((r) => r.path === path);
-          if (seen.length < count) return;
-          listeners.delete(check);
-          resolve(seen);
-        };
-        listeners.add(check);
-        check();
-      });
     },
     async close() {
       for (const socket of tunnels) socket.destroy();

@@ -7,14 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-
-export interface RecordedRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: Record<string, string>;
-  readonly headers: IncomingMessage['headers'];
-  readonly body: unknown;
-}
+import { answeringFailures, createRequestLog, send, type RecordedRequest, type RequestLog } from './recorded-api.js';
 
 export interface FakePhone {
   readonly id: string;
@@ -31,13 +24,6 @@ export interface FakeSms {
   readonly createdAt: string;
 }
 
-export interface ScriptedAnswer {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-  /** JSON-encoded unless a string. */
-  readonly body?: unknown;
-}
-
 interface HeldWait {
   readonly phoneId: string;
   readonly since: number;
@@ -49,17 +35,12 @@ export const FAKE_API_KEY = 'ms-test-key-0123456789';
 /** What MailSlurp says when a wait's hold runs out (mailslurp-client#56; the status is ours). */
 export const WAIT_ELAPSED = { status: 408, body: { message: 'Failed to satisfy SMS query for phone. Expected minimum message count of `1`. Found at most `0`.' } };
 
-export interface FakeMailSlurp {
+export interface FakeMailSlurp extends Omit<RequestLog, 'record' | 'nextScripted'> {
   readonly url: string;
-  readonly requests: RecordedRequest[];
   readonly phones: FakePhone[];
   addPhone(phone: Omit<FakePhone, 'id'> & { id?: string }): FakePhone;
   /** Stores an SMS to the phone and answers the waits it satisfies. */
   addSms(phoneId: string, sms: { body: string; fromNumber?: string; createdAt?: Date }): FakeSms;
-  /** Answers the next requests to `path` with these, in order, before any normal routing. */
-  script(path: string, ...answers: ScriptedAnswer[]): void;
-  /** Resolves once `count` requests to `path` have been received. */
-  received(path: string, count: number): Promise<RecordedRequest[]>;
   /** Resolves when a held wait's connection is closed by the client. */
   waitAbandoned(): Promise<void>;
   close(): Promise<void>;
@@ -67,12 +48,10 @@ export interface FakeMailSlurp {
 
 export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Promise<FakeMailSlurp> {
   const apiKey = options.apiKey ?? FAKE_API_KEY;
-  const requests: RecordedRequest[] = [];
+  const log = createRequestLog();
   const phones: FakePhone[] = [];
   const sms: FakeSms[] = [];
   const held = new Set<HeldWait>();
-  const scripts = new Map<string, ScriptedAnswer[]>();
-  const listeners = new Set<() => void>();
   const abandonListeners = new Set<() => void>();
 
   const matching = (phoneId: string, since: number) => sms.filter((m) => m.phoneNumber === phoneId && Date.parse(m.createdAt) >= since);
@@ -80,7 +59,9 @@ export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Pro
 
   const fake: FakeMailSlurp = {
     url: '',
-    requests,
+    requests: log.requests,
+    script: log.script,
+    received: log.received,
     phones,
     addPhone(phone) {
       const stored = { id: phone.id ?? randomUUID(), phoneNumber: phone.phoneNumber, phoneCountry: phone.phoneCountry, ...(phone.name && { name: phone.name }) };
@@ -102,21 +83,6 @@ export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Pro
       }
       return stored;
     },
-    script(path, ...answers) {
-      scripts.set(path, [...(scripts.get(path) ?? []), ...answers]);
-    },
-    received(path, count) {
-      return new Promise((resolve) => {
-        const check = () => {
-          const seen = requests.filter((r) => r.path === path);
-          if (seen.length < count) return;
-          listeners.delete(check);
-          resolve(seen);
-        };
-        listeners.add(check);
-        check();
-      });
-    },
     waitAbandoned() {
       return new Promise((resolve) => abandonListeners.add(resolve));
     },
@@ -127,32 +93,20 @@ export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Pro
     },
   };
 
-  const server = createServer((req, res) => {
-    void handle(req, res).catch((error: unknown) => send(res, { status: 500, body: { message: String(error) } }));
-  });
+  const server = createServer(answeringFailures(handle));
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://fake');
-    const text = await readText(req);
-    const recorded: RecordedRequest = {
-      method: req.method ?? '',
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: req.headers,
-      body: text === '' ? undefined : req.headers['content-type']?.includes('json') ? JSON.parse(text) : Object.fromEntries(new URLSearchParams(text)),
-    };
-    requests.push(recorded);
-    for (const listener of [...listeners]) listener();
-
-    const scripted = scripts.get(url.pathname)?.shift();
+    const recorded = await log.record(req);
+    const { path } = recorded;
+    const scripted = log.nextScripted(path);
     if (scripted) return send(res, scripted);
-    if (url.pathname === '/test/inbound') return inbound(recorded, res);
+    if (path === '/test/inbound') return inbound(recorded, res);
     if (req.headers['x-api-key'] !== apiKey) return send(res, { status: 401, body: { message: 'Unauthorized' } });
 
-    const phoneMatch = /^\/phone\/numbers\/([^/]+)$/.exec(url.pathname);
-    if (req.method === 'POST' && url.pathname === '/waitForSms') return waitForSms(recorded, req, res);
-    if (req.method === 'GET' && url.pathname === '/phone/numbers') return listPhones(recorded, res);
-    if (req.method === 'POST' && url.pathname === '/phone') {
+    const phoneMatch = /^\/phone\/numbers\/([^/]+)$/.exec(path);
+    if (req.method === 'POST' && path === '/waitForSms') return waitForSms(recorded, req, res);
+    if (req.method === 'GET' && path === '/phone/numbers') return listPhones(recorded, res);
+    if (req.method === 'POST' && path === '/phone') {
       const body = recorded.body as { phoneCountry: string; name?: string };
       const phone = fake.addPhone({ phoneNumber: `+1555555${String(100 + phones.length).padStart(4, '0')}`, phoneCountry: body.phoneCountry, ...(body.name && { name: body.name }) });
       return send(res, { status: 201, body: phoneDto(phone) });
@@ -166,7 +120,7 @@ export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Pro
         return send(res, { status: 204 });
       }
     }
-    send(res, { status: 404, body: { message: `no route ${req.method} ${url.pathname}` } });
+    send(res, { status: 404, body: { message: `no route ${req.method} ${path}` } });
   }
 
   function waitForSms(recorded: RecordedRequest, req: IncomingMessage, res: ServerResponse): void {
@@ -220,18 +174,4 @@ export async function startFakeMailSlurp(options: { apiKey?: string } = {}): Pro
 
 function phoneDto(phone: FakePhone) {
   return { id: phone.id, userId: 'user-1', phoneNumber: phone.phoneNumber, phoneCountry: phone.phoneCountry, name: phone.name ?? null, createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString() };
-}
-
-/** Writes a scripted or routed answer, unless the client already left. */
-export function send(res: ServerResponse, answer: ScriptedAnswer): void {
-  if (res.writableEnded || res.destroyed) return;
-  const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-  res.end(body);
-}
-
-export async function readText(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
 }
