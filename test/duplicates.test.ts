@@ -11,7 +11,7 @@ import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from 
 import { WebhookInbox } from '../src/providers/webhook/inbox.js';
 import type { SendRecord } from '../src/sandbox/ground-truth.js';
 import { checkSpec, codeNumber, fakeWorld, type FakeWorld } from './support/fake-providers.js';
-import { never, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+import { never, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 // Fake world: trigger 300 ms, SMS 2 s after the send, verify 200 ms, so a run takes 2.2 s; a copy
 // 1 s behind the first SMS of run 1 (sent at 0) lands at 3 s, after run 2's trigger at 2.2 s.

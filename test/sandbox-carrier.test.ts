@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createSandboxInbox, createSandboxTrigger } from '../src/providers/sandbox/index.js';
-import { api, formReceiver, never, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+import { api, formReceiver, never, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 const inboxPath = (to = NUMBER): string => `/api/inbox/messages?to=${encodeURIComponent(to)}`;
 

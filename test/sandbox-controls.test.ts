@@ -2,7 +2,7 @@
 
 import { describe, expect, it } from 'vitest';
 import type { WeakenableControl } from '../src/sandbox/index.js';
-import { issuedCode, quickSandbox, sendOtp, verifyOtp, wrongCode } from './sandbox-helpers.js';
+import { issuedCode, quickSandbox, sendOtp, verifyOtp, wrongCode } from './support/sandbox.js';
 
 async function sandboxWith(weaken: WeakenableControl[], otp: Record<string, number> = {}) {
   return quickSandbox({ otp: { weaken, ...otp } });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { FailureReason } from '../src/core/outcome.js';
 import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from '../src/providers/sandbox/index.js';
 import type { Sandbox } from '../src/sandbox/index.js';
-import { api, never, NUMBER, quickSandbox } from './sandbox-helpers.js';
+import { api, never, NUMBER, quickSandbox } from './support/sandbox.js';
 
 type Kind = 'error' | 'rateLimit' | 'slow' | 'reset' | 'malformed';
 

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_SENDER } from '../src/sandbox/index.js';
-import { api, formReceiver, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+import { api, formReceiver, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 const AUTH_TOKEN = 'sandbox-test-auth-token';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxInbox, createSandboxTrigger, createSandboxVerifier } from '../src/providers/sandbox/index.js';
 import { resolveSandboxOptions, SANDBOX_SENDER, startSandbox } from '../src/sandbox/index.js';
-import { api, never, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+import { api, never, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 describe('the sandbox, end to end through its providers', () => {
   it('sends a code, delivers it to the inbox and approves it', async () => {

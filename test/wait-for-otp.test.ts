@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { createSandboxInbox } from '../src/providers/sandbox/index.js';
 import { OtpNotReceivedError, waitForOtp } from '../src/library/wait-for-otp.js';
-import { issuedCode, NUMBER, quickSandbox, sendOtp } from './sandbox-helpers.js';
+import { issuedCode, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 describe('waitForOtp', () => {
   it('returns the code the sandbox sent to the number', async () => {

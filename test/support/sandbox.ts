@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOverrides } from '../src/sandbox/index.js';
+import { startSandbox, type Sandbox, type SandboxOverrides } from '../../src/sandbox/index.js';
 
 export const NUMBER = '+15555550100';
 
