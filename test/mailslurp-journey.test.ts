@@ -3,48 +3,30 @@
 // MailSlurp (as a Twilio-format push) where the inbox's held wait picks it up.
 
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { parseConfig } from '../src/config/load.js';
-import { runCheck } from '../src/core/journey.js';
 import { maskCode } from '../src/core/mask.js';
-import { prepareChecks, type CheckEnvironment } from '../src/providers/build.js';
 import { FAKE_API_KEY, startFakeMailSlurp, type FakeMailSlurp } from './support/mailslurp-fake.js';
+import { runSandboxJourney } from './support/sandbox-journey.js';
 
 const NUMBER = '+15555550100';
 
 let fake: FakeMailSlurp;
-let environment: CheckEnvironment | undefined;
 beforeEach(async () => {
   fake = await startFakeMailSlurp();
 });
-afterEach(async () => {
-  await environment?.close();
-  await fake.close();
-});
+afterEach(() => fake.close());
 
 it('runs trigger, MailSlurp delivery, extraction and verification to success', async () => {
   const phone = fake.addPhone({ phoneNumber: NUMBER, phoneCountry: 'US' });
-  const config = parseConfig(
-    `
-sandbox:
-  seed: 11
-  carrier: { delay: { median: 40ms, p95: 120ms } }
-  webhook: { url: "\${FAKE}/test/inbound", authToken: sandbox-push-token }
-checks:
-  - name: signup-mailslurp
-    number: "${NUMBER}"
-    trigger: { type: sandbox }
-    inbox: { type: mailslurp, apiKey: "\${MAILSLURP_API_KEY}", phoneId: "${phone.id}", baseUrl: "\${FAKE}", pollInterval: 5s }
-    verify: { type: sandbox }
-`,
-    { env: { MAILSLURP_API_KEY: FAKE_API_KEY, FAKE: fake.url } },
-  );
-  environment = await prepareChecks(config);
-  const [check] = environment.checks;
-
-  const record = await runCheck(check!.spec, check!.providers);
+  const { record, sends } = await runSandboxJourney({
+    name: 'signup-mailslurp',
+    number: NUMBER,
+    inbox: `{ type: mailslurp, apiKey: "\${MAILSLURP_API_KEY}", phoneId: "${phone.id}", baseUrl: "\${FAKE}", pollInterval: 5s }`,
+    fakeUrl: fake.url,
+    env: { MAILSLURP_API_KEY: FAKE_API_KEY },
+  });
 
   expect(record).toMatchObject({ outcome: 'success', warnings: [] });
-  const [send] = environment.sandbox!.groundTruth().sends;
+  const [send] = sends;
   // The code submitted is the one the sandbox sent; MailSlurp's own receive time is kept beside ours.
   expect(record.code).toBe(maskCode(send!.code!));
   expect(record.deliverySeconds).toBeGreaterThan(0);
