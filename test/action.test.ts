@@ -4,13 +4,13 @@
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RUNTIMES, runStep, type StepResult } from './support/action-step.js';
+import { freePort } from './support/ports.js';
 
 /** A config file in its own directory: one check against the embedded sandbox, fast delays. */
 async function sandboxConfig(sandbox: string, timeouts = '{ delivery: 2s, total: 5s, step: 2s }'): Promise<string> {
@@ -169,14 +169,3 @@ describe('the bundled Action with real credentials in its config', () => {
     for (const secret of [authToken, appToken, number, number.slice(1)]) expect(written).not.toContain(secret);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}

@@ -3,12 +3,12 @@
 
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { cliPath, repoRoot, runCli } from './support/cli.js';
+import { freePort } from './support/ports.js';
 import { VERSION } from '../src/version.js';
 
 let dir: string;
@@ -191,17 +191,6 @@ describe('sandbox', () => {
     expect(await exited).toEqual([0, null]);
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves once `text` has appeared on the stream; rejects if the stream ends first. */
 function announced(stream: NodeJS.ReadableStream, text: string): Promise<void> {

@@ -3,7 +3,6 @@
 // SMS through the CLI's webhook receiver, which the sandbox pushes to in Twilio's signed format.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +10,7 @@ import { stringify } from 'yaml';
 import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox, type SandboxOverrides } from '../src/sandbox/index.js';
 import { runCli, type CliResult } from './support/cli.js';
+import { freePort } from './support/ports.js';
 
 const NUMBER = '+15555550100';
 const TOKEN_VAR = 'OTP_CANARY_TEST_WEBHOOK_TOKEN';
@@ -28,18 +28,6 @@ afterEach(async () => {
   sandbox = undefined;
   await rm(dir, { recursive: true, force: true });
 });
-
-/** A port nobody listens on right now, for the CLI's webhook receiver (the config needs it up front). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface World {
   readonly sandbox: Sandbox;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { freePort, parseExposition, startProbeProcess, valueOf, type ProbeProcess } from './support/probe-process.js';
+import { freePort } from './support/ports.js';
+import { parseExposition, startProbeProcess, valueOf, type ProbeProcess } from './support/probe-process.js';
 
 const TOKEN = 'e2e-twilio-token-5c1d';
 const HAPPY = '+15555550100';

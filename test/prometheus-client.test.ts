@@ -4,7 +4,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPrometheusClient, PrometheusQueryError, type PrometheusClient } from '../src/prometheus/client.js';
-import { freePort } from './support/probe-process.js';
+import { freePort } from './support/ports.js';
 import { errorAnswer, startFakePrometheus, vectorAnswer, type FakeAnswer, type FakePrometheus } from './support/prometheus.js';
 
 const AT = Date.parse('2025-03-01T12:00:00.250Z');

@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { NODE24, runStep } from './support/action-step.js';
-import { freePort, startProbeProcess, type LogLine, type ProbeProcess } from './support/probe-process.js';
+import { freePort } from './support/ports.js';
+import { startProbeProcess, type LogLine, type ProbeProcess } from './support/probe-process.js';
 import { startPrometheus, type PrometheusServer, type PromSample } from './support/prometheus.js';
 import { loadRules, RULE_FILES, type Rule } from './support/prometheus-rules.js';
 

@@ -1,9 +1,9 @@
 // Webhook push: every delivered SMS POSTed in Twilio's inbound-SMS format, signed as Twilio signs it.
 
-import { createServer } from 'node:net';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_SENDER } from '../src/sandbox/index.js';
+import { freePort } from './support/ports.js';
 import { api, formReceiver, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 const AUTH_TOKEN = 'sandbox-test-auth-token';
@@ -88,12 +88,3 @@ describe('webhook push', () => {
     expect(truth.counts).toMatchObject({ pushFailures: 1, smsDelivered: 1 });
   });
 });
-
-/** A port nothing listens on: bound, read, released. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

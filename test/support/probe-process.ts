@@ -4,7 +4,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import { createServer } from 'node:net';
 import { cliPath, repoRoot } from './cli.js';
 
 export type LogLine = Record<string, unknown> & { level: string; msg: string; event?: string };
@@ -93,18 +92,6 @@ export function startProbeProcess(args: readonly string[], env: NodeJS.ProcessEn
       throw error;
     },
   );
-}
-
-/** A port nobody listens on right now, for servers that must know the probe's port before it starts. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface Sample {

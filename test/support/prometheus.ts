@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { freePort } from './probe-process.js';
+import { freePort } from './ports.js';
 
 export interface FakeAnswer {
   readonly status: number;
