@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { CheckConfig, Config } from '../config/schema.js';
 import { toCheckSpec } from '../config/check-spec.js';
 import { ConfigError } from '../config/problems.js';
-import { systemClock, type CheckProviders, type Clock, type Inbox } from '../core/providers.js';
+import { systemClock, type CheckProviders, type Clock, type Inbox, type Trigger, type Verifier } from '../core/providers.js';
 import type { CheckSpec } from '../core/types.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { createHttpTrigger, createHttpVerifier } from './http/provider.js';
@@ -182,27 +182,44 @@ function providersFor(
   webhookInboxes: Map<string, { inbox: WebhookInbox }>,
   clock: Clock,
 ): CheckProviders {
-  const stepMs = check.timeouts.stepMs;
   const sandboxUrl = () => sandbox!.url;
   // The schema pairs a vonage-verify verifier with a vonage-verify trigger: they share the request id.
-  const vonage = check.trigger.type === 'vonage-verify' ? createVonageVerify(vonageVerifyOptions(check.trigger, stepMs, clock)) : undefined;
-  const trigger =
-    check.trigger.type === 'sandbox'
-      ? createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-      : check.trigger.type === 'vonage-verify'
-        ? vonage!.trigger
-        : check.trigger.type === 'twilio-verify'
-          ? createTwilioVerifyTrigger(twilioVerifyOptions(check.trigger, stepMs, clock))
-          : createHttpTrigger({ request: check.trigger.request, ...(check.trigger.expect && { expect: check.trigger.expect }), timeoutMs: check.trigger.timeoutMs ?? stepMs, clock });
-  const verifier =
-    check.verify.type === 'sandbox'
-      ? createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs })
-      : check.verify.type === 'vonage-verify'
-        ? vonage!.verifier
-        : check.verify.type === 'twilio-verify'
-          ? createTwilioVerifyVerifier(twilioVerifyOptions(check.verify, stepMs, clock))
-          : createHttpVerifier({ request: check.verify.request, ...(check.verify.expect && { expect: check.verify.expect }), timeoutMs: check.verify.timeoutMs ?? stepMs, clock });
-  return { trigger, inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock), verifier };
+  const vonage = check.trigger.type === 'vonage-verify' ? createVonageVerify(vonageVerifyOptions(check.trigger, check.timeouts.stepMs, clock)) : undefined;
+  return {
+    trigger: vonage?.trigger ?? triggerFor(check, sandboxUrl, clock),
+    inbox: inboxFor(check, sandboxUrl, webhookInboxes, clock),
+    verifier: vonage?.verifier ?? verifierFor(check, sandboxUrl, clock),
+  };
+}
+
+function triggerFor(check: CheckConfig, sandboxUrl: () => string, clock: Clock): Trigger {
+  const { trigger } = check;
+  const stepMs = check.timeouts.stepMs;
+  switch (trigger.type) {
+    case 'sandbox':
+      return createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs });
+    case 'twilio-verify':
+      return createTwilioVerifyTrigger(twilioVerifyOptions(trigger, stepMs, clock));
+    case 'http':
+      return createHttpTrigger({ request: trigger.request, ...(trigger.expect && { expect: trigger.expect }), timeoutMs: trigger.timeoutMs ?? stepMs, clock });
+    case 'vonage-verify':
+      throw new Error('a vonage-verify trigger is built together with its verifier');
+  }
+}
+
+function verifierFor(check: CheckConfig, sandboxUrl: () => string, clock: Clock): Verifier {
+  const { verify } = check;
+  const stepMs = check.timeouts.stepMs;
+  switch (verify.type) {
+    case 'sandbox':
+      return createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs });
+    case 'twilio-verify':
+      return createTwilioVerifyVerifier(twilioVerifyOptions(verify, stepMs, clock));
+    case 'http':
+      return createHttpVerifier({ request: verify.request, ...(verify.expect && { expect: verify.expect }), timeoutMs: verify.timeoutMs ?? stepMs, clock });
+    case 'vonage-verify':
+      throw new Error('a vonage-verify verifier is built together with its trigger');
+  }
 }
 
 function vonageVerifyOptions(trigger: Extract<CheckConfig['trigger'], { type: 'vonage-verify' }>, timeoutMs: number, clock: Clock): VonageVerifyOptions {
