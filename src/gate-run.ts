@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import { runBatch } from './core/batch.js';
 import { evaluateGate, type GateThresholds } from './core/gate.js';
 import { buildReport, type Report } from './core/report.js';
-import { createSequentialGate, type SequentialGate, type SequentialSnapshot } from './core/sequential.js';
+import { designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot } from './core/sequential.js';
 import { summarizeChecks } from './core/summary.js';
 import type { RunRecord } from './core/types.js';
 import { prepareChecks, type PreparedCheck } from './providers/build.js';
@@ -17,7 +17,10 @@ export interface GateRunOptions {
   /** Run only these checks. */
   readonly only?: readonly string[];
   readonly thresholds: GateThresholds;
-  /** Stop each check once Wald's test decides it; `samples` is the cap. Needs thresholds.minSuccessRate. */
+  /**
+   * Stop each check once the sequential test decides it; `samples` is the cap. Needs thresholds.minSuccessRate,
+   * and a cap large enough to hold the test's error rates (designSprt throws a RangeError before any send otherwise).
+   */
   readonly sequential?: boolean;
   readonly signal?: AbortSignal;
   /** Called once the checks are prepared, before the first send. */
@@ -69,7 +72,9 @@ function sequentialGatesFor(checks: readonly PreparedCheck[], options: GateRunOp
   if (!options.sequential) return undefined;
   const { minSuccessRate } = options.thresholds;
   if (minSuccessRate === undefined) throw new RangeError('the sequential gate needs a minimum success rate to test against');
-  return new Map(checks.map((check) => [check.spec.name, createSequentialGate({ minSuccessRate, maxSamples: options.samples })]));
+  // One design for every check: the search behind it runs once per gate.
+  const design = designSprt({ minSuccessRate, maxSamples: options.samples });
+  return new Map(checks.map((check) => [check.spec.name, startSequentialTest(design)]));
 }
 
 function snapshots(gates: Map<string, SequentialGate>): Record<string, SequentialSnapshot> {

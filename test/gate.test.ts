@@ -97,7 +97,7 @@ describe('evaluateGate', () => {
     const result = evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() });
     expect(result.passed).toBe(true);
     expect(result.notes).toEqual([
-      'signup: the sequential test decided "pass" after 56 runs (log-likelihood ratio 2.95 ≥ 2.94; α 0.05, β 0.05)',
+      'signup: the sequential test decided "pass" after 56 runs (log-likelihood ratio 2.95 ≥ 2.94; exact error rates 0.0499 ≤ α 0.05, 0.0353 ≤ β 0.05)',
     ]);
   });
 
@@ -111,7 +111,7 @@ describe('evaluateGate', () => {
   });
 
   it('rejects a sequential test run against a different threshold', () => {
-    const sequential = createSequentialGate({ minSuccessRate: 0.9, maxSamples: 10 });
+    const sequential = createSequentialGate({ minSuccessRate: 0.9, maxSamples: 93 });
     const summary = summarizeChecks([{ name: 'signup', runs: [] }]);
     expect(() => evaluateGate(summary, { minSuccessRate: 0.95 }, { signup: sequential.snapshot() })).toThrow(
       'sequential result for check "signup" tests minSuccessRate 0.9, but gate.minSuccessRate is 0.95',

@@ -141,14 +141,19 @@ function sequentialTable(report: Report, cap: number | undefined): string {
   if (report.sequential === undefined) return '';
   const rows = Object.entries(report.sequential).map(([check, test]) => [
     check,
-    test.decision === 'continue' ? 'undecided' : `${test.decision} (${test.decidedBy === 'sprt' ? 'Wald bound crossed' : 'cap reached: observed rate'})`,
+    test.decision === 'continue'
+      ? 'undecided'
+      : `${test.decision} (${test.decidedBy === 'sprt' ? 'bound crossed' : `cap reached: ${test.successes} against the cut-off ${test.design.capMinSuccesses}`})`,
     cap === undefined ? String(test.samples) : `${test.samples} of at most ${cap}`,
     `${test.successes}/${test.samples}`,
     test.logLikelihoodRatio.toFixed(2),
   ]);
   const { design } = Object.values(report.sequential)[0] ?? {};
   const intro = design
-    ? `Wald's SPRT: H0 p = ${round(design.p0)} against H1 p = ${round(design.p1)}, α = ${design.alpha}, β = ${design.beta}; it stops sending once the log-likelihood ratio leaves [${design.lowerBound.toFixed(2)}, ${design.upperBound.toFixed(2)}].`
+    ? `Wald's SPRT truncated at ${design.maxSamples} runs: H0 p = ${round(design.p0)} against H1 p = ${round(design.p1)}; it stops sending once the ` +
+      `log-likelihood ratio leaves [${design.lowerBound.toFixed(2)}, ${design.upperBound.toFixed(2)}], and at the cap passes on ≥ ${design.capMinSuccesses} successes. ` +
+      `Exact error rates of this design: false pass ${design.atP0.pass.toFixed(4)} (α = ${design.alpha}), false fail ${design.atP1.fail.toFixed(4)} (β = ${design.beta}); ` +
+      `expected runs ${design.atP0.expectedSamples.toFixed(0)} at p0 and ${design.atP1.expectedSamples.toFixed(0)} at p1.`
     : '';
   return ['### Sequential test', '', intro, '', ...table(['check', 'decision', 'runs (SMS)', 'successes', 'log-likelihood ratio'], rows, [2, 3, 4])].join('\n');
 }

@@ -159,12 +159,13 @@ function smallSampleNote(s: CheckSummary, minSuccessRate: number): string | unde
 }
 
 function describeSequential(test: SequentialSnapshot): string {
-  const { decision, decidedBy, samples, logLikelihoodRatio, design } = test;
+  const { decision, decidedBy, samples, successes, logLikelihoodRatio, design } = test;
+  const exact = `exact error rates ${design.atP0.pass.toFixed(4)} ≤ α ${design.alpha}, ${design.atP1.fail.toFixed(4)} ≤ β ${design.beta}`;
   if (decidedBy === 'max_samples') {
-    return `the sequential test reached maxSamples (${design.maxSamples}) undecided; "${decision}" on the observed rate`;
+    return `the sequential test reached maxSamples (${design.maxSamples}) undecided; "${decision}" on ${successes} successes against the cut-off ${design.capMinSuccesses} (${exact})`;
   }
   const bound = decision === 'pass' ? `≥ ${design.upperBound.toFixed(2)}` : `≤ ${design.lowerBound.toFixed(2)}`;
-  return `the sequential test decided "${decision}" after ${samples} runs (log-likelihood ratio ${logLikelihoodRatio.toFixed(2)} ${bound}; α ${design.alpha}, β ${design.beta})`;
+  return `the sequential test decided "${decision}" after ${samples} runs (log-likelihood ratio ${logLikelihoodRatio.toFixed(2)} ${bound}; ${exact})`;
 }
 
 function formatRate(s: CheckSummary, against?: number): string {
