@@ -1,12 +1,23 @@
-// What the sequential gate saves: every SMS costs money, so the gate stops once Wald's test decides.
+// What the sequential gate saves: every SMS costs money, so the gate stops once its test decides.
 // Two parts. Real gate runs (runGate, sequential, against the embedded sandbox with a seeded carrier)
 // on a target that clearly passes and one that clearly fails, counted against the fixed-N test with
-// the same error rates. Then the pure simulation across true rates, the SPRT and the fixed-N test side
-// by side, showing that the SMS saved do not cost accuracy.
+// the same error rates. Then, across true rates, the design's exact operating characteristics (the
+// dynamic programme) beside a seeded simulation of the gate and the fixed-N test, showing that the SMS
+// saved do not cost the stated error rates.
 
 import { stringify } from 'yaml';
 import { parseConfig } from '../src/config/load.js';
-import { designSprt, fixedSampleTest, simulateSprt, type FixedSampleTest, type SequentialParams, type SprtSimulation } from '../src/core/sequential.js';
+import {
+  designSprt,
+  fixedSampleTest,
+  operatingCharacteristic,
+  simulateSprt,
+  sprtHypotheses,
+  type FixedSampleTest,
+  type OperatingPoint,
+  type SprtDesign,
+  type SprtSimulation,
+} from '../src/core/sequential.js';
 import { runGate } from '../src/gate-run.js';
 import { randomStream, uniform } from '../src/sandbox/random.js';
 import type { BenchSection } from './section.js';
@@ -27,9 +38,8 @@ const SCENARIOS: readonly Scenario[] = [
 ];
 
 export async function benchSequential(): Promise<BenchSection> {
-  const fixed = fixedSampleTest(designSprt({ minSuccessRate: MIN_SUCCESS_RATE, maxSamples: 1 }));
-  const params: SequentialParams = { minSuccessRate: MIN_SUCCESS_RATE, maxSamples: fixed.samples };
-  const design = designSprt(params);
+  const fixed = fixedSampleTest(sprtHypotheses({ minSuccessRate: MIN_SUCCESS_RATE, maxSamples: 1 }));
+  const design = designSprt({ minSuccessRate: MIN_SUCCESS_RATE, maxSamples: fixed.samples });
 
   const rows: string[] = [];
   let spent = 0;
@@ -45,16 +55,18 @@ export async function benchSequential(): Promise<BenchSection> {
     }
   }
   const meanSaving = 1 - spent / runs / fixed.samples;
-  const simulations = [0.7, design.p0, MIN_SUCCESS_RATE, design.p1, 1].map((p) => simulate(p, params, fixed));
+  const simulations = [0.7, design.p0, MIN_SUCCESS_RATE, design.p1, 0.99, 1].map((p) => simulate(p, design, fixed));
   const atP0 = simulations[1]!;
   const atP1 = simulations[3]!;
 
   return {
     title: 'Sequential gate: SMS spent against the fixed-N test',
     lines: [
-      `Gate: min success rate ${MIN_SUCCESS_RATE}. Wald's SPRT tests H0 p = ${design.p0.toFixed(3)} against H1 p = ${design.p1.toFixed(3)} with α = β = ${design.alpha}; ` +
+      `Gate: min success rate ${MIN_SUCCESS_RATE}. The sequential test separates H0 p = ${design.p0.toFixed(3)} from H1 p = ${design.p1.toFixed(3)} with α = β = ${design.alpha}; ` +
         `the fixed-N test with the same p0, p1, α and β sends N = ${fixed.samples} and passes on ≥ ${fixed.minSuccesses} successes. ` +
-        `The sequential gate is capped at that N, so it never spends more.`,
+        `The sequential gate is capped at that N, so it never spends more. To hold α and β exactly with that cap, the design widens Wald's ` +
+        `log-bounds ±${Math.log((1 - design.beta) / design.alpha).toFixed(3)} to [${design.lowerBound.toFixed(3)}, ${design.upperBound.toFixed(3)}] ` +
+        `(scales ${design.lowerScale.toFixed(3)} and ${design.upperScale.toFixed(3)}) and passes an undecided test at the cap on ≥ ${design.capMinSuccesses} successes.`,
       '',
       `Real gate runs: \`runGate(config, { sequential: true, samples: ${fixed.samples} })\` against the embedded sandbox (seeded carrier, delay median 10 ms).`,
       '',
@@ -62,18 +74,19 @@ export async function benchSequential(): Promise<BenchSection> {
       '| --- | ---: | --- | ---: | ---: | ---: |',
       ...rows,
       '',
-      `Over these ${runs} gates the sequential gate sent ${Math.round(meanSaving * 100)}% fewer SMS than the fixed-N test (target: at least 40%).`,
+      `Over these ${runs} gates the sequential gate sent ${Math.round(meanSaving * 100)}% fewer SMS than the fixed-N test at the same error rates (target: at least 40%).`,
       '',
-      `Error rates, simulated: \`simulateSprt(p, { minSuccessRate: ${MIN_SUCCESS_RATE}, maxSamples: ${fixed.samples} }, ${SIMULATION_TRIALS}, seeded)\` against the fixed-N test drawn from the same generator.`,
+      `Operating characteristics: exact, from \`operatingCharacteristic(design, p)\` (the dynamic programme over runs and successes), beside ` +
+        `\`simulateSprt(p, design, ${SIMULATION_TRIALS}, seeded)\` and the fixed-N test's exact binomial P(pass) and its simulation from the same generator.`,
       '',
-      '| true rate | SPRT P(pass) | SPRT mean SMS | SPRT largest | fixed-N P(pass) | fixed-N SMS | fewer SMS |',
-      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+      '| true rate | exact P(pass) | simulated P(pass) | exact mean SMS | simulated mean SMS | largest | reaches cap (exact) | fixed-N P(pass), exact / simulated | fixed-N SMS | fewer SMS (exact) |',
+      '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...simulations.map(simulationRow),
       '',
-      `False pass at p0 = ${design.p0.toFixed(3)}: SPRT ${atP0.sprt.passRate.toFixed(3)}, fixed-N ${atP0.fixedPassRate.toFixed(3)}. ` +
-        `False fail at p1 = ${design.p1.toFixed(3)}: SPRT ${(1 - atP1.sprt.passRate).toFixed(3)}, fixed-N ${(1 - atP1.fixedPassRate).toFixed(3)} (both designed for ${design.alpha}). ` +
-        'Capping the SPRT at the fixed N, where an undecided test falls back to the observed rate, costs it some of its false-pass guarantee near p0; ' +
-        'between p0 and p1 is the indifference zone, where either verdict is acceptable and the sequential test spends the most.',
+      `False pass at p0 = ${design.p0.toFixed(3)}: exact ${atP0.exact.pass.toFixed(4)} (simulated ${atP0.sprt.passRate.toFixed(3)}), fixed-N ${atP0.fixedPass.toFixed(4)}. ` +
+        `False fail at p1 = ${design.p1.toFixed(3)}: exact ${atP1.exact.fail.toFixed(4)} (simulated ${atP1.sprt.failRate.toFixed(3)}), fixed-N ${(1 - atP1.fixedPass).toFixed(4)}. ` +
+        `Both are designed for ${design.alpha}, and the exact figures are the gate's own, truncation included. ` +
+        'Between p0 and p1 is the indifference zone, where either verdict is acceptable and the sequential test spends the most.',
     ],
   };
 }
@@ -111,25 +124,43 @@ async function sandboxGate(scenario: Scenario, seed: number, cap: number): Promi
 
 interface Simulation {
   readonly p: number;
+  readonly exact: OperatingPoint;
   readonly sprt: SprtSimulation;
+  /** The fixed-N test's exact P(pass): the binomial upper tail from its cut-off. */
+  readonly fixedPass: number;
   readonly fixedPassRate: number;
   readonly fixed: FixedSampleTest;
 }
 
-function simulate(p: number, params: SequentialParams, fixed: FixedSampleTest): Simulation {
+function simulate(p: number, design: SprtDesign, fixed: FixedSampleTest): Simulation {
   return {
     p,
-    sprt: simulateSprt(p, params, SIMULATION_TRIALS, rng(`sprt/${p}`)),
+    exact: operatingCharacteristic(design, p),
+    sprt: simulateSprt(p, design, SIMULATION_TRIALS, rng(`sprt/${p}`)),
+    fixedPass: binomialUpperTail(fixed.samples, p, fixed.minSuccesses),
     fixedPassRate: simulateFixed(p, fixed, SIMULATION_TRIALS, rng(`fixed/${p}`)),
     fixed,
   };
 }
 
-function simulationRow({ p, sprt, fixedPassRate, fixed }: Simulation): string {
+function simulationRow({ p, exact, sprt, fixedPass, fixedPassRate, fixed }: Simulation): string {
   return (
-    `| ${p.toFixed(3)} | ${sprt.passRate.toFixed(3)} | ${sprt.meanSamples.toFixed(1)} | ${sprt.maxSamplesUsed} | ` +
-    `${fixedPassRate.toFixed(3)} | ${fixed.samples} | ${percentFewer(sprt.meanSamples, fixed.samples)} |`
+    `| ${p.toFixed(3)} | ${exact.pass.toFixed(4)} | ${sprt.passRate.toFixed(3)} | ${exact.expectedSamples.toFixed(1)} | ${sprt.meanSamples.toFixed(1)} | ` +
+    `${sprt.maxSamplesUsed} | ${exact.reachesCap.toFixed(3)} | ${fixedPass.toFixed(4)} / ${fixedPassRate.toFixed(3)} | ${fixed.samples} | ` +
+    `${percentFewer(exact.expectedSamples, fixed.samples)} |`
   );
+}
+
+/** P(X ≥ from) for X ~ Binomial(n, p), term by term from log-factorials. */
+function binomialUpperTail(n: number, p: number, from: number): number {
+  if (p === 1) return 1;
+  let logChoose = 0;
+  let total = 0;
+  for (let k = 1; k <= n; k += 1) {
+    logChoose += Math.log((n - k + 1) / k);
+    if (k >= from) total += Math.exp(logChoose + k * Math.log(p) + (n - k) * Math.log1p(-p));
+  }
+  return from <= 0 ? total + (1 - p) ** n : total;
 }
 
 /** The fixed-N test run `trials` times: N draws, pass on at least `minSuccesses`. */

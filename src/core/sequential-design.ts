@@ -111,7 +111,7 @@ const GRID_STEPS = 24;
  * with a RangeError saying what would.
  */
 export function designSprt(params: SequentialParams): SprtDesign {
-  const hypotheses = validate(params);
+  const hypotheses = sprtHypotheses(params);
   const fixed = fixedSampleTest(hypotheses);
   const floor = neymanPearsonSize(hypotheses);
   const { minSuccessRate, alpha, beta, maxSamples } = hypotheses;
@@ -128,7 +128,8 @@ export function designSprt(params: SequentialParams): SprtDesign {
 
 type Validated = Hypotheses & Pick<SprtDesign, 'minSuccessRate' | 'alpha' | 'beta' | 'maxSamples'>;
 
-function validate(params: SequentialParams): Validated {
+/** The hypotheses and error rates a design for `params` tests, validated; e.g. for fixedSampleTest. */
+export function sprtHypotheses(params: SequentialParams): Validated {
   const { minSuccessRate, alpha = 0.05, beta = 0.05, maxSamples } = params;
   if (!(minSuccessRate > 0 && minSuccessRate < 1)) {
     throw new RangeError(`minSuccessRate must be strictly between 0 and 1, got ${minSuccessRate}`);

@@ -17,6 +17,7 @@ export {
   designSprt,
   fixedSampleTest,
   operatingCharacteristic,
+  sprtHypotheses,
   type FixedSampleTest,
   type OperatingPoint,
   type SequentialParams,
