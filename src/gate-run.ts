@@ -5,7 +5,7 @@ import type { Config } from './config/schema.js';
 import { runBatch } from './core/batch.js';
 import { evaluateGate, type GateThresholds } from './core/gate.js';
 import { buildReport, type Report } from './core/report.js';
-import { designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot } from './core/sequential.js';
+import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from './core/sequential.js';
 import { summarizeChecks } from './core/summary.js';
 import type { RunRecord } from './core/types.js';
 import { prepareChecks, type PreparedCheck } from './providers/build.js';
@@ -18,8 +18,8 @@ export interface GateRunOptions {
   readonly only?: readonly string[];
   readonly thresholds: GateThresholds;
   /**
-   * Stop each check once the sequential test decides it; `samples` is the cap. Needs thresholds.minSuccessRate,
-   * and a cap large enough to hold the test's error rates (designSprt throws a RangeError before any send otherwise).
+   * Stop each check once the sequential test decides it; `samples` is the cap. Needs thresholds.minSuccessRate
+   * below 1, and a cap large enough to hold the test's error rates (a GateOptionsError before any send otherwise).
    */
   readonly sequential?: boolean;
   readonly signal?: AbortSignal;
@@ -30,12 +30,19 @@ export interface GateRunOptions {
   readonly onCode?: (code: string) => void;
 }
 
+/** Options that cannot make a gate, found before anything is started or sent; faces report it as bad usage. */
+export class GateOptionsError extends Error {
+  override readonly name = 'GateOptionsError';
+}
+
 export async function runGate(config: Config, options: GateRunOptions): Promise<Report> {
   const startedAt = new Date();
+  const design = options.sequential ? sequentialDesign(options) : undefined;
   const environment = await prepareChecks(config, { ...(options.only && { only: options.only }) });
   try {
     options.onStart?.(environment.checks);
-    const sequentialGates = sequentialGatesFor(environment.checks, options);
+    // One design for every check: the search behind it runs once per gate.
+    const sequentialGates = design && new Map(environment.checks.map((check) => [check.spec.name, startSequentialTest(design)]));
     const batch = await runBatch(environment.checks, {
       samples: options.samples,
       concurrency: options.concurrency,
@@ -68,13 +75,21 @@ export async function runGate(config: Config, options: GateRunOptions): Promise<
   }
 }
 
-function sequentialGatesFor(checks: readonly PreparedCheck[], options: GateRunOptions): Map<string, SequentialGate> | undefined {
-  if (!options.sequential) return undefined;
-  const { minSuccessRate } = options.thresholds;
-  if (minSuccessRate === undefined) throw new RangeError('the sequential gate needs a minimum success rate to test against');
-  // One design for every check: the search behind it runs once per gate.
-  const design = designSprt({ minSuccessRate, maxSamples: options.samples });
-  return new Map(checks.map((check) => [check.spec.name, startSequentialTest(design)]));
+function sequentialDesign({ thresholds: { minSuccessRate }, samples }: GateRunOptions): SprtDesign {
+  if (minSuccessRate === undefined) {
+    throw new GateOptionsError('the sequential gate tests against a minimum success rate: set min-success-rate (or gate.minSuccessRate in the config)');
+  }
+  if (minSuccessRate === 1) throw new GateOptionsError('the sequential gate needs a minimum success rate below 1: no number of runs can show a rate of 1');
+  try {
+    return designSprt({ minSuccessRate, maxSamples: samples });
+  } catch (error) {
+    if (!(error instanceof CapTooSmallError)) throw error;
+    throw new GateOptionsError(
+      `samples ${samples} is too small for the sequential gate at a minimum success rate of ${minSuccessRate}: ` +
+        `it needs at least ${error.fixedSamples} (what the fixed-N test with the same 5% error rates sends) to hold its error rates`,
+      { cause: error },
+    );
+  }
 }
 
 function snapshots(gates: Map<string, SequentialGate>): Record<string, SequentialSnapshot> {

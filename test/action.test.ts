@@ -93,6 +93,15 @@ describe.each(RUNTIMES)('the bundled Action under %s', (_runtime, node) => {
     expect(step.outputs).toEqual({});
   });
 
+  it('fails before sending anything when samples cannot hold the sequential test\'s error rates', async () => {
+    const step = await runStep(node, { sequential: 'true', 'min-success-rate': '0.95', samples: '20' });
+
+    expect(step.code).toBe(1);
+    expect(step.stdout).toContain('::error::samples 20 is too small for the sequential gate at a minimum success rate of 0.95: it needs at least 206');
+    expect(step.stdout).not.toMatch(/signup-us #1/);
+    expect(step.outputs).toEqual({});
+  });
+
   it('ends as soon as its work ends: no server, timer or socket keeps the process alive', async () => {
     const config = await sandboxConfig('carrier: { delay: { median: 20ms, p95: 60ms } }');
     const step = await runStep(node, { config, samples: '2' });

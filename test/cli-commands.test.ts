@@ -107,7 +107,14 @@ describe('run --sequential', () => {
     const { code, stderr } = await runCli(['run', '--sequential', '--config', await configFile(VALID)]);
 
     expect(code).toBe(2);
-    expect(stderr).toContain('--sequential tests against a minimum success rate');
+    expect(stderr).toContain('the sequential gate tests against a minimum success rate');
+  });
+
+  it('exits 2 before sending anything when samples cannot hold the sequential test\'s error rates', async () => {
+    const { code, stderr } = await runCli(['run', '--sequential', '--min-success-rate', '0.95', '--samples', '20', '--config', await configFile(VALID)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('samples 20 is too small for the sequential gate at a minimum success rate of 0.95: it needs at least 206');
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSequentialGate, designSprt, fixedSampleTest, operatingCharacteristic, simulateSprt } from '../src/core/sequential.js';
+import { CapTooSmallError, createSequentialGate, designSprt, fixedSampleTest, operatingCharacteristic, simulateSprt } from '../src/core/sequential.js';
 
 /** mulberry32: a small seeded generator, so simulated error rates are the same on every run. */
 function seededRandom(seed: number): () => number {
@@ -75,12 +75,22 @@ describe('designSprt', () => {
     [0.95, 50, 206, 190],
     [0.99, 50, 1044, 1013],
   ])('refuses minSuccessRate %s capped at %s runs, naming %s, a cap that holds both error rates', (minSuccessRate, cap, needed, floor) => {
-    expect(() => designSprt({ minSuccessRate, maxSamples: cap })).toThrow(
-      new RangeError(
+    const refusal = (() => {
+      try {
+        designSprt({ minSuccessRate, maxSamples: cap });
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(refusal).toBeInstanceOf(CapTooSmallError);
+    expect(refusal).toMatchObject({
+      maxSamples: cap,
+      fixedSamples: needed,
+      floor,
+      message:
         `maxSamples ${cap} is too small to hold α = 0.05 and β = 0.05 at minSuccessRate ${minSuccessRate}: ` +
-          `set it to at least ${needed}, the fixed-N test's size (no test of any kind can with a cap below ${floor})`,
-      ),
-    );
+        `set it to at least ${needed}, the fixed-N test's size (no test of any kind can with a cap below ${floor})`,
+    });
   });
 
   it('takes the largest cap below maxSamples that holds the error rates when maxSamples itself does not', () => {

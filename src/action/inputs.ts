@@ -27,7 +27,7 @@ export const INPUTS = {
   },
   samples: {
     default: '20',
-    description: 'Runs (SMS sent) per check. With sequential: true, the most it may send.',
+    description: 'Runs (SMS sent) per check. With sequential: true, the most it may send: at least what the fixed-N test with the same error rates sends (206 at min-success-rate 0.95).',
   },
   concurrency: {
     default: '4',
@@ -47,7 +47,7 @@ export const INPUTS = {
   },
   sequential: {
     default: 'false',
-    description: "true: stop sending once Wald's sequential test decides the success rate (needs min-success-rate below 1); samples is the cap.",
+    description: "true: stop sending once Wald's sequential test decides the success rate (needs min-success-rate below 1, and samples large enough to hold its 5% error rates); samples is the cap.",
   },
   'report-path': {
     default: 'otp-canary-report.json',

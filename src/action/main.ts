@@ -17,7 +17,7 @@ import { runGate } from '../gate-run.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
-import { InputError, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
+import { readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
 import { runPrometheusGate } from './prometheus-gate.js';
@@ -40,7 +40,7 @@ export async function run(): Promise<void> {
 async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<void> {
   const { config, source } = await loadSource(inputs, masker);
   const thresholds = thresholdsFor(inputs, config.gate);
-  requireUsableThresholds(inputs, thresholds);
+  warnWithoutThresholds(thresholds);
 
   core.info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
   const counts = new Map<string, number>();
@@ -87,13 +87,7 @@ async function loadSource(inputs: ActionInputs, masker: SecretMasker): Promise<{
   return { config, source: `config ${inputs.configPath}` };
 }
 
-function requireUsableThresholds(inputs: ActionInputs, thresholds: GateThresholds): void {
-  if (inputs.sequential && thresholds.minSuccessRate === undefined) {
-    throw new InputError('sequential: true needs min-success-rate (or gate.minSuccessRate in the config) to test against');
-  }
-  if (inputs.sequential && thresholds.minSuccessRate === 1) {
-    throw new InputError('sequential: true needs min-success-rate below 1: no number of runs can show a rate of 1');
-  }
+function warnWithoutThresholds(thresholds: GateThresholds): void {
   if (thresholds.minSuccessRate === undefined && thresholds.maxP95DeliverySeconds === undefined && thresholds.failOnDegraded !== true) {
     core.warning('No threshold is set (min-success-rate, max-p95-delivery-seconds, fail-on-degraded or the config\'s gate block): this step measures and cannot fail.');
   }
@@ -144,7 +138,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
 
 /** Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as such. */
 function describeError(error: unknown): string {
-  if (error instanceof Error && ['InputError', 'ConfigError', 'PrometheusQueryError'].includes(error.name)) return error.message;
+  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
     core.debug(error.stack ?? error.message);
     return `otp-canary failed: ${error.name}: ${error.message}`;

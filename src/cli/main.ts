@@ -3,6 +3,7 @@
 
 import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
+import { GateOptionsError } from '../gate-run.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
 import { numbersCommand } from './commands/numbers.js';
@@ -55,7 +56,7 @@ function report(error: unknown, io: CommandIo): number {
     io.stderr(`otp-canary: invalid config ${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof InvalidCodePatternError || isParseArgsError(error)) {
+  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError || isParseArgsError(error)) {
     io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
     return EXIT_USAGE;
   }

@@ -120,10 +120,24 @@ export function designSprt(params: SequentialParams): SprtDesign {
     const design = searchDesign(hypotheses, cap);
     if (design !== undefined) return design;
   }
-  throw new RangeError(
+  throw new CapTooSmallError(maxSamples, fixed.samples, floor,
     `maxSamples ${maxSamples} is too small to hold α = ${alpha} and β = ${beta} at minSuccessRate ${minSuccessRate}: ` +
       `set it to at least ${fixed.samples}, the fixed-N test's size (no test of any kind can with a cap below ${floor})`,
   );
+}
+
+/** No truncated test with this cap holds the stated error rates; `fixedSamples` is a cap that does. */
+export class CapTooSmallError extends RangeError {
+  override readonly name = 'CapTooSmallError';
+  constructor(
+    readonly maxSamples: number,
+    readonly fixedSamples: number,
+    /** Below this cap no test of any kind holds both error rates. */
+    readonly floor: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 type Validated = Hypotheses & Pick<SprtDesign, 'minSuccessRate' | 'alpha' | 'beta' | 'maxSamples'>;

@@ -14,6 +14,7 @@ import {
 } from './sequential-design.js';
 
 export {
+  CapTooSmallError,
   designSprt,
   fixedSampleTest,
   operatingCharacteristic,

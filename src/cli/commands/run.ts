@@ -8,7 +8,7 @@ import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
-import { EXIT_GATE_FAILED, EXIT_OK, UsageError } from '../errors.js';
+import { EXIT_GATE_FAILED, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
 
@@ -40,9 +40,6 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
     failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
   };
-  if (values.sequential && thresholds.minSuccessRate === undefined) {
-    throw new UsageError('--sequential tests against a minimum success rate: pass --min-success-rate or set gate.minSuccessRate in the config');
-  }
 
   io.stderr(`otp-canary: ${description}\n`);
   const progress = new Progress(io, !values['no-progress']);
