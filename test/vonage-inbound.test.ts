@@ -1,6 +1,6 @@
 // Vonage inbound SMS through the real webhook handler: GET query, form POST and JSON POST, signed with
 // `sig` or not, and every refusal. The requests are built from the `InboundMessage` schema of Vonage's
-// SMS API document (shared/specs/vonage_sms_2021.yml) and validated against it before they are sent.
+// SMS API document (test/fixtures/specs/vonage_sms_2021.yml) and validated against it before they are sent.
 
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
@@ -12,7 +12,7 @@ import { WebhookInbox } from '../src/providers/webhook/inbox.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../src/providers/webhook/receiver.js';
 import { vonageSignature, vonageStringToSign, type VonageSignatureMethod } from '../src/providers/vonage/signature.js';
 
-const SPEC = parse(readFileSync(new URL('../../shared/specs/vonage_sms_2021.yml', import.meta.url), 'utf8')) as {
+const SPEC = parse(readFileSync(new URL('./fixtures/specs/vonage_sms_2021.yml', import.meta.url), 'utf8')) as {
   components: { schemas: { InboundMessage: object } };
 };
 const validInbound = new Ajv({ strict: false, validateFormats: false }).compile(SPEC.components.schemas.InboundMessage);

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import twilio, { type Twilio } from 'twilio';
@@ -19,7 +20,7 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 
 type RequestOptions<TData> = RequestClient.RequestOptions<TData>;
 
-const SPECS_DIR = '/work/shared/specs';
+const SPECS_DIR = fileURLToPath(new URL('../fixtures/specs', import.meta.url));
 const SPEC_FILES = { verify: 'twilio_verify_v2.json', api: 'twilio_api_v2010.json' } as const;
 const TWILIO_FORMATS = [
   'date-time-rfc-2822', 'phone-number', 'uri-map', 'currency', 'http-method', 'iso-country-code',
