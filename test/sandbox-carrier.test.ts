@@ -90,15 +90,16 @@ describe('ground truth', () => {
     const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 2_000, timeoutMs: 2_000 });
     const numbers = Array.from({ length: 30 }, (_, i) => `+1555555${String(i).padStart(4, '0')}`);
 
-    const measured = await Promise.all(
-      numbers.map(async (number) => {
-        const sinceWallClock = new Date();
-        const { reference } = await trigger.send({ number, signal: never });
-        const acceptedAt = performance.now();
-        const { messages } = await inbox.waitForSms({ number, signal: never, since: acceptedAt, sinceWallClock });
-        return { reference, latencyMs: messages[0]!.receivedAt - acceptedAt };
-      }),
-    );
+    const journey = async (number: string) => {
+      const sinceWallClock = new Date();
+      const { reference } = await trigger.send({ number, signal: never });
+      const acceptedAt = performance.now();
+      const { messages } = await inbox.waitForSms({ number, signal: never, since: acceptedAt, sinceWallClock });
+      return { reference, latencyMs: messages[0]!.receivedAt - acceptedAt };
+    };
+    // Three at a time, as a gate runs them: thirty sends in one burst measure the event loop's queue, not the sandbox.
+    const measured = [];
+    for (let i = 0; i < numbers.length; i += 3) measured.push(...(await Promise.all(numbers.slice(i, i + 3).map(journey))));
 
     const truth = sandbox.groundTruth();
     const differences = measured
