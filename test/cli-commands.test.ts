@@ -83,6 +83,7 @@ describe('usage errors', () => {
     [['run', '--sampels', '3'], "'--sampels'"],
     [['deploy'], 'unknown command "deploy"'],
     [['validate'], 'validate needs --config FILE'],
+    [['sandbox', '--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
   ])('exits 2 naming the problem: otp-canary %j', async (args, message) => {
     const { code, stdout, stderr } = await runCli(args);
 

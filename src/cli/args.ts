@@ -34,3 +34,11 @@ export function list(raw: string | undefined): string[] | undefined {
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
   return items.length > 0 ? items : undefined;
 }
+
+/** A TCP port; 0 asks the system for a free one. */
+export function portNumber(option: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || port > 65_535) throw new UsageError(`--${option} must be a whole number from 0 to 65535, got "${raw}"`);
+  return port;
+}

@@ -9,6 +9,7 @@ import { demoConfig } from '../../config/demo.js';
 import { createLogger } from '../../probe/logger.js';
 import { startProbe } from '../../probe/probe.js';
 import { parseShard, type Shard } from '../../probe/shard.js';
+import { portNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
@@ -27,7 +28,7 @@ export async function probeCommand(argv: string[], _io: CommandIo, signal: Abort
       'log-level': { type: 'string', default: 'info' },
     },
   });
-  const port = portNumber(values.port);
+  const port = portNumber('port', values.port);
   const graceMs = parseDuration(values.grace);
   if (graceMs === undefined) throw new UsageError(`--grace must be a duration such as 30s or 500ms, got "${values.grace}"`);
   const shard = shardOption(values.shard);
@@ -59,13 +60,6 @@ export async function probeCommand(argv: string[], _io: CommandIo, signal: Abort
   await probe.stop();
   logger.flush();
   return EXIT_OK;
-}
-
-function portNumber(raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const port = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || port > 65_535) throw new UsageError(`--port must be a whole number from 0 to 65535, got "${raw}"`);
-  return port;
 }
 
 function shardOption(raw: string | undefined): Shard | undefined {

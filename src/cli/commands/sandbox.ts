@@ -3,14 +3,14 @@
 
 import { parseArgs } from 'node:util';
 import { startSandbox } from '../../sandbox/index.js';
-import { positiveInteger } from '../args.js';
+import { portNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
 export async function sandboxCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' } } });
-  const port = positiveInteger('port', values.port);
+  const port = portNumber('port', values.port);
   const sandboxOptions = values.config === undefined ? {} : (await configFrom(values.config)).config.sandbox;
   const sandbox = await startSandbox({ ...sandboxOptions, ...(port !== undefined && { port }) });
   io.stdout(
