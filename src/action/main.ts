@@ -11,6 +11,7 @@ import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { configSecrets } from '../config/secrets.js';
 import type { GateThresholds } from '../core/gate.js';
+import { scrub } from '../core/mask.js';
 import type { Report } from '../core/report.js';
 import type { RunRecord } from '../core/types.js';
 import { runGate } from '../gate-run.js';
@@ -136,12 +137,16 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
   return `${record.check} #${ordinal}: ${record.outcome}${reason}${delivery}`;
 }
 
-/** Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as such. */
-function describeError(error: unknown): string {
+/**
+ * Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as
+ * such, its stack in the debug log (printed when the runner's debug logging is on). Both scrubbed: the
+ * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
+ */
+export function describeError(error: unknown): string {
   if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
-    core.debug(error.stack ?? error.message);
-    return `otp-canary failed: ${error.name}: ${error.message}`;
+    core.debug(scrub(error.stack ?? error.message));
+    return scrub(`otp-canary failed: ${error.name}: ${error.message}`);
   }
-  return `otp-canary failed: ${String(error)}`;
+  return scrub(`otp-canary failed: ${String(error)}`);
 }

@@ -3,6 +3,7 @@
 
 import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
+import { scrub } from '../core/mask.js';
 import { GateOptionsError } from '../gate-run.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
@@ -60,7 +61,7 @@ function report(error: unknown, io: CommandIo): number {
     io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
     return EXIT_USAGE;
   }
-  io.stderr(`otp-canary: internal error: ${describe(error)}\n`);
+  io.stderr(`otp-canary: internal error: ${describeInternalError(error)}\n`);
   return EXIT_INTERNAL;
 }
 
@@ -70,9 +71,10 @@ function isParseArgsError(error: unknown): boolean {
   return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
+/** The stack and every cause, scrubbed: a provider's error may quote a URL with its key, a number or a code. */
+export function describeInternalError(error: unknown): string {
+  if (!(error instanceof Error)) return scrub(String(error));
   const causes: string[] = [error.stack ?? error.message];
   for (let cause = error.cause; cause instanceof Error; cause = cause.cause) causes.push(`caused by: ${cause.message}`);
-  return causes.join('\n');
+  return scrub(causes.join('\n'));
 }

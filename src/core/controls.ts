@@ -5,7 +5,7 @@
 import { cancellable, systemSleep, type Sleep } from './deadlines.js';
 import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
 import { processLeases, type Lease, type NumberLeases } from './lease.js';
-import { redact } from './mask.js';
+import { scrub } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
 import { systemClock, type CheckProviders, type Clock } from './providers.js';
 import type { CheckSpec, ControlRecord } from './types.js';
@@ -44,7 +44,7 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
     status,
     startedAt: startedAtWall.toISOString(),
     durationMs: clock.now() - startedAt,
-    detail: redact(detail, [...secretsOf(spec.number), ...(session?.codes ?? [])]),
+    detail: scrub(detail, [...secretsOf(spec.number), ...(session?.codes ?? [])]),
   });
 
   try {

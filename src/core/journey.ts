@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
 import { processLeases, type Lease, type NumberLeases } from './lease.js';
-import { maskCode, maskNumber, redact } from './mask.js';
+import { maskCode, maskNumber, scrub } from './mask.js';
 import { FAILURE_REASONS, StageError, type FailureReason, type Outcome, type Stage, type Warning } from './outcome.js';
 import {
   systemClock,
@@ -69,7 +69,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       reason: failure.reason,
       stage: stageOf(failure.reason, stage),
       origin: FAILURE_REASONS[failure.reason].origin,
-      detail: redact(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
+      detail: scrub(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
     }),
     warnings,
     timings: { ...timings, totalMs },

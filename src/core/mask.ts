@@ -26,3 +26,18 @@ export function redact(text: string, secrets: Iterable<string>): string {
   }
   return out;
 }
+
+/**
+ * Text whose words we do not control (a far side's message, an error and its causes, a stack), made
+ * printable: each of `secrets` hidden, then what such text can quote without our knowing the value —
+ * URL credentials and query values (`?api_key=…`), and any run of six or more digits, whatever its
+ * separators (a number in a national format, a code not yet extracted). Dotted IPv4 addresses stay.
+ */
+export function scrub(text: string, secrets: Iterable<string> = []): string {
+  return redact(text, secrets)
+    .replace(/\b([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]+@/gi, `$1${DOT.repeat(4)}@`)
+    .replace(/([?&][^\s=&#?]+=)[^\s&#"'<>]+/g, `$1${DOT.repeat(4)}`)
+    .replace(/\+?\d[\d ().-]*\d/g, (run) => (run.replace(/\D/g, '').length >= 6 && !IPV4.test(run) ? DOT.repeat(4) : run));
+}
+
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;

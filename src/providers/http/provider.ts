@@ -4,7 +4,7 @@
 // masked out.
 
 import type { Dispatcher } from 'undici';
-import { redact } from '../../core/mask.js';
+import { redact, scrub } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
 import { checkExpectation, farSideMessage, parseRetryAfter, providerCodeOf, saysExpired, type ExpectationCheck, type HttpExpectation } from './answer.js';
@@ -120,13 +120,10 @@ function secretsOf(values: TemplateValues): string[] {
 const MAX_MESSAGE_CHARS = 160;
 
 /**
- * The app's words, made safe to print: the number and code masked, and any other run of six or more
- * digits too (the number in a national format, a code echoed differently); then shortened.
+ * The app's words, made safe to print (see scrub: the number and code masked, any other run of six or
+ * more digits too, URL credentials and query values), on one line and shortened.
  */
 export function sanitize(text: string, secrets: readonly string[]): string {
-  const masked = redact(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\+?\d[\d ().-]*\d/g, (run) =>
-    run.replace(/\D/g, '').length >= 6 ? '••••' : run,
-  );
-  const oneLine = masked.replace(/\s+/g, ' ').trim();
+  const oneLine = scrub(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\s+/g, ' ').trim();
   return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
 }
