@@ -7,6 +7,13 @@ import type { Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { exchange, type HttpAnswer, type TransportFailure } from './exchange.js';
 
+/**
+ * The most of a provider's answer that is read. Far above the app-facing cap: a page of listed
+ * resources is legitimately large (100 Twilio messages are ~100 KB, 1,000 incoming numbers ~2 MB),
+ * yet a runaway answer still cannot take more than this.
+ */
+export const JSON_API_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
 export interface JsonApiRequest {
   readonly method: 'GET' | 'POST' | 'DELETE';
   /** Absolute, query included. */
@@ -34,7 +41,7 @@ export function callJsonApi(req: JsonApiRequest): Promise<HttpAnswer | Transport
   }
   return exchange(
     { method: req.method, url: req.url, headers, ...(body !== undefined && { body }) },
-    { timeoutMs: req.timeoutMs, signal: req.signal, ...(req.dispatcher && { dispatcher: req.dispatcher }) },
+    { timeoutMs: req.timeoutMs, signal: req.signal, maxBodyBytes: JSON_API_MAX_BODY_BYTES, ...(req.dispatcher && { dispatcher: req.dispatcher }) },
   );
 }
 
@@ -62,8 +69,9 @@ export function stringField(answer: HttpAnswer, field: string): string | undefin
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly cause: unknown };
 
-/** The answer's body as `schema` promises it, or why not (not JSON, wrong shape). */
+/** The answer's body as `schema` promises it, or why not (too large, not JSON, wrong shape). */
 export function parseBody<T extends z.ZodType>(answer: HttpAnswer, schema: T): Parsed<z.output<T>> {
+  if (answer.truncated) return { ok: false, cause: new Error(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`) };
   let json: unknown;
   try {
     json = JSON.parse(answer.text);
