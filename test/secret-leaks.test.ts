@@ -10,6 +10,7 @@ import { NumberLeases } from '../src/core/lease.js';
 import { scrub } from '../src/core/mask.js';
 import { StageError } from '../src/core/outcome.js';
 import { createHttpTrigger } from '../src/providers/http/provider.js';
+import { createLogger } from '../src/probe/logger.js';
 import { checkSpec, fakeWorld, TEST_NUMBER } from './support/fake-providers.js';
 
 const API_KEY = 'k3y-Sup3rS3cret';
@@ -109,5 +110,18 @@ describe("the Action's report of an internal error", () => {
     expect(written.join('')).toContain('::debug::');
     expectNoSecret(message);
     expectNoSecret(written.join(''));
+  });
+});
+
+describe("the probe's log of an error", () => {
+  it('writes its message, stack and causes with URL keys, numbers and codes hidden', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+
+    logger.error({ event: 'tick_failed', err: providerError() }, 'scheduled work failed');
+
+    expect(lines[0]).toContain('api_key=••••');
+    expectNoSecret(lines[0]!);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ event: 'tick_failed', err: { type: 'StageError' } });
   });
 });

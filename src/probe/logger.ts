@@ -3,7 +3,7 @@
 // slips into a provider's error message or a stack trace is masked before it is written.
 
 import { pino, type DestinationStream, type Level, type Logger } from 'pino';
-import { maskNumber, redact } from '../core/mask.js';
+import { maskNumber, redact, scrub } from '../core/mask.js';
 import type { ControlRecord, RunRecord } from '../core/types.js';
 
 export interface LoggerOptions {
@@ -39,11 +39,22 @@ export function createLogger(options: LoggerOptions = {}): ProbeLogger {
       base: undefined,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      serializers: { err: scrubbedError },
       hooks: { streamWrite: (line) => (secrets.length === 0 ? line : redact(line, secrets)) },
     },
     options.destination ?? pino.destination(1),
   );
   return Object.assign(logger, { registerSecrets });
+}
+
+/**
+ * pino's error fields (message and stack, each with the whole cause chain), scrubbed: an error may quote
+ * a number or a URL with its key, which the registered secrets cannot all foresee. Whole lines cannot be
+ * scrubbed like this: timestamps and durations are long digit runs too.
+ */
+function scrubbedError(error: Error): pino.SerializedError {
+  const serialized = pino.stdSerializers.err(error);
+  return { ...serialized, message: scrub(serialized.message), ...(serialized.stack !== undefined && { stack: scrub(serialized.stack) }) };
 }
 
 /**
