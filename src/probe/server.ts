@@ -6,13 +6,15 @@
 //   GET  /api/runs?check=&limit=  recent run records, newest first, as JSON
 //   POST /api/checks/{name}/run   run a check now (bearer token required)
 //   POST /webhooks/twilio|generic inbound SMS for `inbox: { type: webhook }`
-// Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only.
+// Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
+// too slow to send its request is cut off with a 408 (SLOW_CLIENT_LIMITS).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../core/types.js';
+import { createGuardedServer, SLOW_CLIENT_LIMITS, type SlowClientLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import type { ProbeMetrics } from './metrics.js';
 import type { RunResult } from './runner.js';
@@ -63,16 +65,11 @@ class HttpProblem extends Error {
 
 const RUN_PATH = /^\/api\/checks\/([^/]+)\/run$/;
 
-export function createProbeServer(endpoints: ProbeEndpoints): ProbeServer {
-  const server = createServer((req, res) => {
+export function createProbeServer(endpoints: ProbeEndpoints, limits: SlowClientLimits = SLOW_CLIENT_LIMITS): ProbeServer {
+  const server = createGuardedServer((req, res) => {
     res.setHeader('x-content-type-options', 'nosniff');
     handle(endpoints, req, res).catch((error: unknown) => answerError(endpoints.logger, req, res, error));
-  });
-  // A malformed request line or header gets a 400, never an exception.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  }, limits);
   return {
     server,
     listen: (port, host) =>

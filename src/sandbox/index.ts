@@ -2,8 +2,9 @@
 // served over HTTP on 127.0.0.1. The library starts it in-process; `otp-canary sandbox` runs the same
 // code standalone.
 
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGuardedServer } from '../providers/http/guarded-server.js';
 import type { GroundTruth } from './ground-truth.js';
 import type { FaultOptions, SandboxOptions } from './options.js';
 import { resolveSandboxOptions, type FaultOverrides, type SandboxOverrides } from './overrides.js';
@@ -35,12 +36,7 @@ export async function startSandbox(overrides: SandboxOverrides = {}): Promise<Sa
   const work = new PendingWork();
   const world = new SandboxWorld(options, work);
   const handler = createRequestHandler(world, work.signal);
-  const server = createServer({ requestTimeout: 0 }, (req, res) => handler.handle(req, res));
-  // A malformed request line or header gets a 400, never an exception.
-  server.on('clientError', (_error, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
-  });
+  const server = createGuardedServer((req, res) => handler.handle(req, res));
   await listen(server, options.port);
   const { port } = server.address() as AddressInfo;
 

@@ -62,8 +62,9 @@ class Refusal extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -169,11 +170,12 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       stop();
       resolve(Buffer.concat(chunks));
     };
-    const onError = (error: Error): void => {
+    // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
+    const onError = (cause: Error): void => {
       stop();
-      reject(error);
+      reject(new Refusal(400, 'the connection closed before the body ended', {}, { cause }));
     };
-    const onClose = (): void => onError(new Error('the client closed the connection before the body ended'));
+    const onClose = (): void => onError(new Error('the client closed the connection'));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
   });
 }

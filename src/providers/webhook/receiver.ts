@@ -1,8 +1,8 @@
 // A small HTTP server hosting the webhook handler, for runs that receive SMS by webhook without the
 // probe (CLI, library). Anything but the webhook paths gets 404.
 
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createGuardedServer } from '../http/guarded-server.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './handler.js';
 import { WebhookInbox, type WebhookInboxOptions } from './inbox.js';
 
@@ -20,7 +20,7 @@ export interface WebhookReceiver {
 
 export async function startWebhookReceiver(options: WebhookReceiverOptions): Promise<WebhookReceiver> {
   const handle = createWebhookHandler(options);
-  const server = createServer((req, res) => {
+  const server = createGuardedServer((req, res) => {
     void handle(req, res).then((handled) => {
       if (!handled) res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
     });
