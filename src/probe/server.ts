@@ -92,7 +92,7 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
   const webhooks = endpoints.webhooks();
   if (webhooks !== undefined && (await webhooks(req, res))) return;
 
-  const url = new URL(req.url ?? '/', 'http://probe.invalid');
+  const url = requestUrl(req);
   const path = url.pathname;
   const run = RUN_PATH.exec(path);
   if (run !== null) {
@@ -159,6 +159,13 @@ function runsLimit(raw: string | null, max: number): number {
   const limit = Number(raw);
   if (!/^\d+$/.test(raw) || limit < 1) throw new HttpProblem(400, `limit must be a whole number of at least 1, got "${raw}"`);
   return Math.min(limit, max);
+}
+
+/** `//` or `/\\` reaches us from Node, yet no URL can be built from it: the client's mistake, a 400. */
+function requestUrl(req: IncomingMessage): URL {
+  const base = 'http://probe.invalid';
+  if (!URL.canParse(req.url ?? '/', base)) throw new HttpProblem(400, 'the request target is not a valid path');
+  return new URL(req.url ?? '/', base);
 }
 
 function decodeSegment(segment: string): string {

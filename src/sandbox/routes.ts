@@ -9,6 +9,8 @@ import { instant } from './clock.js';
 import type { SandboxWorld } from './world.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
+/** Only to resolve request targets against: the sandbox never uses the host a client names. */
+const ORIGIN = 'http://sandbox.invalid';
 /** Upper bound of any long-poll, so a forgotten client cannot pin a connection for ever. */
 const MAX_WAIT_MS = 60_000;
 
@@ -45,15 +47,20 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
     'GET /_sandbox/health': async ({ res }) => sendJson(res, 200, { status: 'ok' }),
   };
 
+  /** The answer to one request; rejects with the HttpError to send instead. */
+  const route = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    // `//` or `/\\` is a request target Node passes on but no URL can be built from.
+    if (!URL.canParse(req.url ?? '/', ORIGIN)) return Promise.reject(new HttpError(400, 'invalid_target', 'the request target is not a valid path'));
+    const url = new URL(req.url ?? '/', ORIGIN);
+    const handler = routes[`${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`];
+    if (handler === undefined) return Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+    return handler({ req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) });
+  };
+
   const inFlight = new Set<Promise<void>>();
   return {
     handle(req, res) {
-      const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-      const route = `${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`;
-      const handler = routes[route];
-      const exchange: Exchange = { req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) };
-      const answer = handler ? handler(exchange) : Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
-      const handled = answer
+      const handled = route(req, res)
         .catch((error: unknown) => {
           if (error instanceof HttpError) sendError(res, error);
           else sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });

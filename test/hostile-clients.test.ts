@@ -1,6 +1,6 @@
-// Clients that send too slowly, too much or not HTTP at all, against the real servers over loopback: the
-// probe's (with its webhook endpoints), the webhook receiver and the sandbox. Each is cut off or refused
-// with a status naming what is wrong, and the server keeps serving.
+// Clients that send too slowly, too much, a target no URL can be made of, or not HTTP at all, against the
+// real servers over loopback: the probe's (with its webhook endpoints), the webhook receiver and the
+// sandbox. Each is cut off or refused with a status naming what is wrong, and the server keeps serving.
 
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
@@ -100,6 +100,13 @@ describe('the probe server', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 
+  it('answers a request target no URL can be built from (`//`) with 400 and keeps serving', async () => {
+    const { port } = await probeServer();
+    const answer = await rawExchange(port, 'GET // HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 [\s\S]*"the request target is not a valid path"/);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+  });
+
   it('applies the slow-client limits unless told otherwise', () => {
     const { server } = createProbeServer({} as Parameters<typeof createProbeServer>[0]);
     expect({ headers: server.headersTimeout, request: server.requestTimeout }).toEqual({
@@ -122,5 +129,13 @@ describe('the webhook receiver and the sandbox', () => {
     const port = Number(new URL(sandbox.url).port);
     expect(await rawExchange(port, `GET /${'a'.repeat(20_000)} HTTP/1.1\r\nHost: s\r\n\r\n`)).toMatch(/^HTTP\/1\.1 431 /);
     expect(await rawExchange(port, 'NOT HTTP\r\n\r\n')).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n[\s\S]*the request is not valid HTTP \(HPE_\w+\)\n$/);
+  });
+
+  it('the sandbox answers a request target no URL can be built from (`//`) with 400 and keeps serving', async () => {
+    const sandbox = await startSandbox();
+    closers.push(() => sandbox.close());
+    const answer = await rawExchange(Number(new URL(sandbox.url).port), 'GET // HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n');
+    expect(answer).toMatch(/^HTTP\/1\.1 400 [\s\S]*"invalid_target"/);
+    expect((await fetch(`${sandbox.url}/_sandbox/health`)).status).toBe(200);
   });
 });
