@@ -95087,6 +95087,19 @@ function redact(text, secrets) {
     }
     return out;
 }
+/**
+ * Text whose words we do not control (a far side's message, an error and its causes, a stack), made
+ * printable: each of `secrets` hidden, then what such text can quote without our knowing the value —
+ * URL credentials and query values (`?api_key=…`), and any run of six or more digits, whatever its
+ * separators (a number in a national format, a code not yet extracted). Dotted IPv4 addresses stay.
+ */
+function scrub(text, secrets = []) {
+    return redact(text, secrets)
+        .replace(/\b([a-z][a-z\d+.-]*:\/\/)[^\s/?#@]+@/gi, `$1${DOT.repeat(4)}@`)
+        .replace(/([?&][^\s=&#?]+=)[^\s&#"'<>]+/g, `$1${DOT.repeat(4)}`)
+        .replace(/\+?\d[\d ().-]*\d/g, (run) => (run.replace(/\D/g, '').length >= 6 && !IPV4.test(run) ? DOT.repeat(4) : run));
+}
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 
 ;// CONCATENATED MODULE: ./src/config/units.ts
 // Durations and sizes as people write them in YAML (`250ms`, `60s`, `5m`, `1h`; `512KiB`, `10MB`).
@@ -96544,7 +96557,7 @@ async function runCheck(spec, providers, options = {}) {
             reason: failure.reason,
             stage: stageOf(failure.reason, stage),
             origin: FAILURE_REASONS[failure.reason].origin,
-            detail: redact(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
+            detail: scrub(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
         }),
         warnings,
         timings: { ...timings, totalMs },
@@ -97575,6 +97588,33 @@ function toCheckSpec(check, config) {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: ./src/providers/http/guarded-server.ts
+// node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
+// A client too slow to send its request is cut off, so a trickled header or body cannot hold a socket
+// and the bytes buffered for it for minutes (Node's defaults: 60 s for headers, 5 min for the request);
+// a request Node cannot parse is answered with the status that says why, never with an exception.
+
+/** Webhook senders post a few hundred bytes at once (Twilio gives up after 15 s); our clients, less. */
+const SLOW_CLIENT_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkIntervalMs: 1_000 };
+function createGuardedServer(listener, limits = SLOW_CLIENT_LIMITS) {
+    const server = (0,external_node_http_.createServer)({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs }, listener);
+    server.on('clientError', answerClientError);
+    return server;
+}
+const CLIENT_ERRORS = {
+    ERR_HTTP_REQUEST_TIMEOUT: { status: '408 Request Timeout', why: 'the request did not arrive in time' },
+    HPE_HEADER_OVERFLOW: { status: '431 Request Header Fields Too Large', why: 'the request line and headers are too large' },
+};
+function answerClientError(error, socket) {
+    if (!socket.writable) {
+        socket.destroy();
+        return;
+    }
+    const { status, why } = CLIENT_ERRORS[error.code ?? ''] ?? { status: '400 Bad Request', why: `the request is not valid HTTP (${error.code ?? error.message})` };
+    const body = `${why}\n`;
+    socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/pending-work.ts
 // Everything the sandbox does after an HTTP answer has gone out (scheduled deliveries, status callbacks,
 // webhook pushes) is registered here, so close() can cancel it all and tests can await quiescence
@@ -97771,6 +97811,8 @@ function instant() {
 
 
 const routes_E164 = /^\+[1-9]\d{6,14}$/;
+/** Only to resolve request targets against: the sandbox never uses the host a client names. */
+const routes_ORIGIN = 'http://sandbox.invalid';
 /** Upper bound of any long-poll, so a forgotten client cannot pin a connection for ever. */
 const MAX_WAIT_MS = 60_000;
 function createRequestHandler(world, closing) {
@@ -97789,15 +97831,21 @@ function createRequestHandler(world, closing) {
         },
         'GET /_sandbox/health': async ({ res }) => sendJson(res, 200, { status: 'ok' }),
     };
+    /** The answer to one request; rejects with the HttpError to send instead. */
+    const route = (req, res) => {
+        // `//` or `/\\` is a request target Node passes on but no URL can be built from.
+        if (!URL.canParse(req.url ?? '/', routes_ORIGIN))
+            return Promise.reject(new HttpError(400, 'invalid_target', 'the request target is not a valid path'));
+        const url = new URL(req.url ?? '/', routes_ORIGIN);
+        const handler = routes[`${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`];
+        if (handler === undefined)
+            return Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+        return handler({ req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) });
+    };
     const inFlight = new Set();
     return {
         handle(req, res) {
-            const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-            const route = `${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`;
-            const handler = routes[route];
-            const exchange = { req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) };
-            const answer = handler ? handler(exchange) : Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
-            const handled = answer
+            const handled = route(req, res)
                 .catch((error) => {
                 if (error instanceof HttpError)
                     sendError(res, error);
@@ -98613,14 +98661,7 @@ async function startSandbox(overrides = {}) {
     const work = new PendingWork();
     const world = new SandboxWorld(options, work);
     const handler = createRequestHandler(world, work.signal);
-    const server = (0,external_node_http_.createServer)({ requestTimeout: 0 }, (req, res) => handler.handle(req, res));
-    // A malformed request line or header gets a 400, never an exception.
-    server.on('clientError', (_error, socket) => {
-        if (socket.writable)
-            socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-        else
-            socket.destroy();
-    });
+    const server = createGuardedServer((req, res) => handler.handle(req, res));
     await sandbox_listen(server, options.port);
     const { port } = server.address();
     let closed;
@@ -98932,12 +98973,11 @@ function provider_secretsOf(values) {
 }
 const MAX_MESSAGE_CHARS = 160;
 /**
- * The app's words, made safe to print: the number and code masked, and any other run of six or more
- * digits too (the number in a national format, a code echoed differently); then shortened.
+ * The app's words, made safe to print (see scrub: the number and code masked, any other run of six or
+ * more digits too, URL credentials and query values), on one line and shortened.
  */
 function sanitize(text, secrets) {
-    const masked = redact(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\+?\d[\d ().-]*\d/g, (run) => run.replace(/\D/g, '').length >= 6 ? '••••' : run);
-    const oneLine = masked.replace(/\s+/g, ' ').trim();
+    const oneLine = scrub(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\s+/g, ' ').trim();
     return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
 }
 
@@ -98947,6 +98987,12 @@ function sanitize(text, secrets) {
 // `exchange`, so deadlines and caller-abort semantics are the same everywhere; the provider brings its
 // own auth headers and its own reading of a refusal.
 
+/**
+ * The most of a provider's answer that is read. Far above the app-facing cap: a page of listed
+ * resources is legitimately large (100 Twilio messages are ~100 KB, 1,000 incoming numbers ~2 MB),
+ * yet a runaway answer still cannot take more than this.
+ */
+const JSON_API_MAX_BODY_BYTES = 4 * 1024 * 1024;
 function callJsonApi(req) {
     const headers = { accept: 'application/json', ...req.headers };
     let body;
@@ -98958,7 +99004,7 @@ function callJsonApi(req) {
         headers['content-type'] = 'application/x-www-form-urlencoded';
         body = new URLSearchParams(Object.entries(req.form)).toString();
     }
-    return exchange({ method: req.method, url: req.url, headers, ...(body !== undefined && { body }) }, { timeoutMs: req.timeoutMs, signal: req.signal, ...(req.dispatcher && { dispatcher: req.dispatcher }) });
+    return exchange({ method: req.method, url: req.url, headers, ...(body !== undefined && { body }) }, { timeoutMs: req.timeoutMs, signal: req.signal, maxBodyBytes: JSON_API_MAX_BODY_BYTES, ...(req.dispatcher && { dispatcher: req.dispatcher }) });
 }
 /**
  * `path` (e.g. `/waitForSms`) and the query appended to the base URL, whose own path is kept: a base of
@@ -98980,8 +99026,10 @@ function stringField(answer, field) {
         return undefined;
     }
 }
-/** The answer's body as `schema` promises it, or why not (not JSON, wrong shape). */
+/** The answer's body as `schema` promises it, or why not (too large, not JSON, wrong shape). */
 function parseBody(answer, schema) {
+    if (answer.truncated)
+        return { ok: false, cause: new Error(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`) };
     let json;
     try {
         json = JSON.parse(answer.text);
@@ -100268,8 +100316,8 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 class Refusal extends Error {
     status;
     headers;
-    constructor(status, message, headers = {}) {
-        super(message);
+    constructor(status, message, headers = {}, options) {
+        super(message, options);
         this.status = status;
         this.headers = headers;
     }
@@ -100386,11 +100434,12 @@ function handler_readBody(req, maxBytes) {
             stop();
             resolve(Buffer.concat(chunks));
         };
-        const onError = (error) => {
+        // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
+        const onError = (cause) => {
             stop();
-            reject(error);
+            reject(new Refusal(400, 'the connection closed before the body ended', {}, { cause }));
         };
-        const onClose = () => onError(new Error('the client closed the connection before the body ended'));
+        const onClose = () => onError(new Error('the client closed the connection'));
         req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
     });
 }
@@ -100419,7 +100468,7 @@ function mediaType(header) {
 
 async function startWebhookReceiver(options) {
     const handle = createWebhookHandler(options);
-    const server = (0,external_node_http_.createServer)((req, res) => {
+    const server = createGuardedServer((req, res) => {
         void handle(req, res).then((handled) => {
             if (!handled)
                 res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
@@ -101837,6 +101886,7 @@ function round(value) {
 
 
 
+
 async function run() {
     const masker = new SecretMasker((value) => setSecret(value));
     try {
@@ -101942,15 +101992,19 @@ function runLine(record, counts) {
     const reason = record.reason === undefined ? '' : ` ${record.reason}`;
     return `${record.check} #${ordinal}: ${record.outcome}${reason}${delivery}`;
 }
-/** Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as such. */
+/**
+ * Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as
+ * such, its stack in the debug log (printed when the runner's debug logging is on). Both scrubbed: the
+ * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
+ */
 function describeError(error) {
     if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name))
         return error.message;
     if (error instanceof Error) {
-        debug(error.stack ?? error.message);
-        return `otp-canary failed: ${error.name}: ${error.message}`;
+        debug(scrub(error.stack ?? error.message));
+        return scrub(`otp-canary failed: ${error.name}: ${error.message}`);
     }
-    return `otp-canary failed: ${String(error)}`;
+    return scrub(`otp-canary failed: ${String(error)}`);
 }
 
 ;// CONCATENATED MODULE: ./src/action/index.ts
