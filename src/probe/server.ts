@@ -14,7 +14,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../core/types.js';
-import { createGuardedServer, SLOW_CLIENT_LIMITS, type SlowClientLimits } from '../providers/http/guarded-server.js';
+import { createGuardedServer, HttpRefusal, SLOW_CLIENT_LIMITS, type SlowClientLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import type { ProbeMetrics } from './metrics.js';
 import type { RunResult } from './runner.js';
@@ -50,17 +50,6 @@ export interface ProbeServer {
   /** Resolves with the bound port (useful with port 0). */
   listen(port: number, host: string): Promise<number>;
   close(): Promise<void>;
-}
-
-class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 const RUN_PATH = /^\/api\/checks\/([^/]+)\/run$/;
@@ -123,26 +112,26 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
       const check = url.searchParams.get('check') ?? undefined;
       const limit = runsLimit(url.searchParams.get('limit'), endpoints.maxRuns);
       const runs = endpoints.recentRuns({ ...(check !== undefined && { check }), limit });
-      if (runs === undefined) throw new HttpProblem(404, `no check is named "${check}"`);
+      if (runs === undefined) throw new HttpRefusal(404, `no check is named "${check}"`);
       return sendJson(res, 200, { runs });
     }
     default:
-      throw new HttpProblem(404, `no route for ${path}`);
+      throw new HttpRefusal(404, `no route for ${path}`);
   }
 }
 
 async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, check: string): Promise<void> {
   if (!authorised(req.headers.authorization, endpoints.token())) {
-    throw new HttpProblem(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
+    throw new HttpRefusal(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
   }
   const started = endpoints.runNow(check);
-  if (started === 'unknown') throw new HttpProblem(404, `no check is named "${check}"`);
-  if (started === 'running') throw new HttpProblem(409, `a run of ${check} is already in progress`);
+  if (started === 'unknown') throw new HttpRefusal(404, `no check is named "${check}"`);
+  if (started === 'running') throw new HttpRefusal(409, `a run of ${check} is already in progress`);
   const result = await started;
   if (result.status === 'recorded') return sendJson(res, 200, result.record);
-  if (result.status === 'overlap') throw new HttpProblem(409, `a run of ${check} is already in progress`);
-  if (result.status === 'number_busy') throw new HttpProblem(409, `the number of ${check} stayed busy with another check's run`);
-  throw new HttpProblem(503, 'the probe is shutting down');
+  if (result.status === 'overlap') throw new HttpRefusal(409, `a run of ${check} is already in progress`);
+  if (result.status === 'number_busy') throw new HttpRefusal(409, `the number of ${check} stayed busy with another check's run`);
+  throw new HttpRefusal(503, 'the probe is shutting down');
 }
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
@@ -157,14 +146,14 @@ function authorised(header: string | undefined, token: string | undefined): bool
 function runsLimit(raw: string | null, max: number): number {
   if (raw === null) return Math.min(DEFAULT_RUNS_LIMIT, max);
   const limit = Number(raw);
-  if (!/^\d+$/.test(raw) || limit < 1) throw new HttpProblem(400, `limit must be a whole number of at least 1, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || limit < 1) throw new HttpRefusal(400, `limit must be a whole number of at least 1, got "${raw}"`);
   return Math.min(limit, max);
 }
 
 /** `//` or `/\\` reaches us from Node, yet no URL can be built from it: the client's mistake, a 400. */
 function requestUrl(req: IncomingMessage): URL {
   const base = 'http://probe.invalid';
-  if (!URL.canParse(req.url ?? '/', base)) throw new HttpProblem(400, 'the request target is not a valid path');
+  if (!URL.canParse(req.url ?? '/', base)) throw new HttpRefusal(400, 'the request target is not a valid path');
   return new URL(req.url ?? '/', base);
 }
 
@@ -172,18 +161,18 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch (cause) {
-    throw new HttpProblem(400, 'the check name in the path is not valid percent-encoding', {}, { cause });
+    throw new HttpRefusal(400, 'the check name in the path is not valid percent-encoding', {}, { cause });
   }
 }
 
 function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
   if (req.method === method || (method === 'GET' && req.method === 'HEAD')) return;
-  throw new HttpProblem(405, `only ${method} is accepted here`, { allow: method === 'GET' ? 'GET, HEAD' : method });
+  throw new HttpRefusal(405, `only ${method} is accepted here`, { allow: method === 'GET' ? 'GET, HEAD' : method });
 }
 
 /** Reads and drops a request body, refusing one larger than the API could ever need. */
 function discardBody(req: IncomingMessage): Promise<void> {
-  const tooLarge = () => new HttpProblem(413, `the body is larger than ${MAX_API_BODY_BYTES} bytes`, { connection: 'close' });
+  const tooLarge = () => new HttpRefusal(413, `the body is larger than ${MAX_API_BODY_BYTES} bytes`, { connection: 'close' });
   if (Number(req.headers['content-length']) > MAX_API_BODY_BYTES) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     let size = 0;
@@ -208,8 +197,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 }
 
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  const problem = error instanceof HttpProblem ? error : new HttpProblem(500, 'internal error');
-  if (!(error instanceof HttpProblem)) logger.error({ event: 'http_error', method: req.method, path: req.url?.split('?', 1)[0], err: error }, 'request failed');
+  const problem = error instanceof HttpRefusal ? error : new HttpRefusal(500, 'internal error');
+  if (!(error instanceof HttpRefusal)) logger.error({ event: 'http_error', method: req.method, path: req.url?.split('?', 1)[0], err: error }, 'request failed');
   if (res.headersSent) {
     res.destroy();
     return;

@@ -13,6 +13,7 @@ import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
 import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
 import { isValidVonageSignature, VONAGE_SIGNATURE_PARAM, type VonageSignatureMethod } from '../vonage/signature.js';
+import { HttpRefusal } from '../http/guarded-server.js';
 import { GENERIC_SIGNATURE_HEADER, isValidGenericSignature, parseGenericInbound } from './generic.js';
 import { MalformedInboundError } from './format.js';
 import type { ArrivingSms, WebhookInbox } from './inbox.js';
@@ -57,17 +58,6 @@ const ACCEPTED: Record<WebhookFormat, { readonly methods: readonly string[]; rea
 };
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}
-
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
 
@@ -76,9 +66,9 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
     if (format === undefined) return false;
     try {
       const { methods, contentTypes } = ACCEPTED[format];
-      if (!methods.includes(req.method ?? '')) throw new Refusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
+      if (!methods.includes(req.method ?? '')) throw new HttpRefusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
       const hasBody = req.method !== 'GET';
-      if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new Refusal(415, `content type must be ${contentTypes.join(' or ')}`);
+      if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
       const raw = hasBody ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
       if (format === 'twilio') {
         options.inbox.accept(twilioSms(req, raw, options.twilio!));
@@ -100,24 +90,24 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
 function twilioSms(req: IncomingMessage, raw: Buffer, twilio: NonNullable<WebhookHandlerOptions['twilio']>): ArrivingSms {
   const form = raw.toString('utf8');
   const signature = req.headers['x-twilio-signature'];
-  if (typeof signature !== 'string') throw new Refusal(403, 'X-Twilio-Signature is missing');
+  if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Twilio-Signature is missing');
   const signedUrl = twilio.publicUrl ?? `http://${req.headers.host ?? ''}${req.url ?? ''}`;
-  if (!isValidTwilioSignature(twilio.authToken, signedUrl, parseTwilioForm(form), signature)) throw new Refusal(403, 'X-Twilio-Signature does not match');
+  if (!isValidTwilioSignature(twilio.authToken, signedUrl, parseTwilioForm(form), signature)) throw new HttpRefusal(403, 'X-Twilio-Signature does not match');
   return parseTwilioInbound(form);
 }
 
 function genericSms(req: IncomingMessage, raw: Buffer, secret: string): ArrivingSms {
   const signature = req.headers[GENERIC_SIGNATURE_HEADER];
-  if (typeof signature !== 'string') throw new Refusal(403, 'X-Signature is missing');
-  if (!isValidGenericSignature(secret, raw, signature)) throw new Refusal(403, 'X-Signature does not match');
+  if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Signature is missing');
+  if (!isValidGenericSignature(secret, raw, signature)) throw new HttpRefusal(403, 'X-Signature does not match');
   return parseGenericInbound(raw.toString('utf8'));
 }
 
 function vonageSms(req: IncomingMessage, raw: Buffer, vonage: NonNullable<WebhookHandlerOptions['vonage']>): ArrivingSms {
   const params = vonageParams(req, raw);
   if (vonage.signatureSecret !== undefined) {
-    if (params[VONAGE_SIGNATURE_PARAM] === undefined) throw new Refusal(403, 'sig is missing');
-    if (!isValidVonageSignature(params, vonage.signatureSecret, vonage.signatureMethod)) throw new Refusal(403, 'sig does not match');
+    if (params[VONAGE_SIGNATURE_PARAM] === undefined) throw new HttpRefusal(403, 'sig is missing');
+    if (!isValidVonageSignature(params, vonage.signatureSecret, vonage.signatureMethod)) throw new HttpRefusal(403, 'sig does not match');
   }
   return parseVonageInbound(params);
 }
@@ -131,7 +121,7 @@ function vonageParams(req: IncomingMessage, raw: Buffer): VonageParams {
 
 function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat, error: unknown, onRejected: WebhookHandlerOptions['onRejected']): void {
   const refusal =
-    error instanceof Refusal ? error : error instanceof MalformedInboundError ? new Refusal(400, error.message) : new Refusal(500, 'the request could not be handled');
+    error instanceof HttpRefusal ? error : error instanceof MalformedInboundError ? new HttpRefusal(400, error.message) : new HttpRefusal(500, 'the request could not be handled');
   if (res.headersSent || req.socket.destroyed) {
     res.destroy();
   } else {
@@ -151,7 +141,7 @@ function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat
 }
 
 function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new Refusal(413, `the body is larger than ${maxBytes} bytes`);
+  const tooLarge = () => new HttpRefusal(413, `the body is larger than ${maxBytes} bytes`);
   if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -173,7 +163,7 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
     // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
     const onError = (cause: Error): void => {
       stop();
-      reject(new Refusal(400, 'the connection closed before the body ended', {}, { cause }));
+      reject(new HttpRefusal(400, 'the connection closed before the body ended', {}, { cause }));
     };
     const onClose = (): void => onError(new Error('the client closed the connection'));
     req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
