@@ -1,5 +1,5 @@
-// Where every finished run and control result goes, in one place: metrics, the recent-runs memory, one
-// log line, and the audit trail when configured. Scheduled, manual and cut-off runs all pass through
+// Where every finished run and control result goes, in one place: the audit trail when configured, one
+// log line, the recent-runs memory and the metrics. Scheduled, manual and cut-off runs all pass through
 // here, so /metrics, /api/runs, the logs and the audit file always tell the same story.
 
 import type { Logger } from 'pino';
@@ -23,19 +23,36 @@ export interface Recorder {
 }
 
 export function createRecorder({ metrics, recent, logger, audit }: RecorderParts): Recorder {
+  /**
+   * Hands a record to each sink on its own, the durable audit trail first: a sink that throws (a bug)
+   * is logged and costs that sink alone the record, never the others.
+   */
+  const deliver = (what: string, sinks: readonly (readonly [string, () => void])[]): void => {
+    for (const [sink, write] of sinks) {
+      try {
+        write();
+      } catch (error) {
+        logger.error({ event: 'record_error', sink, err: error }, `${what} not recorded in ${sink}`);
+      }
+    }
+  };
   return {
     recordRun(record) {
-      metrics.recordRun(record);
-      recent.addRun(record);
-      logRun(logger, record);
-      // Never rejects: a failed write is reported through the audit log's onError.
-      void audit?.append(record);
+      deliver(`run ${record.check}`, [
+        // Never rejects: a failed write is reported through the audit log's onError.
+        ['audit', () => void audit?.append(record)],
+        ['log', () => logRun(logger, record)],
+        ['recent runs', () => recent.addRun(record)],
+        ['metrics', () => metrics.recordRun(record)],
+      ]);
     },
     recordControl(record) {
-      metrics.recordControl(record);
-      recent.addControl(record);
-      logControl(logger, record);
-      void audit?.append(record);
+      deliver(`control ${record.check} ${record.control}`, [
+        ['audit', () => void audit?.append(record)],
+        ['log', () => logControl(logger, record)],
+        ['recent runs', () => recent.addControl(record)],
+        ['metrics', () => metrics.recordControl(record)],
+      ]);
     },
     recordSkip(check, reason) {
       metrics.recordSkip(check, reason);
