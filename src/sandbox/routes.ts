@@ -3,6 +3,7 @@
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as hold } from 'node:timers/promises';
+import { scrub } from '../core/mask.js';
 import type { EndpointGroup } from './ground-truth.js';
 import { clientGone, HttpError, readJsonBody, sendError, sendJson, sendRaw } from './http.js';
 import { instant } from './clock.js';
@@ -63,7 +64,7 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
       const handled = route(req, res)
         .catch((error: unknown) => {
           if (error instanceof HttpError) sendError(res, error);
-          else sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
+          else sendJson(res, 500, { error: 'internal_error', message: scrub(error instanceof Error ? error.message : String(error)) });
         })
         .then(() => flushed(res));
       inFlight.add(handled);
