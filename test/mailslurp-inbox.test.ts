@@ -89,13 +89,16 @@ describe('reading SMS', () => {
     expect((await waiting).messages.map((m) => m.id)).toEqual([fresh.id]);
   });
 
-  it('re-issues the wait when MailSlurp says its hold ran out', async () => {
+  it('re-issues the wait when MailSlurp says its hold ran out, backing off when it ran out early', async () => {
     fake.script('/waitForSms', WAIT_ELAPSED, { status: 400, body: { message: 'Failed to satisfy SMS query for phone …' } });
-    const waiting = inbox().waitForSms(query());
+    const slept: number[] = [];
+    const waiting = inbox({ sleep: async (ms) => void slept.push(ms) }).waitForSms(query());
     await fake.received('/waitForSms', 3);
     fake.addSms(phone.id, { body: 'Your code is 482913' });
 
     expect((await waiting).messages).toHaveLength(1);
+    // Both holds ended at once rather than after the 5 s asked for.
+    expect(slept).toEqual([1_000, 1_000]);
   });
 
   it('lets go of the held wait when the run aborts, rejecting with the abort reason', async () => {

@@ -67,6 +67,7 @@ export function createMailSlurpInbox(options: MailSlurpInboxOptions): Inbox {
       // Messages the journey set aside still count towards MailSlurp's condition, so the wait asks for one more than it last saw.
       let seen = 0;
       for (;;) {
+        const askedAt = clock.now();
         const answer = await callMailSlurp(options, {
           method: 'POST',
           path: '/waitForSms',
@@ -81,7 +82,13 @@ export function createMailSlurpInbox(options: MailSlurpInboxOptions): Inbox {
           await sleep(seconds * 1000, query.signal);
           continue;
         }
-        if (waitElapsed(answer)) continue;
+        if (waitElapsed(answer)) {
+          // A hold that "ran out" well before the time it was asked for (a proxy, an overloaded API) would
+          // otherwise have us ask again as fast as it answers.
+          const heldMs = clock.now() - askedAt;
+          if (heldMs < options.waitMs) await sleep(Math.min(options.waitMs - heldMs, EARLY_ANSWER_BACKOFF_MS), query.signal);
+          continue;
+        }
         if (!isSuccess(answer)) throw refusal(where, answer);
         const parsed = parseBody(answer, smsPreviews);
         if (!parsed.ok) throw new StageError('inbox_error', `${where}: MailSlurp's waitForSms answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
@@ -105,6 +112,9 @@ export function createMailSlurpInbox(options: MailSlurpInboxOptions): Inbox {
     },
   };
 }
+
+/** The most we wait before asking again after a hold that ended early. */
+const EARLY_ANSWER_BACKOFF_MS = 1_000;
 
 /** WaitForSmsConditions: at least `count` messages created since the trigger, oldest first. */
 export function waitConditions(phoneId: string, since: Date, count: number, waitMs: number) {
