@@ -97614,6 +97614,17 @@ function answerClientError(error, socket) {
     const body = `${why}\n`;
     socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
+/** A request our server refuses: the status to answer, a message for the client, and extra headers. */
+class HttpRefusal extends Error {
+    status;
+    headers;
+    name = 'HttpRefusal';
+    constructor(status, message, headers = {}, options) {
+        super(message, options);
+        this.status = status;
+        this.headers = headers;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/sandbox/pending-work.ts
 // Everything the sandbox does after an HTTP answer has gone out (scheduled deliveries, status callbacks,
@@ -97810,6 +97821,7 @@ function instant() {
 
 
 
+
 const routes_E164 = /^\+[1-9]\d{6,14}$/;
 /** Only to resolve request targets against: the sandbox never uses the host a client names. */
 const routes_ORIGIN = 'http://sandbox.invalid';
@@ -97850,7 +97862,7 @@ function createRequestHandler(world, closing) {
                 if (error instanceof HttpError)
                     sendError(res, error);
                 else
-                    sendJson(res, 500, { error: 'internal_error', message: error instanceof Error ? error.message : String(error) });
+                    sendJson(res, 500, { error: 'internal_error', message: scrub(error instanceof Error ? error.message : String(error)) });
             })
                 .then(() => flushed(res));
             inFlight.add(handled);
@@ -99290,6 +99302,7 @@ function createMailSlurpInbox(options) {
             // Messages the journey set aside still count towards MailSlurp's condition, so the wait asks for one more than it last saw.
             let seen = 0;
             for (;;) {
+                const askedAt = clock.now();
                 const answer = await callMailSlurp(options, {
                     method: 'POST',
                     path: '/waitForSms',
@@ -99305,8 +99318,14 @@ function createMailSlurpInbox(options) {
                     await sleep(seconds * 1000, query.signal);
                     continue;
                 }
-                if (waitElapsed(answer))
+                if (waitElapsed(answer)) {
+                    // A hold that "ran out" well before the time it was asked for (a proxy, an overloaded API) would
+                    // otherwise have us ask again as fast as it answers.
+                    const heldMs = clock.now() - askedAt;
+                    if (heldMs < options.waitMs)
+                        await sleep(Math.min(options.waitMs - heldMs, EARLY_ANSWER_BACKOFF_MS), query.signal);
                     continue;
+                }
                 if (!isSuccess(answer))
                     throw refusal(where, answer);
                 const parsed = parseBody(answer, smsPreviews);
@@ -99332,6 +99351,8 @@ function createMailSlurpInbox(options) {
         },
     };
 }
+/** The most we wait before asking again after a hold that ended early. */
+const EARLY_ANSWER_BACKOFF_MS = 1_000;
 /** WaitForSmsConditions: at least `count` messages created since the trigger, oldest first. */
 function waitConditions(phoneId, since, count, waitMs) {
     return { phoneNumberId: phoneId, count, countType: 'ATLEAST', timeout: waitMs, sortDirection: 'ASC', since: since.toISOString() };
@@ -100302,6 +100323,7 @@ function parseGenericInbound(rawBody) {
 
 
 
+
 const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic', vonage: '/webhooks/vonage' };
 const DEFAULT_WEBHOOK_MAX_BODY_BYTES = 64 * 1024;
 const FORM = 'application/x-www-form-urlencoded';
@@ -100313,15 +100335,6 @@ const ACCEPTED = {
     vonage: { methods: ['GET', 'POST'], contentTypes: [FORM, JSON_TYPE] },
 };
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-class Refusal extends Error {
-    status;
-    headers;
-    constructor(status, message, headers = {}, options) {
-        super(message, options);
-        this.status = status;
-        this.headers = headers;
-    }
-}
 function createWebhookHandler(options) {
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
     return async (req, res) => {
@@ -100331,10 +100344,10 @@ function createWebhookHandler(options) {
         try {
             const { methods, contentTypes } = ACCEPTED[format];
             if (!methods.includes(req.method ?? ''))
-                throw new Refusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
+                throw new HttpRefusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
             const hasBody = req.method !== 'GET';
             if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type'])))
-                throw new Refusal(415, `content type must be ${contentTypes.join(' or ')}`);
+                throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
             const raw = hasBody ? await handler_readBody(req, maxBodyBytes) : Buffer.alloc(0);
             if (format === 'twilio') {
                 options.inbox.accept(twilioSms(req, raw, options.twilio));
@@ -100359,27 +100372,27 @@ function twilioSms(req, raw, twilio) {
     const form = raw.toString('utf8');
     const signature = req.headers['x-twilio-signature'];
     if (typeof signature !== 'string')
-        throw new Refusal(403, 'X-Twilio-Signature is missing');
+        throw new HttpRefusal(403, 'X-Twilio-Signature is missing');
     const signedUrl = twilio.publicUrl ?? `http://${req.headers.host ?? ''}${req.url ?? ''}`;
     if (!isValidTwilioSignature(twilio.authToken, signedUrl, parseTwilioForm(form), signature))
-        throw new Refusal(403, 'X-Twilio-Signature does not match');
+        throw new HttpRefusal(403, 'X-Twilio-Signature does not match');
     return parseTwilioInbound(form);
 }
 function genericSms(req, raw, secret) {
     const signature = req.headers[GENERIC_SIGNATURE_HEADER];
     if (typeof signature !== 'string')
-        throw new Refusal(403, 'X-Signature is missing');
+        throw new HttpRefusal(403, 'X-Signature is missing');
     if (!isValidGenericSignature(secret, raw, signature))
-        throw new Refusal(403, 'X-Signature does not match');
+        throw new HttpRefusal(403, 'X-Signature does not match');
     return parseGenericInbound(raw.toString('utf8'));
 }
 function vonageSms(req, raw, vonage) {
     const params = vonageParams(req, raw);
     if (vonage.signatureSecret !== undefined) {
         if (params[VONAGE_SIGNATURE_PARAM] === undefined)
-            throw new Refusal(403, 'sig is missing');
+            throw new HttpRefusal(403, 'sig is missing');
         if (!isValidVonageSignature(params, vonage.signatureSecret, vonage.signatureMethod))
-            throw new Refusal(403, 'sig does not match');
+            throw new HttpRefusal(403, 'sig does not match');
     }
     return parseVonageInbound(params);
 }
@@ -100391,7 +100404,7 @@ function vonageParams(req, raw) {
     return mediaType(req.headers['content-type']) === JSON_TYPE ? vonageParamsFromJson(body) : vonageParamsFromSearch(new URLSearchParams(body));
 }
 function refuse(req, res, format, error, onRejected) {
-    const refusal = error instanceof Refusal ? error : error instanceof MalformedInboundError ? new Refusal(400, error.message) : new Refusal(500, 'the request could not be handled');
+    const refusal = error instanceof HttpRefusal ? error : error instanceof MalformedInboundError ? new HttpRefusal(400, error.message) : new HttpRefusal(500, 'the request could not be handled');
     if (res.headersSent || req.socket.destroyed) {
         res.destroy();
     }
@@ -100413,7 +100426,7 @@ function refuse(req, res, format, error, onRejected) {
     }
 }
 function handler_readBody(req, maxBytes) {
-    const tooLarge = () => new Refusal(413, `the body is larger than ${maxBytes} bytes`);
+    const tooLarge = () => new HttpRefusal(413, `the body is larger than ${maxBytes} bytes`);
     if (Number(req.headers['content-length']) > maxBytes)
         return Promise.reject(tooLarge());
     return new Promise((resolve, reject) => {
@@ -100437,7 +100450,7 @@ function handler_readBody(req, maxBytes) {
         // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
         const onError = (cause) => {
             stop();
-            reject(new Refusal(400, 'the connection closed before the body ended', {}, { cause }));
+            reject(new HttpRefusal(400, 'the connection closed before the body ended', {}, { cause }));
         };
         const onClose = () => onError(new Error('the client closed the connection'));
         req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
