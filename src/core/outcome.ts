@@ -35,10 +35,6 @@ export const FAILURE_REASONS = {
 export type FailureReason = keyof typeof FAILURE_REASONS;
 export const FAILURE_REASON_NAMES = Object.keys(FAILURE_REASONS) as FailureReason[];
 
-export function originOf(reason: FailureReason): Origin {
-  return FAILURE_REASONS[reason].origin;
-}
-
 /** Things worth knowing about a run that never change its outcome. */
 export const WARNINGS = [
   'duplicate_sms', // more than one candidate message arrived after the trigger; the newest was used
