@@ -1,5 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { extractOtp, MAX_SCANNED_CHARS } from '../src/core/extract.js';
 import type { Clock } from '../src/core/providers.js';
 import { WebhookInbox } from '../src/providers/webhook/inbox.js';
 
@@ -93,6 +94,14 @@ describe('WebhookInbox', () => {
     const waiting = inbox.waitForSms(query(0));
     inbox.accept({ id: 'mine-2', to: NUMBER, body: 'code 4' });
     expect((await waiting).messages.map((m) => m.id)).toEqual(['mine-2']);
+  });
+
+  it('keeps only the part of a body extraction reads, so a 60 KiB body still yields the code near its start', () => {
+    const inbox = new WebhookInbox({ clock: manualClock() });
+    const body = `Your Acme code is 482913. ${'x'.repeat(60 * 1024)}`;
+    const stored = inbox.accept({ id: 'big', to: NUMBER, body });
+    expect(stored?.body).toHaveLength(MAX_SCANNED_CHARS);
+    expect(extractOtp(stored?.body ?? '', {}).code).toBe('482913');
   });
 
   it('accepts an evicted id again', () => {

@@ -1,6 +1,7 @@
 // The inbox behind our own webhook receiver: inbound SMS are pushed to us (Twilio, an SMS gateway) and
 // kept in memory, bounded, until a run asks for them. Runs wait on the number they leased.
 
+import { MAX_SCANNED_CHARS } from '../../core/extract.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
 
 /** An inbound SMS as a webhook delivers it, before we stamp our receive time. */
@@ -45,7 +46,9 @@ export class WebhookInbox implements Inbox {
   /** Stores a message and wakes the runs waiting on its number. Returns undefined for a repeated id. */
   accept(sms: ArrivingSms): InboundSms | undefined {
     if (this.byId.has(sms.id)) return undefined;
-    const stored: InboundSms = { ...sms, receivedAt: this.clock.now() };
+    // Only the part extraction reads is kept (an SMS is at most 1,600 characters anyway): a flood of
+    // bodies near the handler's size limit would otherwise hold tens of megabytes.
+    const stored: InboundSms = { ...sms, body: sms.body.slice(0, MAX_SCANNED_CHARS), receivedAt: this.clock.now() };
     const kept = this.byNumber.get(sms.to) ?? [];
     kept.push(stored);
     this.byNumber.set(sms.to, kept);
