@@ -85,6 +85,36 @@ describe('what each control submits', () => {
   });
 });
 
+describe('the sends a control leaves pending', () => {
+  it.each<[ControlName, string[]]>([
+    ['wrong_code_rejected', []],
+    ['max_attempts_lockout', ['VE1']],
+    ['single_use', []],
+    ['resend_invalidates_previous', ['VE1']],
+    ['resend_throttled', ['VE1']],
+    ['code_expires', ['VE1']],
+    ['concurrent_verify_once', []],
+  ])('%s, once passed, releases those none of whose codes was accepted: %j', async (name, released) => {
+    const world = fakeWorld();
+
+    await control(name, world);
+
+    expect(world.trigger.releases.map((r) => r.reference)).toEqual(released);
+  });
+
+  it('are released when the control is inconclusive, and the release is no part of its duration', async () => {
+    const world = fakeWorld({ carrier: { lose: true } });
+    world.trigger.releaseBehaviour.hang = 'ignoringAbort';
+
+    const record = await control('single_use', world);
+
+    expect(record.status).toBe('inconclusive');
+    expect(world.trigger.releases.map((r) => r.reference)).toEqual(['VE1']);
+    expect(record.durationMs).toBe(60_300);
+    expect(world.clock.pendingTimers).toBe(0);
+  });
+});
+
 describe('when a control cannot decide', () => {
   it('is inconclusive, saying which step failed, when the SMS never arrives', async () => {
     const record = await control('single_use', fakeWorld({ carrier: { lose: true } }));

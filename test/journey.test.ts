@@ -3,7 +3,7 @@ import { runCheck, type RunOptions } from '../src/core/journey.js';
 import { NumberLeases } from '../src/core/lease.js';
 import { StageError, type Stage } from '../src/core/outcome.js';
 import type { CheckSpec, RunRecord } from '../src/core/types.js';
-import { checkSpec, codeNumber, fakeWorld, TEST_NUMBER, type FakeWorld } from './support/fake-providers.js';
+import { checkSpec, codeNumber, fakeWorld, TEST_NUMBER, type CallBehaviour, type FakeWorld } from './support/fake-providers.js';
 
 // Default world: trigger answers in 300 ms, the SMS lands 2 s after the send, verify answers in 200 ms.
 
@@ -357,6 +357,79 @@ describe('cancellation', () => {
     const record = await run(fakeWorld({ carrier: { lose: true } }));
 
     expect(record).not.toHaveProperty('cancelled');
+  });
+});
+
+describe('releasing the send of a failed run', () => {
+  const releasedReferences = (world: FakeWorld) => world.trigger.releases.map((r) => r.reference);
+
+  it.each([
+    ['sms_not_received', () => fakeWorld({ carrier: { lose: true } })],
+    ['code_rejected', () => {
+      const world = fakeWorld();
+      world.verifier.behaviour.failWith = new StageError('code_rejected', 'invalid code', { status: 400 });
+      return world;
+    }],
+  ] as const)('releases the send once when the run fails with %s', async (reason, makeWorld) => {
+    const world = makeWorld();
+
+    const record = await run(world);
+
+    expect(record.reason).toBe(reason);
+    expect(releasedReferences(world)).toEqual(['VE1']);
+  });
+
+  it('releases the send once when the run is cancelled after the trigger', async () => {
+    const world = fakeWorld({ carrier: { lose: true } });
+    const controller = new AbortController();
+    void world.clock.sleep(1_000).then(() => controller.abort(new Error('shutting down')));
+
+    const record = await run(world, checkSpec(), { signal: controller.signal });
+
+    expect(record.cancelled).toBe(true);
+    expect(releasedReferences(world)).toEqual(['VE1']);
+  });
+
+  it('never releases the send of a run that verified', async () => {
+    const world = fakeWorld();
+
+    await run(world);
+
+    expect(world.trigger.releases).toEqual([]);
+  });
+
+  it('has nothing to release when the trigger refused the send', async () => {
+    const world = fakeWorld();
+    world.trigger.behaviour.failWith = new StageError('trigger_rate_limited', 'slow down', { status: 429 });
+
+    await run(world);
+
+    expect(world.trigger.releases).toEqual([]);
+  });
+
+  it.each([
+    ['throws', (behaviour: CallBehaviour) => (behaviour.failWith = new StageError('trigger_error', 'cancel refused'))],
+    ['hangs, heeding its signal', (behaviour: CallBehaviour) => (behaviour.hang = 'honouringAbort')],
+    ['hangs, ignoring its signal', (behaviour: CallBehaviour) => (behaviour.hang = 'ignoringAbort')],
+  ])('records the same run, and leaves no timer, when the release %s', async (_, breakRelease) => {
+    const baseline = await run(fakeWorld({ carrier: { lose: true } }), checkSpec(), { id: 'run' });
+    const world = fakeWorld({ carrier: { lose: true } });
+    breakRelease(world.trigger.releaseBehaviour);
+
+    const record = await run(world, checkSpec(), { id: 'run' });
+
+    expect(record).toEqual(baseline);
+    expect(world.clock.pendingTimers).toBe(0);
+  });
+
+  it('gives a hanging release timeouts.stepMs, then aborts its signal', async () => {
+    const world = fakeWorld({ carrier: { lose: true } });
+    world.trigger.releaseBehaviour.hang = 'ignoringAbort';
+
+    const record = await run(world);
+
+    expect(world.clock.now()).toBe(record.timings.totalMs + 10_000);
+    expect(world.trigger.releases[0]?.signal.aborted).toBe(true);
   });
 });
 

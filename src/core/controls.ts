@@ -57,6 +57,8 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
     const detail = failure.cancelled ? failure.detail : `the ${stage} step failed with ${failure.reason}: ${failure.detail}`;
     return record({ status: 'inconclusive', detail });
   } finally {
+    // After the record is made, and before the next run gets the number.
+    await session?.releaseUnverified();
     lease?.release();
     root.close();
   }
@@ -172,6 +174,10 @@ class ControlSession {
   stage: Stage = 'trigger';
   readonly codes = new Set<string>();
   readonly #steps: JourneySteps;
+  /** Sends none of whose codes was accepted: still pending at the provider. */
+  readonly #unverified = new Set<Sent>();
+  /** The send each code read from an SMS came with. */
+  readonly #sendOf = new Map<string, Sent>();
 
   constructor(
     readonly spec: CheckSpec,
@@ -181,9 +187,11 @@ class ControlSession {
     this.#steps = new JourneySteps(spec, providers, context);
   }
 
-  send(): Promise<Sent> {
+  async send(): Promise<Sent> {
     this.stage = 'trigger';
-    return this.#steps.send();
+    const sent = await this.#steps.send();
+    this.#unverified.add(sent);
+    return sent;
   }
 
   /** A send whose refusal is an answer, not a failed setup. */
@@ -199,12 +207,23 @@ class ControlSession {
     this.stage = 'extract';
     const { code } = this.#steps.extract(delivery.message);
     this.codes.add(code);
+    this.#sendOf.set(code, sent);
     return code;
   }
 
-  attempt(code: string): Promise<Answer<void>> {
+  async attempt(code: string): Promise<Answer<void>> {
     this.stage = 'verify';
-    return answerOf('verify', () => this.#steps.submit(code));
+    const answer = await answerOf('verify', () => this.#steps.submit(code));
+    const sent = this.#sendOf.get(code);
+    if (answer.accepted && sent !== undefined) this.#unverified.delete(sent);
+    return answer;
+  }
+
+  /** Cancels every send the control leaves pending (see JourneySteps.release); never throws. */
+  async releaseUnverified(): Promise<void> {
+    const pending = [...this.#unverified];
+    this.#unverified.clear();
+    await Promise.all(pending.map((sent) => this.#steps.release(sent)));
   }
 
   /** The n-th code that differs from `code` but has its shape: same length, digits for digits, letters for letters. */

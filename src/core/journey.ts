@@ -57,6 +57,8 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   let message: InboundSms | undefined;
   let code: string | undefined;
   let lease: Lease | undefined;
+  /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
+  let releaseSend: (() => Promise<void>) | undefined;
 
   const record = (outcome: Outcome, totalMs: number, failure?: Failure): RunRecord => ({
     id: options.id ?? randomUUID(),
@@ -96,6 +98,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
 
       enter('trigger');
       const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
+      releaseSend = () => steps.release(sent);
 
       enter('deliver');
       const delivery = await steps.receive(sent);
@@ -126,7 +129,11 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       budget.close();
     }
   } catch (error) {
-    return record('failure', clock.now() - startedAt, failureOf(error, stage));
+    const failed = record('failure', clock.now() - startedAt, failureOf(error, stage));
+    // A failed run leaves its send pending, a rejected code included. Cancelled once the record is
+    // made, so the cancel's time and fate are no part of it; under the lease, so the next run starts after.
+    await releaseSend?.();
+    return failed;
   } finally {
     lease?.release();
     root.close();
@@ -198,6 +205,24 @@ export class JourneySteps {
     } catch (error) {
       scope.close();
       throw error;
+    }
+  }
+
+  /**
+   * Cancels a send that will not be verified (TriggerResult.release), within `timeouts.stepMs`. Runs
+   * even when the run was cancelled, since the pending send outlives it otherwise. Never throws.
+   */
+  async release(sent: Sent): Promise<void> {
+    const { result } = sent;
+    const release = result.release;
+    if (release === undefined) return;
+    const scope = new Scope();
+    try {
+      await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => release.call(result, signal));
+    } catch {
+      // Best effort: an uncancelled send only expires on the provider's own schedule.
+    } finally {
+      scope.close();
     }
   }
 

@@ -24,6 +24,14 @@ export interface TriggerResult {
    * otherwise. The journey races it against the inbox. Absent when the provider cannot tell.
    */
   readonly deliveryFailure?: Promise<DeliveryFailure>;
+  /**
+   * Cancels the pending send when the journey ends without a successful verify; best effort, bounded.
+   * A pending verification can count toward the provider's per-number send limits, so a run that keeps
+   * failing would otherwise lock its own test number. Called at most once, under a signal that aborts
+   * when the caller stops waiting; its failure changes nothing about the run. Absent when the provider
+   * cannot cancel.
+   */
+  release?(signal: AbortSignal): Promise<void>;
 }
 
 /** Starts a send: asks the app or the OTP provider to text a code to the number. */

@@ -322,8 +322,12 @@ function hangIfAsked(behaviour: CallBehaviour, signal: AbortSignal): Promise<voi
 export class FakeTrigger implements Trigger {
   readonly type = 'fake';
   readonly behaviour: CallBehaviour = { latencyMs: 300, failWith: undefined, hang: 'no' };
+  /** How a send's release (its cancellation) behaves. */
+  readonly releaseBehaviour: CallBehaviour = { latencyMs: 0, failWith: undefined, hang: 'no' };
   readonly signals: AbortSignal[] = [];
   sends = 0;
+  /** Releases asked for: the reference of the send each one cancels, and the signal it was given. */
+  readonly releases: { readonly reference: string | undefined; readonly signal: AbortSignal }[] = [];
 
   constructor(
     private readonly clock: FakeClock,
@@ -338,7 +342,14 @@ export class FakeTrigger implements Trigger {
     await this.clock.sleep(this.behaviour.latencyMs, ctx.signal);
     if (result === undefined) throw this.behaviour.failWith;
     this.sends += 1;
-    return result;
+    return { ...result, release: (signal) => this.#release(result.reference, signal) };
+  }
+
+  async #release(reference: string | undefined, signal: AbortSignal): Promise<void> {
+    this.releases.push({ reference, signal });
+    await hangIfAsked(this.releaseBehaviour, signal);
+    await this.clock.sleep(this.releaseBehaviour.latencyMs, signal);
+    if (this.releaseBehaviour.failWith) throw this.releaseBehaviour.failWith;
   }
 }
 
