@@ -1,7 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCheck } from '../src/core/journey.js';
+import { NumberLeases } from '../src/core/lease.js';
 import type { FailureReason } from '../src/core/outcome.js';
-import type { Clock } from '../src/core/providers.js';
+import { systemClock, type Clock } from '../src/core/providers.js';
 import { createTwilioVerifyTrigger, createTwilioVerifyVerifier, type TwilioVerifyOptions } from '../src/providers/twilio/verify.js';
+import { checkSpec, FakeInbox } from './support/fake-providers.js';
 import { specExample, startFakeTwilio, twilioError, twilioSdk, type FakeTwilio } from './support/fake-twilio.js';
 import { stageError } from './support/stage-error.js';
 
@@ -114,6 +117,39 @@ describe('twilio-verify trigger', () => {
     fake = await startFakeTwilio({ username: ACCOUNT_SID, password: AUTH_TOKEN });
     const error = await stageError(createTwilioVerifyTrigger(options({ baseUrl: closed })).send(ctx()));
     expect(error).toMatchObject({ reason: 'trigger_error', message: expect.stringContaining('connection refused') });
+  });
+});
+
+describe('twilio-verify release', () => {
+  const VERIFICATION_SID = String(specExample('CreateVerification').sid);
+
+  it('cancels the verification exactly as the official SDK does', async () => {
+    const sent = await createTwilioVerifyTrigger(options()).send(ctx());
+    await sent.release?.(new AbortController().signal);
+    await twilioSdk(fake.url, ACCOUNT_SID, AUTH_TOKEN).verify.v2.services(SERVICE_SID).verifications(VERIFICATION_SID).update({ status: 'canceled' });
+
+    const [, ours, sdk] = fake.requests;
+    expect(ours).toMatchObject({ operationId: 'UpdateVerification', pathParams: { ServiceSid: SERVICE_SID, Sid: VERIFICATION_SID }, form: [['Status', 'canceled']] });
+    expect(ours).toEqual(sdk);
+  });
+
+  it('rejects with what Twilio answered when it will not cancel', async () => {
+    fake.on('UpdateVerification', () => ({ status: 404, body: twilioError(20404, 'The requested resource was not found', 404) }));
+    const sent = await createTwilioVerifyTrigger(options()).send(ctx());
+
+    await expect(sent.release?.(new AbortController().signal)).rejects.toThrow(`twilio-verify cancel of verification ${VERIFICATION_SID}: answered 404 (Twilio error 20404`);
+  });
+
+  it('a run whose SMS never arrives ends with its verification canceled at Twilio', async () => {
+    const verify = options({ clock: systemClock });
+    const spec = checkSpec({ number: NUMBER, timeouts: { deliveryMs: 200, totalMs: 5_000, stepMs: 2_000 } });
+    const providers = { trigger: createTwilioVerifyTrigger(verify), inbox: new FakeInbox(systemClock), verifier: createTwilioVerifyVerifier(verify) };
+
+    const record = await runCheck(spec, providers, { leases: new NumberLeases() });
+
+    expect(record.reason).toBe('sms_not_received');
+    expect(fake.requests.map((r) => r.operationId)).toEqual(['CreateVerification', 'UpdateVerification']);
+    expect(fake.requests[1]).toMatchObject({ pathParams: { Sid: VERIFICATION_SID }, form: [['Status', 'canceled']] });
   });
 });
 

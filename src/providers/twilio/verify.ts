@@ -1,5 +1,6 @@
-// The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification) and
-// checks it (CreateVerificationCheck). Twilio's answers map onto the journey's failure reasons as
+// The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification),
+// checks it (CreateVerificationCheck), and cancels a verification a failed run leaves pending
+// (UpdateVerification), since pending ones count toward the number's send limit. Twilio's answers map onto the journey's failure reasons as
 // docs/providers.md tabulates; the classification functions are exported so that table is tested.
 
 import { maskNumber } from '../../core/mask.js';
@@ -38,7 +39,7 @@ export function createTwilioVerifyTrigger(options: TwilioVerifyOptions): Trigger
       if (isSuccess(answer)) {
         const sid = stringField(answer, 'sid');
         if (sid === undefined) throw new StageError('trigger_error', `${where}: answered ${answer.status} without a verification sid`, { status: answer.status });
-        return { reference: sid };
+        return { reference: sid, release: (signal) => cancelVerification(rest, options, sid, signal) };
       }
       const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
       throw refusalError(classifySendRefusal(refusal), where, refusal);
@@ -106,6 +107,18 @@ export function classifyCheckStatus(status: string | undefined): FailureReason |
       return 'code_rejected';
     default:
       return 'verify_error'; // no status, or one Twilio has not documented: not a refusal we can name
+  }
+}
+
+/** Sets the verification's status to `canceled`; rejects, naming what Twilio answered, when it is not. */
+async function cancelVerification(rest: TwilioRestOptions, options: TwilioVerifyOptions, sid: string, signal: AbortSignal): Promise<void> {
+  const where = `twilio-verify cancel of verification ${sid}`;
+  const path = `${servicePath(options, 'Verifications')}/${encodeURIComponent(sid)}`;
+  const answer = await callTwilio(rest, { method: 'POST', path, form: { Status: 'canceled' }, signal });
+  if (answer.kind === 'transport') throw new Error(`${where}: ${answer.description}`, { cause: answer.cause });
+  if (!isSuccess(answer)) {
+    const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
+    throw new Error(`${where}: ${describeRefusal(refusal)}`, { cause: refusalCause(refusal) });
   }
 }
 
