@@ -1,7 +1,8 @@
 // The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification),
 // checks it (CreateVerificationCheck), and cancels a verification a failed run leaves pending
-// (UpdateVerification), since pending ones count toward the number's send limit. Twilio's answers map onto the journey's failure reasons as
-// docs/providers.md tabulates; the classification functions are exported so that table is tested.
+// (UpdateVerification), since pending ones count toward the number's send limit. Twilio's answers map
+// onto the journey's failure reasons as docs/providers.md tabulates; the classification functions are
+// exported so that table is tested.
 
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
