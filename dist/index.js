@@ -89558,12 +89558,9 @@ const FAILURE_REASONS = {
     internal_error: { stage: 'any', origin: 'probe', meaning: 'a bug or misconfiguration in otp-canary' },
 };
 const FAILURE_REASON_NAMES = Object.keys(FAILURE_REASONS);
-function originOf(reason) {
-    return FAILURE_REASONS[reason].origin;
-}
 /** Things worth knowing about a run that never change its outcome. */
 const WARNINGS = (/* unused pure expression or super */ null && ([
-    'duplicate_sms', // more than one candidate message arrived after the trigger; the newest was used
+    'duplicate_sms', // more than one candidate arrived after the trigger (the newest was used), or a late copy of an earlier run's SMS was passed over
     'stale_messages_ignored', // messages to the number from before the trigger were skipped
     'ambiguous_code', // extraction found more than one plausible code; the best-ranked was used
     'provider_clock_skew', // the receiving provider's timestamp disagrees with ours by more than a second
@@ -96546,6 +96543,8 @@ async function runCheck(spec, providers, options = {}) {
     let message;
     let code;
     let lease;
+    /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
+    let releaseSend;
     const record = (outcome, totalMs, failure) => ({
         id: options.id ?? (0,external_node_crypto_.randomUUID)(),
         check: spec.name,
@@ -96582,6 +96581,7 @@ async function runCheck(spec, providers, options = {}) {
             };
             enter('trigger');
             const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
+            releaseSend = () => steps.release(sent);
             enter('deliver');
             const delivery = await steps.receive(sent);
             message = delivery.message;
@@ -96612,7 +96612,11 @@ async function runCheck(spec, providers, options = {}) {
         }
     }
     catch (error) {
-        return record('failure', clock.now() - startedAt, failureOf(error, stage));
+        const failed = record('failure', clock.now() - startedAt, failureOf(error, stage));
+        // A failed run leaves its send pending, a rejected code included. Cancelled once the record is
+        // made, so the cancel's time and fate are no part of it; under the lease, so the next run starts after.
+        await releaseSend?.();
+        return failed;
     }
     finally {
         lease?.release();
@@ -96646,6 +96650,26 @@ class JourneySteps {
         catch (error) {
             scope.close();
             throw error;
+        }
+    }
+    /**
+     * Cancels a send that will not be verified (TriggerResult.release), within `timeouts.stepMs`. Runs
+     * even when the run was cancelled, since the pending send outlives it otherwise. Never throws.
+     */
+    async release(sent) {
+        const { result } = sent;
+        const release = result.release;
+        if (release === undefined)
+            return;
+        const scope = new Scope();
+        try {
+            await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => release.call(result, signal));
+        }
+        catch {
+            // Best effort: an uncancelled send only expires on the provider's own schedule.
+        }
+        finally {
+            scope.close();
         }
     }
     /**
@@ -99779,9 +99803,11 @@ function otpFiltered(where, m) {
 }
 
 ;// CONCATENATED MODULE: ./src/providers/twilio/verify.ts
-// The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification) and
-// checks it (CreateVerificationCheck). Twilio's answers map onto the journey's failure reasons as
-// docs/providers.md tabulates; the classification functions are exported so that table is tested.
+// The `twilio-verify` trigger and verifier: Twilio Verify v2 sends the code (CreateVerification),
+// checks it (CreateVerificationCheck), and cancels a verification a failed run leaves pending
+// (UpdateVerification), since pending ones count toward the number's send limit. Twilio's answers map
+// onto the journey's failure reasons as docs/providers.md tabulates; the classification functions are
+// exported so that table is tested.
 
 
 
@@ -99805,7 +99831,7 @@ function createTwilioVerifyTrigger(options) {
                 const sid = stringField(answer, 'sid');
                 if (sid === undefined)
                     throw new StageError('trigger_error', `${where}: answered ${answer.status} without a verification sid`, { status: answer.status });
-                return { reference: sid };
+                return { reference: sid, release: (signal) => cancelVerification(rest, options, sid, signal) };
             }
             const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
             throw refusalError(classifySendRefusal(refusal), where, refusal);
@@ -99876,6 +99902,18 @@ function classifyCheckStatus(status) {
             return 'code_rejected';
         default:
             return 'verify_error'; // no status, or one Twilio has not documented: not a refusal we can name
+    }
+}
+/** Sets the verification's status to `canceled`; rejects, naming what Twilio answered, when it is not. */
+async function cancelVerification(rest, options, sid, signal) {
+    const where = `twilio-verify cancel of verification ${sid}`;
+    const path = `${servicePath(options, 'Verifications')}/${encodeURIComponent(sid)}`;
+    const answer = await callTwilio(rest, { method: 'POST', path, form: { Status: 'canceled' }, signal });
+    if (answer.kind === 'transport')
+        throw new Error(`${where}: ${answer.description}`, { cause: answer.cause });
+    if (!isSuccess(answer)) {
+        const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
+        throw new Error(`${where}: ${rest_describeRefusal(refusal)}`, { cause: rest_refusalCause(refusal) });
     }
 }
 function refusalError(reason, where, refusal) {
@@ -100068,6 +100106,7 @@ function classifyCheckAnswer(status) {
 // The inbox behind our own webhook receiver: inbound SMS are pushed to us (Twilio, an SMS gateway) and
 // kept in memory, bounded, until a run asks for them. Runs wait on the number they leased.
 
+
 class inbox_WebhookInbox {
     type = 'webhook';
     clock;
@@ -100086,7 +100125,9 @@ class inbox_WebhookInbox {
     accept(sms) {
         if (this.byId.has(sms.id))
             return undefined;
-        const stored = { ...sms, receivedAt: this.clock.now() };
+        // Only the part extraction reads is kept (an SMS is at most 1,600 characters anyway): a flood of
+        // bodies near the handler's size limit would otherwise hold tens of megabytes.
+        const stored = { ...sms, body: sms.body.slice(0, MAX_SCANNED_CHARS), receivedAt: this.clock.now() };
         const kept = this.byNumber.get(sms.to) ?? [];
         kept.push(stored);
         this.byNumber.set(sms.to, kept);
