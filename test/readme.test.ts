@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { parseConfig } from '../src/config/load.js';
 
 const root = new URL('..', import.meta.url);
 const readme = await readFile(new URL('README.md', root), 'utf8');
@@ -28,6 +29,12 @@ describe('the README', () => {
 
   it('opens with the two commands', () => {
     expect(readme.split('\n').slice(0, 6).join('\n')).toMatch(/npm ci && npm start[\s\S]*npm test/);
+  });
+
+  it('shows a config that otp-canary accepts', () => {
+    const example = /## A config\n[\s\S]*?```yaml\n([\s\S]*?)```/.exec(readme)![1]!;
+
+    expect(parseConfig(example, { env: { TWILIO_AUTH_TOKEN: 'token' } }).checks.map((check) => check.name)).toEqual(['signup-us']);
   });
 
   it.each(Object.entries(action.inputs))('tables input %s with the default action.yml gives it', (name, input) => {
