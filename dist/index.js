@@ -95726,7 +95726,9 @@ const twilioVerifyStep = strictObject({
     .transform(({ timeout, ...step }) => ({ ...step, timeoutMs: timeout }));
 const trigger = discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger, twilioVerifyStep]);
 const verify = discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep, twilioVerifyStep]);
-const listen = strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
+// A CLI run's own receiver; 9478, beside the probe's 9477, so both can run on one host. The probe serves
+// webhooks on its own port and ignores `listen`.
+const listen = strictObject({ port: port.default(9478), host: nonEmptyString.default('127.0.0.1') });
 const inbox = discriminatedUnion('type', [
     strictObject({
         type: literal('sandbox'),
@@ -95872,7 +95874,7 @@ const gate = strictObject({
 const probe = strictObject({
     port: port.default(9477),
     host: nonEmptyString.default('0.0.0.0'),
-    /** Bearer token for the probe's non-metrics endpoints. */
+    /** Bearer token required by POST /api/checks/{name}/run (the probe's only endpoint that acts). */
     token: nonEmptyString.optional(),
     recentRuns: schemas_number().int().min(1).default(500),
     audit: strictObject({ path: nonEmptyString, maxBytes: size().prefault('10MB'), keep: schemas_number().int().min(0).default(5) })

@@ -49,7 +49,7 @@ describe('vonage-verify and the vonage webhook in the config', () => {
 
   it('defaults the vonage inbox to md5hash signatures, unsigned unless a signature secret is given', () => {
     const [check] = parseConfig(vonageConfig(), { env: {} }).checks;
-    expect(check!.inbox).toEqual({ type: 'webhook', format: 'vonage', signingMethod: 'md5hash', listen: { port: 9477, host: '127.0.0.1' } });
+    expect(check!.inbox).toEqual({ type: 'webhook', format: 'vonage', signingMethod: 'md5hash', listen: { port: 9478, host: '127.0.0.1' } });
   });
 
   it('refuses a vonage-verify verifier after another trigger, at verify.type', () => {

@@ -35,6 +35,7 @@ Options for probe (see docs/probe.md):
 
 Options for numbers (credentials from the environment, see docs/providers.md):
   --provider NAME                 twilio (TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET)
+                                  or mailslurp (MAILSLURP_API_KEY)
   --country CC                    provision: ISO country code of the number (default US)
   --label TEXT                    provision: the number's friendly name, e.g. the environment it serves
   --sms-webhook URL               provision: where the provider posts inbound SMS

@@ -130,7 +130,9 @@ const twilioVerifyStep = z
 const trigger = z.discriminatedUnion('type', [sandboxStep, httpStep(['number']), vonageVerifyTrigger, twilioVerifyStep]);
 const verify = z.discriminatedUnion('type', [sandboxStep, httpStep(['number', 'code']), vonageVerifyStep, twilioVerifyStep]);
 
-const listen = z.strictObject({ port: port.default(9477), host: nonEmptyString.default('127.0.0.1') });
+// A CLI run's own receiver; 9478, beside the probe's 9477, so both can run on one host. The probe serves
+// webhooks on its own port and ignores `listen`.
+const listen = z.strictObject({ port: port.default(9478), host: nonEmptyString.default('127.0.0.1') });
 
 const inbox = z.discriminatedUnion('type', [
   z
@@ -292,7 +294,7 @@ const gate = z.strictObject({
 const probe = z.strictObject({
   port: port.default(9477),
   host: nonEmptyString.default('0.0.0.0'),
-  /** Bearer token for the probe's non-metrics endpoints. */
+  /** Bearer token required by POST /api/checks/{name}/run (the probe's only endpoint that acts). */
   token: nonEmptyString.optional(),
   recentRuns: z.number().int().min(1).default(500),
   audit: z

@@ -5,7 +5,7 @@
 //   GET  /                        the status page (strict CSP, no scripts)
 //   GET  /api/runs?check=&limit=  recent run records, newest first, as JSON
 //   POST /api/checks/{name}/run   run a check now (bearer token required)
-//   POST /webhooks/twilio|generic inbound SMS for `inbox: { type: webhook }`
+//   POST /webhooks/twilio|vonage|generic  inbound SMS for `inbox: { type: webhook }` (Vonage also by GET)
 // Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
 // too slow to send its request is cut off with a 408 (SLOW_CLIENT_LIMITS).
 

@@ -1,4 +1,4 @@
-// The inbound-SMS endpoints (/webhooks/twilio, /webhooks/generic) on the probe's own server. The probe
+// The inbound-SMS endpoints (/webhooks/twilio, /webhooks/vonage, /webhooks/generic) on the probe's own server. The probe
 // serves one handler, built from the current config; after a reload, runs of the previous config may
 // still be waiting for their SMS, so every message is handed to the inbox of each config still running.
 
