@@ -112,6 +112,31 @@ describe('which message the journey reads', () => {
     expect(record.code).toBe(`${firstCode.slice(0, 2)}••••`);
   });
 
+  it('does not warn about the previous run\'s own SMS when the number is used again', async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 0 } });
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
+    await run(world, checkSpec(), { leases });
+    await world.clock.advance(60_000);
+
+    const second = await run(world, checkSpec(), { leases });
+
+    expect(second.outcome).toBe('success');
+    expect(second.warnings).toEqual([]);
+  });
+
+  it('warns when a message reached the number between its previous run and this one', async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 0 } });
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
+    await run(world, checkSpec(), { leases });
+    await world.clock.advance(30_000);
+    world.inbox.deliver(TEST_NUMBER, 'Your code is 999999');
+    await world.clock.advance(30_000);
+
+    const second = await run(world, checkSpec(), { leases });
+
+    expect(second.warnings).toEqual(['stale_messages_ignored']);
+  });
+
   it('counts an SMS that beats the send acknowledgement, with a delivery latency of zero', async () => {
     const world = fakeWorld({ carrier: { delayMs: 100 } });
 

@@ -203,6 +203,18 @@ describe('the codes a number’s holders used', () => {
     expect(usedCodes(leases, A)).toEqual(['222222']);
   });
 
+  it('tells each holder when the previous one released the number, and its first holder nothing', async () => {
+    const clock = new FakeClock();
+    const leases = new NumberLeases({ clock, sleep: clock.sleep });
+    const first = leases.tryAcquire(A)!;
+    await clock.advance(1_500);
+    first.release();
+    await clock.advance(500);
+
+    expect(first.previousReleaseAt).toBeUndefined();
+    expect(leases.tryAcquire(A)?.previousReleaseAt).toBe(clock.now() - 500);
+  });
+
   it('refuses a memory that is not a whole number of codes', () => {
     expect(() => new NumberLeases({ memory: { codes: 2.5, forMs: 60_000 } })).toThrow('NumberLeases: memory.codes must be a whole number of codes, got 2.5');
   });

@@ -170,6 +170,7 @@ export interface Delivery {
   readonly received: number;
   /** Messages since the send passed over as copies of an SMS whose code was already used (see receive()). */
   readonly passedOver: number;
+  /** Messages from before the send that arrived while no run was waiting (see InboxQuery.unexpectedAfter). */
   readonly staleIgnored: number;
 }
 
@@ -240,7 +241,7 @@ export class JourneySteps {
   async receive(sent: Sent): Promise<Delivery> {
     const scope = new Scope(this.context.signal);
     const passedOver = new Set<string>();
-    const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall };
+    const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall, ...this.#unexpectedAfter() };
     const failed = undelivered(sent.result.deliveryFailure);
     try {
       return await this.#bounded(
@@ -296,6 +297,19 @@ export class JourneySteps {
     } finally {
       scope.close();
     }
+  }
+
+  /**
+   * From when a message before the trigger was unexpected: the number's previous release, on both
+   * clocks. Nothing for the number's first run here, which then counts every earlier message: it cannot
+   * tell which of them some run awaited.
+   */
+  #unexpectedAfter(): { unexpectedAfter: number; unexpectedAfterWallClock: Date } | undefined {
+    const { clock, lease } = this.context;
+    const releasedAt = lease.previousReleaseAt;
+    if (releasedAt === undefined) return undefined;
+    const now = clock.now();
+    return { unexpectedAfter: releasedAt, unexpectedAfterWallClock: new Date(clock.wallNow().getTime() - (now - releasedAt)) };
   }
 
   /**

@@ -3,6 +3,8 @@
 // number's lease from its trigger to its last verify — whichever check it belongs to.
 // The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
 // copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
+// And they remember when each number was last released: a message that reached it after that and
+// before the next trigger arrived while no run was waiting for it (see Lease.previousReleaseAt).
 
 import { maskNumber } from './mask.js';
 import { systemSleep, type Sleep } from './deadlines.js';
@@ -15,6 +17,14 @@ export interface Lease {
    * granted (the most recent, see CodeMemory). A message carrying one is a late copy of a spent SMS.
    */
   readonly usedCodes: ReadonlySet<string>;
+  /**
+   * Monotonic time (the leases' clock) the previous holder released the number; undefined for its first
+   * holder in this process. The release, not the previous run's receipt of its SMS: every run releases,
+   * failed ones included, and until then messages to the number fell in that run's window (its SMS, its
+   * duplicates). One landing after the release and before this holder's trigger arrived while no run
+   * was waiting for it — a late SMS, a resend, someone else texting the number.
+   */
+  readonly previousReleaseAt: number | undefined;
   /** Remembers a code this holder read from an SMS to the number and submitted, for the holders after it. */
   markUsed(code: string): void;
   /** Hands the number to the next waiter, if any. Safe to call more than once. */
@@ -56,7 +66,10 @@ export const DEFAULT_CODE_MEMORY: CodeMemory = { codes: 8, forMs: 10 * 60_000 };
 export interface NumberLeasesOptions {
   /** Times `waitMs`; injected so tests can run on a fake clock. */
   readonly sleep?: Sleep;
-  /** Dates the used codes, for `memory.forMs`; follows the same time as `sleep`. */
+  /**
+   * Dates the used codes, for `memory.forMs`, and the releases; follows the same time as `sleep` and as
+   * the runs' clock, since runs compare the release time with their own.
+   */
   readonly clock?: Clock;
   readonly memory?: CodeMemory;
 }
@@ -71,6 +84,8 @@ export class NumberLeases {
   readonly #waiters = new Map<string, Array<(lease: Lease) => void>>();
   /** Per number, the codes its holders used, oldest first. */
   readonly #used = new Map<string, UsedCode[]>();
+  /** Per number, the monotonic time its last holder released it. */
+  readonly #releasedAt = new Map<string, number>();
   readonly #sleep: Sleep;
   readonly #clock: Clock;
   readonly #memory: CodeMemory;
@@ -141,10 +156,12 @@ export class NumberLeases {
     return {
       number,
       usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
+      previousReleaseAt: this.#releasedAt.get(number),
       markUsed: (code) => this.#markUsed(number, code),
       release: () => {
         if (released) return;
         released = true;
+        this.#releasedAt.set(number, this.#clock.now());
         this.#handOver(number);
       },
     };

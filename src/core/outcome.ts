@@ -38,7 +38,7 @@ export const FAILURE_REASON_NAMES = Object.keys(FAILURE_REASONS) as FailureReaso
 /** Things worth knowing about a run that never change its outcome. */
 export const WARNINGS = [
   'duplicate_sms', // more than one candidate arrived after the trigger (the newest was used), or a late copy of an earlier run's SMS was passed over
-  'stale_messages_ignored', // messages to the number from before the trigger were skipped
+  'stale_messages_ignored', // messages to the number that arrived while no run awaited them (after its previous run ended, before this trigger; any before it on a number's first run) were skipped
   'ambiguous_code', // extraction found more than one plausible code; the best-ranked was used
   'provider_clock_skew', // the receiving provider's timestamp disagrees with ours by more than a second
 ] as const;

@@ -62,6 +62,14 @@ export interface InboxQuery extends StageContext {
   /** The same instant on the wall clock, for providers whose APIs filter by date. */
   readonly sinceWallClock: Date;
   /**
+   * Monotonic time (Clock.now()) from which a message before `since` was unexpected: the number's
+   * previous run had ended, so no run was waiting for it. Only those count in `staleIgnored`; without
+   * it (no earlier run known), every message before `since` does.
+   */
+  readonly unexpectedAfter?: number;
+  /** The same instant on the wall clock; given exactly when `unexpectedAfter` is. */
+  readonly unexpectedAfterWallClock?: Date;
+  /**
    * Ids of messages the caller has already looked at and set aside: they are neither listed nor
    * enough to resolve the wait, so a caller waiting for something else does not spin on them.
    */
@@ -71,7 +79,10 @@ export interface InboxQuery extends StageContext {
 export interface InboxResult {
   /** Messages to the number received at or after `since` and not ignored, oldest first. Never empty. */
   readonly messages: readonly InboundSms[];
-  /** How many messages to the number were skipped because they arrived before `since`. */
+  /**
+   * How many messages to the number were skipped because they arrived before `since` — and at or after
+   * `unexpectedAfter`, when the query gives it. Inboxes that cannot tell report 0.
+   */
   readonly staleIgnored: number;
 }
 

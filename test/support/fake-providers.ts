@@ -128,7 +128,7 @@ export function settleMicrotasks(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** A receiving number's inbox, implementing Inbox faithfully: `since` and `ignore` filtering, waiting, aborting. */
+/** A receiving number's inbox, implementing Inbox faithfully: `since`, `unexpectedAfter` and `ignore` filtering, waiting, aborting. */
 export class FakeInbox implements Inbox {
   readonly type = 'fake';
   readonly messages: InboundSms[] = [];
@@ -158,7 +158,8 @@ export class FakeInbox implements Inbox {
         const mine = this.messages.filter((m) => m.to === query.number);
         const fresh = mine.filter((m) => m.receivedAt >= query.since);
         const wanted = fresh.filter((m) => !query.ignore?.has(m.id));
-        if (wanted.length > 0) finish(() => resolve({ messages: wanted, staleIgnored: mine.length - fresh.length }));
+        const stale = mine.filter((m) => m.receivedAt < query.since && m.receivedAt >= (query.unexpectedAfter ?? -Infinity));
+        if (wanted.length > 0) finish(() => resolve({ messages: wanted, staleIgnored: stale.length }));
       };
       const onAbort = () => finish(() => reject(query.signal.reason));
       const finish = (settle: () => void) => {
