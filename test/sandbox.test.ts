@@ -46,6 +46,21 @@ describe('the sandbox, end to end through its providers', () => {
     expect(result.staleIgnored).toBe(1);
   });
 
+  it('counts as stale only the earlier messages that arrived after `unexpectedAfterWallClock`', async () => {
+    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 } });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+    await sendOtp(sandbox);
+    await sandbox.idle();
+    const previousRunEnded = new Date(Date.now() + 1);
+    await sendOtp(sandbox);
+    await sandbox.idle();
+    const since = new Date(Date.now() + 1);
+    await sendOtp(sandbox);
+    const result = await inbox.waitForSms({ number: NUMBER, signal: never, since: 0, sinceWallClock: since, unexpectedAfter: 0, unexpectedAfterWallClock: previousRunEnded });
+    expect(result.messages).toHaveLength(1);
+    expect(result.staleIgnored).toBe(1);
+  });
+
   it('leaves ignored messages out of its answer and waits for a new one', async () => {
     const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 } });
     const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });

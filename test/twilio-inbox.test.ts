@@ -111,6 +111,23 @@ describe('twilio inbox', () => {
     expect(next.staleIgnored).toBe(1);
   });
 
+  it('counts as stale only the messages that landed after the number\'s previous run ended', async () => {
+    const clock = manualClock();
+    const messages = [inbound('1', 0)];
+    serve(() => page(messages));
+    const inbox = createTwilioInbox(inboxOptions({ clock, sleep: async () => void messages.push(inbound('3', 12)) }));
+    await inbox.waitForSms(query());
+    clock.advance(5_000);
+    messages.push(inbound('2', 6));
+    clock.advance(5_000);
+    const next = await inbox.waitForSms(query({
+      since: SINCE + 10_000, sinceWallClock: new Date(SINCE_WALL.getTime() + 10_000),
+      unexpectedAfter: SINCE + 1_000, unexpectedAfterWallClock: new Date(SINCE_WALL.getTime() + 1_000),
+    }));
+    expect(next.messages.map((m) => m.id)).toEqual([sid('3')]);
+    expect(next.staleIgnored).toBe(1);
+  });
+
   it('waits past the messages the caller set aside', async () => {
     const messages = [inbound('1', 1)];
     serve(() => page(messages));

@@ -50,6 +50,19 @@ describe('WebhookInbox', () => {
     expect(inbox.pendingWaits()).toBe(0);
   });
 
+  it('counts as stale only the earlier messages received at or after `unexpectedAfter`', async () => {
+    const clock = manualClock();
+    const inbox = new WebhookInbox({ clock });
+    inbox.accept({ id: 'previous-run', to: NUMBER, body: 'code 1' });
+    clock.advance(100);
+    inbox.accept({ id: 'between-runs', to: NUMBER, body: 'code 2' });
+    clock.advance(100);
+    inbox.accept({ id: 'new', to: NUMBER, body: 'code 3' });
+    const result = await inbox.waitForSms({ ...query(1200), unexpectedAfter: 1050, unexpectedAfterWallClock: new Date(1050) });
+    expect(result.messages.map((m) => m.id)).toEqual(['new']);
+    expect(result.staleIgnored).toBe(1);
+  });
+
   it('ignores messages received before `since` and counts them', async () => {
     const clock = manualClock();
     const inbox = new WebhookInbox({ clock });

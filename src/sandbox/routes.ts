@@ -153,14 +153,23 @@ const MAX_EXCLUDED = 100;
 
 async function listMessages(world: SandboxWorld, { res, url, signal }: Exchange): Promise<void> {
   const to = e164(url.searchParams.get('to'), 'to');
-  const since = url.searchParams.get('since');
-  const sinceWallMs = since === null ? 0 : Date.parse(since);
-  if (Number.isNaN(sinceWallMs)) throw new HttpError(400, 'invalid_since', 'since must be an ISO 8601 date-time');
+  const sinceWallMs = dateParam(url, 'since', 'invalid_since') ?? 0;
+  const earlierSinceWallMs = dateParam(url, 'earlierSince', 'invalid_earlier_since');
   const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));
   if (exclude.size > MAX_EXCLUDED) throw new HttpError(400, 'invalid_exclude', `exclude lists at most ${MAX_EXCLUDED} message ids`);
-  const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal, exclude);
+  const window = { sinceWallMs, exclude, ...(earlierSinceWallMs !== undefined && { earlierSinceWallMs }) };
+  const page = await world.inbox.wait(to, window, waitParam(url, 'waitMs'), signal);
   const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
   sendJson(res, 200, { messages, earlierCount: page.earlierCount });
+}
+
+/** An optional ISO 8601 date-time query parameter, in epoch ms. */
+function dateParam(url: URL, name: string, errorCode: string): number | undefined {
+  const text = url.searchParams.get(name);
+  if (text === null) return undefined;
+  const wallMs = Date.parse(text);
+  if (Number.isNaN(wallMs)) throw new HttpError(400, errorCode, `${name} must be an ISO 8601 date-time`);
+  return wallMs;
 }
 
 function updateFaults(world: SandboxWorld, overrides: unknown): unknown {

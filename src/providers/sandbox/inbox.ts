@@ -33,6 +33,8 @@ export function createSandboxInbox(options: SandboxInboxOptions): Inbox {
       // Messages the journey already passed over stay out of the answer, so the long-poll waits for new ones.
       const params = new URLSearchParams({ to: query.number, since: query.sinceWallClock.toISOString(), waitMs: String(options.pollIntervalMs) });
       if (query.ignore?.size) params.set('exclude', [...query.ignore].join(','));
+      // Only earlier messages that landed once the number's previous run had ended count as stale.
+      if (query.unexpectedAfterWallClock) params.set('earlierSince', query.unexpectedAfterWallClock.toISOString());
       for (;;) {
         const answer = await callSandbox(options.baseUrl, {
           method: 'GET', path: `/api/inbox/messages?${params}`, timeoutMs: options.pollIntervalMs + options.timeoutMs, signal: query.signal,

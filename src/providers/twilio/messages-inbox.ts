@@ -87,7 +87,7 @@ export function createTwilioInbox(options: TwilioInboxOptions): Inbox {
           const twilioAt = receivedAtTwilio(m);
           // Stale by Twilio's clock, or by ours: a message an earlier poll saw before this trigger.
           if (twilioAt.getTime() < notBefore || receivedAt < query.since) {
-            staleIgnored++;
+            if (unexpected(query, receivedAt, twilioAt)) staleIgnored++;
             continue;
           }
           if (m.error_code === Number(OTP_FILTERED_ERROR)) throw otpFiltered(where, m);
@@ -131,6 +131,16 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
     path = parsed.value.next_page_uri ?? undefined;
   }
   return found;
+}
+
+/**
+ * Whether a stale message landed after the number's previous run ended: neither clock places it
+ * before. Ours covers the messages that run polled (its own SMS, stamped while it waited); Twilio's,
+ * those no poll here saw before.
+ */
+function unexpected({ unexpectedAfter, unexpectedAfterWallClock }: InboxQuery, receivedAt: number, twilioAt: Date): boolean {
+  if (unexpectedAfter === undefined || unexpectedAfterWallClock === undefined) return true;
+  return receivedAt >= unexpectedAfter && twilioAt.getTime() >= unexpectedAfterWallClock.getTime();
 }
 
 function receivedAtTwilio(m: TwilioMessage): Date {

@@ -98,11 +98,12 @@ export class WebhookInbox implements Inbox {
     return count;
   }
 
-  private lookup({ number, since, ignore }: InboxQuery): InboxResult {
+  private lookup({ number, since, unexpectedAfter = -Infinity, ignore }: InboxQuery): InboxResult {
     const kept = this.byNumber.get(number) ?? [];
     const fresh = kept.filter((sms) => sms.receivedAt >= since);
     const messages = ignore === undefined ? fresh : fresh.filter((sms) => !ignore.has(sms.id));
-    return { messages, staleIgnored: kept.length - fresh.length };
+    const stale = kept.filter((sms) => sms.receivedAt < since && sms.receivedAt >= unexpectedAfter);
+    return { messages, staleIgnored: stale.length };
   }
 
   private evict(oldest: InboundSms): void {
