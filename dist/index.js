@@ -89561,7 +89561,7 @@ const FAILURE_REASON_NAMES = Object.keys(FAILURE_REASONS);
 /** Things worth knowing about a run that never change its outcome. */
 const WARNINGS = (/* unused pure expression or super */ null && ([
     'duplicate_sms', // more than one candidate arrived after the trigger (the newest was used), or a late copy of an earlier run's SMS was passed over
-    'stale_messages_ignored', // messages to the number from before the trigger were skipped
+    'stale_messages_ignored', // messages to the number that arrived while no run awaited them (after its previous run ended, before this trigger; any before it on a number's first run) were skipped
     'ambiguous_code', // extraction found more than one plausible code; the best-ranked was used
     'provider_clock_skew', // the receiving provider's timestamp disagrees with ours by more than a second
 ]));
@@ -96391,6 +96391,8 @@ const systemClock = {
 // number's lease from its trigger to its last verify — whichever check it belongs to.
 // The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
 // copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
+// And they remember when each number was last released: a message that reached it after that and
+// before the next trigger arrived while no run was waiting for it (see Lease.previousReleaseAt).
 
 
 
@@ -96415,6 +96417,8 @@ class NumberLeases {
     #waiters = new Map();
     /** Per number, the codes its holders used, oldest first. */
     #used = new Map();
+    /** Per number, the monotonic time its last holder released it. */
+    #releasedAt = new Map();
     #sleep;
     #clock;
     #memory;
@@ -96479,11 +96483,13 @@ class NumberLeases {
         return {
             number,
             usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
+            previousReleaseAt: this.#releasedAt.get(number),
             markUsed: (code) => this.#markUsed(number, code),
             release: () => {
                 if (released)
                     return;
                 released = true;
+                this.#releasedAt.set(number, this.#clock.now());
                 this.#handOver(number);
             },
         };
@@ -96688,7 +96694,7 @@ class JourneySteps {
     async receive(sent) {
         const scope = new Scope(this.context.signal);
         const passedOver = new Set();
-        const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall };
+        const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall, ...this.#unexpectedAfter() };
         const failed = undelivered(sent.result.deliveryFailure);
         try {
             return await this.#bounded(scope, this.spec.timeouts.deliveryMs, async (signal) => {
@@ -96741,6 +96747,19 @@ class JourneySteps {
         finally {
             scope.close();
         }
+    }
+    /**
+     * From when a message before the trigger was unexpected: the number's previous release, on both
+     * clocks. Nothing for the number's first run here, which then counts every earlier message: it cannot
+     * tell which of them some run awaited.
+     */
+    #unexpectedAfter() {
+        const { clock, lease } = this.context;
+        const releasedAt = lease.previousReleaseAt;
+        if (releasedAt === undefined)
+            return undefined;
+        const now = clock.now();
+        return { unexpectedAfter: releasedAt, unexpectedAfterWallClock: new Date(clock.wallNow().getTime() - (now - releasedAt)) };
     }
     /**
      * Whether the message carries a code already used on this number: one an earlier run submitted, or
@@ -97974,16 +97993,25 @@ async function requestStatus(world, { res, url, signal }) {
 const MAX_EXCLUDED = 100;
 async function listMessages(world, { res, url, signal }) {
     const to = routes_e164(url.searchParams.get('to'), 'to');
-    const since = url.searchParams.get('since');
-    const sinceWallMs = since === null ? 0 : Date.parse(since);
-    if (Number.isNaN(sinceWallMs))
-        throw new HttpError(400, 'invalid_since', 'since must be an ISO 8601 date-time');
+    const sinceWallMs = dateParam(url, 'since', 'invalid_since') ?? 0;
+    const earlierSinceWallMs = dateParam(url, 'earlierSince', 'invalid_earlier_since');
     const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));
     if (exclude.size > MAX_EXCLUDED)
         throw new HttpError(400, 'invalid_exclude', `exclude lists at most ${MAX_EXCLUDED} message ids`);
-    const page = await world.inbox.wait(to, sinceWallMs, waitParam(url, 'waitMs'), signal, exclude);
+    const window = { sinceWallMs, exclude, ...(earlierSinceWallMs !== undefined && { earlierSinceWallMs }) };
+    const page = await world.inbox.wait(to, window, waitParam(url, 'waitMs'), signal);
     const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
     sendJson(res, 200, { messages, earlierCount: page.earlierCount });
+}
+/** An optional ISO 8601 date-time query parameter, in epoch ms. */
+function dateParam(url, name, errorCode) {
+    const text = url.searchParams.get(name);
+    if (text === null)
+        return undefined;
+    const wallMs = Date.parse(text);
+    if (Number.isNaN(wallMs))
+        throw new HttpError(400, errorCode, `${name} must be an ISO 8601 date-time`);
+    return wallMs;
 }
 function updateFaults(world, overrides) {
     try {
@@ -98297,25 +98325,23 @@ class InboxStore {
         this.#messages.push(sms);
         this.#feed.notify();
     }
-    /**
-     * The page for `to` since `sinceWallMs`, without the `exclude`d message ids (a reader passing over
-     * messages it has already judged), waiting up to `waitMs` for a first message.
-     */
-    async wait(to, sinceWallMs, waitMs, signal, exclude = new Set()) {
+    /** The page for `to` in `window`, waiting up to `waitMs` for a first message. */
+    async wait(to, window, waitMs, signal) {
         const found = await this.#feed.poll(() => {
-            const page = this.#page(to, sinceWallMs, exclude);
+            const page = this.#page(to, window);
             return page.messages.length > 0 ? page : undefined;
         }, waitMs, signal);
-        return found ?? this.#page(to, sinceWallMs, exclude);
+        return found ?? this.#page(to, window);
     }
     clear() {
         this.#messages = [];
     }
-    #page(to, sinceWallMs, exclude) {
+    #page(to, { sinceWallMs, earlierSinceWallMs = -Infinity, exclude }) {
         const toNumber = this.#messages.filter((sms) => sms.to === to);
         const recent = toNumber.filter((sms) => sms.receivedAtWallMs >= sinceWallMs);
-        const messages = recent.filter((sms) => !exclude.has(sms.id));
-        return { messages, earlierCount: toNumber.length - recent.length };
+        const messages = exclude === undefined ? recent : recent.filter((sms) => !exclude.has(sms.id));
+        const earlier = toNumber.filter((sms) => sms.receivedAtWallMs < sinceWallMs && sms.receivedAtWallMs >= earlierSinceWallMs);
+        return { messages, earlierCount: earlier.length };
     }
 }
 
@@ -99545,6 +99571,9 @@ function createSandboxInbox(options) {
             const params = new URLSearchParams({ to: query.number, since: query.sinceWallClock.toISOString(), waitMs: String(options.pollIntervalMs) });
             if (query.ignore?.size)
                 params.set('exclude', [...query.ignore].join(','));
+            // Only earlier messages that landed once the number's previous run had ended count as stale.
+            if (query.unexpectedAfterWallClock)
+                params.set('earlierSince', query.unexpectedAfterWallClock.toISOString());
             for (;;) {
                 const answer = await callSandbox(options.baseUrl, {
                     method: 'GET', path: `/api/inbox/messages?${params}`, timeoutMs: options.pollIntervalMs + options.timeoutMs, signal: query.signal,
@@ -99746,7 +99775,8 @@ function createTwilioInbox(options) {
                     const twilioAt = receivedAtTwilio(m);
                     // Stale by Twilio's clock, or by ours: a message an earlier poll saw before this trigger.
                     if (twilioAt.getTime() < notBefore || receivedAt < query.since) {
-                        staleIgnored++;
+                        if (unexpected(query, receivedAt, twilioAt))
+                            staleIgnored++;
                         continue;
                     }
                     if (m.error_code === Number(OTP_FILTERED_ERROR))
@@ -99794,6 +99824,16 @@ async function listInbound(rest, options, query, notBefore, where) {
         path = parsed.value.next_page_uri ?? undefined;
     }
     return found;
+}
+/**
+ * Whether a stale message landed after the number's previous run ended: neither clock places it
+ * before. Ours covers the messages that run polled (its own SMS, stamped while it waited); Twilio's,
+ * those no poll here saw before.
+ */
+function unexpected({ unexpectedAfter, unexpectedAfterWallClock }, receivedAt, twilioAt) {
+    if (unexpectedAfter === undefined || unexpectedAfterWallClock === undefined)
+        return true;
+    return receivedAt >= unexpectedAfter && twilioAt.getTime() >= unexpectedAfterWallClock.getTime();
 }
 function receivedAtTwilio(m) {
     // date_created is when Twilio took the message in; date_sent, for inbound, when it was handed on.
@@ -100182,11 +100222,12 @@ class inbox_WebhookInbox {
             count += waiters.size;
         return count;
     }
-    lookup({ number, since, ignore }) {
+    lookup({ number, since, unexpectedAfter = -Infinity, ignore }) {
         const kept = this.byNumber.get(number) ?? [];
         const fresh = kept.filter((sms) => sms.receivedAt >= since);
         const messages = ignore === undefined ? fresh : fresh.filter((sms) => !ignore.has(sms.id));
-        return { messages, staleIgnored: kept.length - fresh.length };
+        const stale = kept.filter((sms) => sms.receivedAt < since && sms.receivedAt >= unexpectedAfter);
+        return { messages, staleIgnored: stale.length };
     }
     evict(oldest) {
         this.byId.delete(oldest.id);
