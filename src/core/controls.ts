@@ -4,19 +4,18 @@
 
 import { cancellable, systemSleep, type Sleep } from './deadlines.js';
 import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
-import { processLeases, type Lease, type NumberLeases } from './lease.js';
+import { leaseFor, type Lease, type LeaseSource } from './lease.js';
 import { scrub } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
 import { systemClock, type CheckProviders, type Clock } from './providers.js';
 import type { CheckSpec, ControlRecord } from './types.js';
 
-export interface ControlOptions {
+export interface ControlOptions extends LeaseSource {
   readonly clock?: Clock;
   /** Times the deliberate waits (resend window, TTL) as well as the deadlines; follows `clock`. */
   readonly sleep?: Sleep;
   /** Cancels the control; it ends `inconclusive`. */
   readonly signal?: AbortSignal;
-  readonly leases?: NumberLeases;
   /** How many identical submissions concurrent_verify_once fires at once. */
   readonly concurrentSubmits?: number;
 }
@@ -30,11 +29,10 @@ export const EXPIRY_MARGIN_MS = 2_000;
 export async function runControl(control: ControlName, spec: CheckSpec, providers: CheckProviders, options: ControlOptions = {}): Promise<ControlRecord> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? systemSleep;
-  const leases = options.leases ?? processLeases;
   const startedAt = clock.now();
   const startedAtWall = clock.wallNow();
   const root = cancellable(options.signal);
-  let lease: Lease | undefined;
+  let held: { readonly lease: Lease; readonly release: () => void } | undefined;
   let session: ControlSession | undefined;
 
   const record = ({ status, detail }: Verdict): ControlRecord => ({
@@ -48,8 +46,8 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
   });
 
   try {
-    lease = await leases.acquire(spec.number, { signal: root.signal, waitMs: spec.timeouts.totalMs });
-    session = new ControlSession(spec, providers, { clock, sleep, signal: root.signal, lease });
+    held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    session = new ControlSession(spec, providers, { clock, sleep, signal: root.signal, lease: held.lease });
     return record(await PROBES[control](session, options));
   } catch (error) {
     const stage = session?.stage ?? 'trigger';
@@ -59,7 +57,7 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
   } finally {
     // After the record is made, and before the next run gets the number.
     await session?.releaseUnverified();
-    lease?.release();
+    held?.release();
     root.close();
   }
 }

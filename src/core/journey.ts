@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
-import { processLeases, type Lease, type NumberLeases } from './lease.js';
+import { leaseFor, type Lease, type LeaseSource } from './lease.js';
 import { maskCode, maskNumber, scrub } from './mask.js';
 import { FAILURE_REASONS, StageError, type FailureReason, type Outcome, type Stage, type Warning } from './outcome.js';
 import {
@@ -18,14 +18,12 @@ import {
 } from './providers.js';
 import type { CheckSpec, RunRecord, StageTimings } from './types.js';
 
-export interface RunOptions {
+export interface RunOptions extends LeaseSource {
   readonly clock?: Clock;
   /** Times the deadlines; must follow the same time as `clock` (a fake clock provides both). */
   readonly sleep?: Sleep;
   /** Cancels the run; it is still recorded (see runCheck). */
   readonly signal?: AbortSignal;
-  /** Shared by every run that may use the same numbers; defaults to the process-wide set. */
-  readonly leases?: NumberLeases;
   readonly id?: string;
   /** Called as each stage begins, with the milliseconds since the journey began. */
   readonly onStage?: (stage: Stage, elapsedMs: number) => void;
@@ -47,7 +45,6 @@ export interface RunOptions {
 export async function runCheck(spec: CheckSpec, providers: CheckProviders, options: RunOptions = {}): Promise<RunRecord> {
   const clock = options.clock ?? systemClock;
   const sleep = options.sleep ?? systemSleep;
-  const leases = options.leases ?? processLeases;
   const root = cancellable(options.signal);
   const warnings: Warning[] = [];
   const timings: Omit<StageTimings, 'totalMs'> = {};
@@ -56,7 +53,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   let stage: Stage = 'trigger';
   let message: InboundSms | undefined;
   let code: string | undefined;
-  let lease: Lease | undefined;
+  let held: { readonly lease: Lease; readonly release: () => void } | undefined;
   /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
   let releaseSend: (() => Promise<void>) | undefined;
 
@@ -83,7 +80,8 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   });
 
   try {
-    lease = await leases.acquire(spec.number, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    const { lease } = held;
     // The journey, and its budget, start once the number is ours: waiting in line is not the target's latency.
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
@@ -135,7 +133,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
     await releaseSend?.();
     return failed;
   } finally {
-    lease?.release();
+    held?.release();
     root.close();
   }
 }

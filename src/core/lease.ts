@@ -13,8 +13,8 @@ import { systemClock, type Clock } from './providers.js';
 export interface Lease {
   readonly number: string;
   /**
-   * Codes that earlier holders of the number read from an SMS and submitted, as of when this lease was
-   * granted (the most recent, see CodeMemory). A message carrying one is a late copy of a spent SMS.
+   * Codes that holders of the number read from an SMS and submitted, this one included (the most
+   * recent, see CodeMemory). A message carrying one is a late copy of a spent SMS.
    */
   readonly usedCodes: ReadonlySet<string>;
   /**
@@ -153,9 +153,13 @@ export class NumberLeases {
 
   #leaseOf(number: string): Lease {
     let released = false;
+    const recentlyUsed = () => new Set(this.#recentlyUsed(number).map((used) => used.code));
     return {
       number,
-      usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
+      // Read afresh, so a holder that runs several journeys (a series of controls) sees its own spent codes.
+      get usedCodes() {
+        return recentlyUsed();
+      },
       previousReleaseAt: this.#releasedAt.get(number),
       markUsed: (code) => this.#markUsed(number, code),
       release: () => {
@@ -190,3 +194,24 @@ export class NumberLeases {
 
 /** The leases every run in this process shares unless it is given its own set. */
 export const processLeases = new NumberLeases();
+
+/** How a run comes by its number: a lease its caller already holds, or a set of leases to wait in line in. */
+export interface LeaseSource {
+  /** Shared by every run that may use the same numbers; defaults to the process-wide set. */
+  readonly leases?: NumberLeases;
+  /**
+   * A lease on the run's number that the caller already holds (the probe holds a number around a run):
+   * the run uses it, with the memory it carries, and leaves its release to the caller.
+   */
+  readonly lease?: Lease;
+}
+
+/** The run's lease, and how to give it back: only a lease the run took itself is released by it. */
+export async function leaseFor(number: string, source: LeaseSource, options: AcquireOptions): Promise<{ readonly lease: Lease; readonly release: () => void }> {
+  if (source.lease !== undefined) {
+    if (source.lease.number !== number) throw new RangeError(`the lease given is for another number than ${maskNumber(number)}`);
+    return { lease: source.lease, release: () => {} };
+  }
+  const lease = await (source.leases ?? processLeases).acquire(number, options);
+  return { lease, release: () => lease.release() };
+}

@@ -8,7 +8,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { runControl } from '../core/controls.js';
 import { runCheck } from '../core/journey.js';
-import { LeaseWaitTimeout, NumberLeases, type Lease } from '../core/lease.js';
+import { LeaseWaitTimeout, type Lease, type NumberLeases } from '../core/lease.js';
 import { maskNumber } from '../core/mask.js';
 import type { RunRecord } from '../core/types.js';
 import type { PreparedCheck } from '../providers/build.js';
@@ -63,8 +63,8 @@ export class CheckRunner {
     if (this.#running.has(name)) return Promise.resolve({ status: 'overlap' });
     this.#running.add(name);
     return this.#track(
-      this.#underLease(check, async (leases) => {
-        const record = await runCheck(check.spec, check.providers, { leases, signal: this.#cutOff.signal });
+      this.#underLease(check, async (lease) => {
+        const record = await runCheck(check.spec, check.providers, { lease, signal: this.#cutOff.signal });
         this.#options.recorder.recordRun(record);
         return { status: 'recorded', record } as const;
       }).finally(() => this.#running.delete(name)),
@@ -78,10 +78,10 @@ export class CheckRunner {
     if (this.#controlsRunning.has(name)) return Promise.resolve({ status: 'overlap' });
     this.#controlsRunning.add(name);
     return this.#track(
-      this.#underLease(check, async (leases) => {
+      this.#underLease(check, async (lease) => {
         for (const control of check.spec.controls) {
           if (this.#cutOff.signal.aborted) break;
-          this.#options.recorder.recordControl(await runControl(control, check.spec, check.providers, { leases, signal: this.#cutOff.signal }));
+          this.#options.recorder.recordControl(await runControl(control, check.spec, check.providers, { lease, signal: this.#cutOff.signal }));
         }
         return { status: 'done' } as const;
       }).finally(() => this.#controlsRunning.delete(name)),
@@ -113,11 +113,11 @@ export class CheckRunner {
   }
 
   /**
-   * Holds the number's probe-wide lease around `work`, waiting at most the check's total timeout.
-   * The journey and the controls take their own lease from a private set: the probe-wide one, already
-   * held here, would make them wait for themselves.
+   * Holds the number's probe-wide lease around `work`, waiting at most the check's total timeout. The
+   * journey and the controls run under that lease, so what one run learns of the number (codes spent,
+   * when it was last released) reaches the next, for the probe's whole life.
    */
-  async #underLease<T>(check: PreparedCheck, work: (leases: NumberLeases) => Promise<T>): Promise<T | { readonly status: 'number_busy' | 'stopped' }> {
+  async #underLease<T>(check: PreparedCheck, work: (lease: Lease) => Promise<T>): Promise<T | { readonly status: 'number_busy' | 'stopped' }> {
     let lease: Lease;
     try {
       lease = await this.#options.leases.acquire(check.spec.number, { signal: this.#cutOff.signal, waitMs: check.spec.timeouts.totalMs });
@@ -127,7 +127,7 @@ export class CheckRunner {
       return { status: 'number_busy' };
     }
     try {
-      return await work(new NumberLeases());
+      return await work(lease);
     } finally {
       lease.release();
     }
