@@ -3,7 +3,7 @@ import { runCheck, type RunOptions } from '../src/core/journey.js';
 import { NumberLeases } from '../src/core/lease.js';
 import { StageError, type Stage } from '../src/core/outcome.js';
 import type { CheckSpec, RunRecord } from '../src/core/types.js';
-import { checkSpec, codeNumber, fakeWorld, TEST_NUMBER, type CallBehaviour, type FakeWorld } from './support/fake-providers.js';
+import { checkSpec, codeNumber, fakeWorld, TEST_NUMBER, type CallBehaviour, type CarrierBehaviour, type FakeWorld } from './support/fake-providers.js';
 
 // Default world: trigger answers in 300 ms, the SMS lands 2 s after the send, verify answers in 200 ms.
 
@@ -489,5 +489,142 @@ describe('the number lease', () => {
     await world.clock.run(runCheck(checkSpec(), world.providers, { clock: world.clock, sleep: world.clock.sleep, leases }));
 
     expect(leases.isHeld(TEST_NUMBER)).toBe(false);
+  });
+});
+
+describe("which SMS is the run's own: late SMS and other senders", () => {
+  // Runs back to back on one number share its memory, as a batch, the probe and a test suite do, and
+  // the app lets them send back to back.
+  const backToBackWorld = (carrier: Partial<CarrierBehaviour> = {}) => fakeWorld({ otp: { resendWindowMs: 0 }, carrier });
+  function backToBack(world: FakeWorld) {
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
+    return (spec: CheckSpec, options: RunOptions = {}) => run(world, spec, { leases, ...options });
+  }
+  const quickDelivery = checkSpec({ timeouts: { deliveryMs: 3_000, totalMs: 60_000, stepMs: 10_000 }, policy: { ttlMs: 300_000, resendWindowMs: 0, maxAttempts: 3 } });
+  /** The carrier takes `first` ms for the first send and `later` ms for every send after it. */
+  function slowFirstSend(world: FakeWorld, first: number, later: number): RunOptions {
+    world.service.carrier = { ...world.service.carrier, delayMs: first };
+    return { onStage: (stage) => stage === 'deliver' && (world.service.carrier = { ...world.service.carrier, delayMs: later }) };
+  }
+
+  it("waits for the SMS the previous run never got before sending, so its stale code is never submitted", async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    const first = await runOn(quickDelivery, slowFirstSend(world, 5_000, 2_000));
+
+    const second = await runOn(quickDelivery);
+
+    expect(first.reason).toBe('sms_not_received');
+    expect(second).toMatchObject({ outcome: 'success', warnings: ['late_sms_awaited'], code: `${codeNumber(1).slice(0, 2)}••••` });
+    expect(world.verifier.submitted).toEqual([codeNumber(1)]);
+  });
+
+  it('keeps the wait for a late SMS out of the journey and its latency', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery, slowFirstSend(world, 5_000, 2_000));
+
+    const second = await runOn(quickDelivery);
+
+    expect(second.timings).toMatchObject({ triggerMs: 300, deliverMs: 1_700, totalMs: 2_200 });
+  });
+
+  it('waits at most one delivery timeout for an SMS that never lands, and only once', async () => {
+    const world = backToBackWorld({ lose: true });
+    const runOn = backToBack(world);
+    await runOn(quickDelivery);
+    world.service.carrier = { ...world.service.carrier, lose: false };
+
+    const before = world.clock.now();
+    const second = await runOn(quickDelivery);
+    const third = await runOn(quickDelivery);
+
+    expect(second).toMatchObject({ outcome: 'success', warnings: ['late_sms_awaited'] });
+    expect(world.clock.now() - before).toBe(3_000 + 2_200 + 2_200);
+    expect(third.warnings).toEqual([]);
+  });
+
+  it('owes nothing after an SMS the provider reported undelivered', async () => {
+    const world = backToBackWorld({ undeliveredCode: '30003' });
+    const runOn = backToBack(world);
+    await runOn(quickDelivery);
+    world.service.carrier = { ...world.service.carrier, undeliveredCode: undefined };
+
+    expect((await runOn(quickDelivery)).warnings).toEqual([]);
+  });
+
+  it('waits for the SMS of a send whose request timed out: the app may have sent it', async () => {
+    const world = backToBackWorld({ delayMs: 4_000 });
+    const runOn = backToBack(world);
+    world.trigger.behaviour.latencyMs = 12_000;
+    const first = await runOn(quickDelivery);
+    world.trigger.behaviour.latencyMs = 300;
+    world.service.carrier = { ...world.service.carrier, delayMs: 2_000 };
+
+    const second = await runOn(quickDelivery);
+
+    expect(first.reason).toBe('trigger_error');
+    expect(second).toMatchObject({ outcome: 'success', warnings: ['late_sms_awaited'] });
+    expect(world.verifier.submitted).toEqual([codeNumber(1)]);
+  });
+
+  it('retries with the newer SMS when a late one that outlasted the wait was refused, and says so', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery, slowFirstSend(world, 8_000, 3_000));
+
+    const second = await runOn(quickDelivery);
+
+    expect(second).toMatchObject({ outcome: 'success', warnings: ['late_sms_awaited', 'code_retried'], code: `${codeNumber(1).slice(0, 2)}••••` });
+    expect(world.verifier.submitted).toEqual([codeNumber(0), codeNumber(1)]);
+  });
+
+  it('blames itself, not the app, when a late SMS was refused and no attempt is left to try its own', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    const oneAttempt = checkSpec({ ...quickDelivery, policy: { ...quickDelivery.policy, maxAttempts: 1 } });
+    await runOn(oneAttempt, slowFirstSend(world, 8_000, 3_000));
+
+    const second = await runOn(oneAttempt);
+
+    expect(second).toMatchObject({ outcome: 'failure', reason: 'number_contention', origin: 'probe', stage: 'verify' });
+    expect(second.detail).toContain('earlier send(s) to the number never reached their run');
+  });
+
+  it('blames itself when another sender texted the number since its previous run and the app refused the code', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery);
+    world.inbox.deliver(TEST_NUMBER, 'Your code is 777777');
+    await world.clock.advance(1_000);
+    world.verifier.behaviour.failWith = new StageError('code_rejected', 'invalid code', { status: 400 });
+
+    const second = await runOn(quickDelivery);
+
+    expect(second).toMatchObject({ reason: 'number_contention', origin: 'probe' });
+    expect(second.detail).toContain('another process may be using the number');
+    expect(second.detail).not.toContain('777777');
+  });
+
+  it("takes another sender's newer SMS as the second attempt when its send superseded the run's code, and warns foreign_sms", async () => {
+    const world = backToBackWorld();
+    const otherProcess = () => void world.clock.sleep(100).then(() => world.service.send(TEST_NUMBER));
+
+    const record = await run(world, quickDelivery, { onStage: (stage) => stage === 'deliver' && otherProcess() });
+
+    expect(record).toMatchObject({ outcome: 'success', warnings: ['code_retried', 'foreign_sms'] });
+    expect(world.verifier.submitted).toEqual([codeNumber(0), codeNumber(1)]);
+  });
+
+  it('still fails code_rejected, origin target, when nothing else reached the number', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery);
+    world.verifier.behaviour.failWith = new StageError('code_rejected', 'invalid code', { status: 400 });
+
+    const second = await runOn(quickDelivery);
+
+    expect(second).toMatchObject({ reason: 'code_rejected', origin: 'target', timings: { verifyMs: 200 } });
+    expect(world.verifier.submitted).toHaveLength(2);
   });
 });

@@ -3,6 +3,7 @@
 // Nothing here does I/O: providers do, behind the interfaces in providers.ts.
 
 import { randomUUID } from 'node:crypto';
+import { awaitOwedSms, codeOf, refusalEvidence, type StepsContext } from './attribution.js';
 import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
 import { leaseFor, type Lease, type LeaseSource } from './lease.js';
@@ -53,6 +54,8 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   let stage: Stage = 'trigger';
   let message: InboundSms | undefined;
   let code: string | undefined;
+  /** When the send request went out, on both clocks: its SMS may land after a failed run. */
+  let requested: { readonly at: number; readonly wall: Date } | undefined;
   let held: { readonly lease: Lease; readonly release: () => void } | undefined;
   /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
   let releaseSend: (() => Promise<void>) | undefined;
@@ -82,7 +85,10 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   try {
     held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
     const { lease } = held;
-    // The journey, and its budget, start once the number is ours: waiting in line is not the target's latency.
+    // An SMS an earlier run is still owed would land in this run: wait for it first (bounded).
+    const owed = await awaitOwedSms(spec, providers.inbox, { clock, sleep, signal: root.signal, lease });
+    if (owed) warnings.push('late_sms_awaited');
+    // The journey, and its budget, start once the number is ours and quiet: waiting is not the target's latency.
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
     const budget = new Scope(root.signal);
@@ -95,11 +101,12 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       };
 
       enter('trigger');
+      requested = { at: clock.now(), wall: clock.wallNow() };
       const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
       releaseSend = () => steps.release(sent);
 
       enter('deliver');
-      const delivery = await steps.receive(sent);
+      const delivery = await steps.receive(sent, owed?.seen);
       message = delivery.message;
       // An SMS can reach the inbox before a slow send API answers; its latency is then nil, not negative.
       timings.deliverMs = Math.max(0, message.receivedAt - sent.acceptedAt);
@@ -119,7 +126,9 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       }
 
       enter('verify');
-      await timed(clock, (ms) => (timings.verifyMs = ms), () => steps.submit(extracted.code));
+      const verified = await steps.verify(sent, delivery, extracted.code, (ms) => (timings.verifyMs = ms));
+      code = verified.code;
+      warnings.push(...verified.warnings);
       const totalMs = clock.now() - startedAt;
       return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
     } finally {
@@ -127,7 +136,12 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       budget.close();
     }
   } catch (error) {
-    const failed = record('failure', clock.now() - startedAt, failureOf(error, stage));
+    const failure = failureOf(error, stage);
+    const failed = record('failure', clock.now() - startedAt, failure);
+    // A send whose SMS never reached the run may still land; the number's next run waits for it first.
+    if (requested !== undefined && message === undefined && mayStillLand(failure, stage, error)) {
+      held?.lease.leaveOutstanding({ sentAt: requested.at, sentAtWall: requested.wall, expiresAt: requested.at + spec.policy.ttlMs });
+    }
     // A failed run leaves its send pending, a rejected code included. Cancelled once the record is
     // made, so the cancel's time and fate are no part of it; under the lease, so the next run starts after.
     await releaseSend?.();
@@ -141,14 +155,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
 // ---------------------------------------------------------------------------------------------------
 // The provider calls, each bounded and cancellable; shared with the anti-abuse controls.
 
-export interface StepsContext {
-  readonly clock: Clock;
-  readonly sleep: Sleep;
-  /** Aborting it aborts every call in flight. */
-  readonly signal: AbortSignal;
-  /** The number's lease: which codes earlier runs used, and where this run's go. */
-  readonly lease: Lease;
-}
+export type { StepsContext };
 
 /** A send the trigger accepted. */
 export interface Sent {
@@ -170,6 +177,16 @@ export interface Delivery {
   readonly passedOver: number;
   /** Messages from before the send that arrived while no run was waiting (see InboxQuery.unexpectedAfter). */
   readonly staleIgnored: number;
+  /** Different codes among the messages since the send: more than one means another send reached the number. */
+  readonly codes: number;
+  /** Ids of every message looked at since the send. */
+  readonly seen: ReadonlySet<string>;
+}
+
+/** The code the app accepted, and the warnings the verify earned. */
+export interface Verified {
+  readonly code: string;
+  readonly warnings: readonly Warning[];
 }
 
 export interface Extracted {
@@ -234,11 +251,15 @@ export class JourneySteps {
    * Messages whose code was already used are passed over and the wait goes on: carriers deliver late
    * second copies, and a copy of the previous run's SMS landing after this trigger would otherwise be
    * taken, its spent code submitted and refused — and this run's own SMS would then land in the next
-   * run, and so on down the line.
+   * run, and so on down the line. `settled` are messages the run already accounted for before its
+   * send (see awaitOwedSms): never its own.
    */
-  async receive(sent: Sent): Promise<Delivery> {
+  async receive(sent: Sent, settled: ReadonlySet<string> = new Set()): Promise<Delivery> {
     const scope = new Scope(this.context.signal);
     const passedOver = new Set<string>();
+    const seen = new Set<string>();
+    const ignore = () => new Set([...settled, ...passedOver]);
+    const codes = new Set<string>();
     const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall, ...this.#unexpectedAfter() };
     const failed = undelivered(sent.result.deliveryFailure);
     try {
@@ -248,17 +269,22 @@ export class JourneySteps {
         async (signal) => {
           for (;;) {
             const inbox = await Promise.race([
-              this.providers.inbox.waitForSms({ ...query, signal, ...(passedOver.size > 0 && { ignore: new Set(passedOver) }) }),
+              this.providers.inbox.waitForSms({ ...query, signal, ...(settled.size + passedOver.size > 0 && { ignore: ignore() }) }),
               failed,
             ]);
             if (inbox.messages.length === 0) throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
             const candidates: InboundSms[] = [];
             for (const sms of inbox.messages) {
+              seen.add(sms.id);
               if (this.#alreadyUsed(sms)) passedOver.add(sms.id);
               else candidates.push(sms);
             }
+            for (const sms of candidates) {
+              const code = codeOf(sms, this.spec);
+              if (code !== undefined) codes.add(code);
+            }
             const message = newest(candidates);
-            if (message !== undefined) return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored };
+            if (message !== undefined) return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, codes: codes.size, seen };
           }
         },
         () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`,
@@ -281,6 +307,54 @@ export class JourneySteps {
   /** Remembers on the number's lease that `code`, read by these steps, can no longer be anyone's. */
   retire(code: string): void {
     if (this.#read.has(code)) this.context.lease.markUsed(code);
+  }
+
+  /**
+   * Submits the code read from the run's SMS; if the app refuses it, looks at what else reached the
+   * number before blaming the app (see refusalEvidence): a newer SMS gets a second attempt, where the
+   * policy allows one, and codes no send of this process explains make the refusal `number_contention`
+   * (origin probe). `timed` gets each submission's duration; the last one stands.
+   */
+  async verify(sent: Sent, delivery: Delivery, code: string, timed: (ms: number) => void): Promise<Verified> {
+    const warnings: Warning[] = delivery.codes > 1 ? ['foreign_sms'] : [];
+    const submit = async (attempt: string) => {
+      const start = this.context.clock.now();
+      try {
+        await this.submit(attempt);
+      } finally {
+        timed(this.context.clock.now() - start);
+      }
+    };
+    try {
+      await submit(code);
+      return { code, warnings };
+    } catch (error) {
+      if (!isRefusal(error)) throw error;
+      const deliverMs = Math.max(0, delivery.message.receivedAt - sent.acceptedAt);
+      const evidence = await refusalEvidence(this.spec, this.providers.inbox, this.context, {
+        sentAt: sent.startedAt,
+        sentAtWall: sent.startedAtWall,
+        message: delivery.message,
+        seen: delivery.seen,
+        deliverMs,
+      });
+      let refusal: StageError = error;
+      if (evidence.newer !== undefined && this.spec.policy.maxAttempts >= 2) {
+        this.#read.add(evidence.newer.code);
+        try {
+          await submit(evidence.newer.code);
+          warnings.unshift('code_retried');
+          // With no earlier send of ours in flight, the other code came from someone else's send.
+          if (evidence.owed === 0 && !warnings.includes('foreign_sms')) warnings.push('foreign_sms');
+          return { code: evidence.newer.code, warnings };
+        } catch (second) {
+          if (!isRefusal(second)) throw second;
+          refusal = second;
+        }
+      }
+      if (evidence.unexplained === 0 && evidence.owed === 0) throw refusal;
+      throw new StageError('number_contention', contentionDetail(refusal, evidence), { cause: refusal });
+    }
   }
 
   /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
@@ -360,6 +434,25 @@ export function failureOf(error: unknown, stage: Stage): Failure {
     return { reason: error.reason, detail: error.message, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) };
   }
   return { reason: 'internal_error', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+
+/** A send that was accepted, or may have been (the request timed out or was cut off), whose SMS did not reach the run. */
+function mayStillLand(failure: Failure, stage: Stage, error: unknown): boolean {
+  if (stage === 'trigger') return error instanceof Interruption;
+  return stage === 'deliver' && failure.reason !== 'sms_undelivered';
+}
+
+/** The app's answers that say the code is wrong, as opposed to the app failing. */
+function isRefusal(error: unknown): error is StageError {
+  return error instanceof StageError && (error.reason === 'code_rejected' || error.reason === 'code_expired');
+}
+
+function contentionDetail(refusal: StageError, evidence: { readonly unexplained: number; readonly owed: number }): string {
+  const why = [
+    ...(evidence.unexplained > 0 ? [`${evidence.unexplained} message(s) to the number carried codes no send of this run or its predecessors explains (another process may be using the number)`] : []),
+    ...(evidence.owed > 0 ? [`${evidence.owed} earlier send(s) to the number never reached their run and may have landed in this one`] : []),
+  ];
+  return `the app refused the code (${refusal.reason}: ${refusal.message}), but ${why.join('; and ')}, so the refused code may not have been this run's`;
 }
 
 /** Reasons that belong to one stage carry it; `any` reasons take the stage they happened in. */

@@ -5,6 +5,8 @@
 // copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
 // And they remember when each number was last released: a message that reached it after that and
 // before the next trigger arrived while no run was waiting for it (see Lease.previousReleaseAt).
+// And the sends whose SMS never reached their run: until it lands or dies, it can land in the next
+// run, so the next holder waits for it first and retires its code (see Lease.outstanding).
 
 import { maskNumber } from './mask.js';
 import { systemSleep, type Sleep } from './deadlines.js';
@@ -25,11 +27,38 @@ export interface Lease {
    * was waiting for it — a late SMS, a resend, someone else texting the number.
    */
   readonly previousReleaseAt: number | undefined;
+  /**
+   * Sends to the number, by this holder or earlier ones, whose SMS never reached their run and may still
+   * land: not yet past its TTL, oldest first. Each is a message the holder must not take for its own.
+   */
+  readonly outstanding: readonly OutstandingSend[];
   /** Remembers a code this holder read from an SMS to the number and submitted, for the holders after it. */
   markUsed(code: string): void;
+  /** Remembers a send of this holder's whose SMS never reached it, for the holders after it. */
+  leaveOutstanding(send: OutstandingSend): void;
+  /**
+   * After a holder waited for the outstanding sends: the oldest `landed` of them landed (their codes
+   * retired) and are forgotten; the rest are kept in mind as awaited, so no later holder waits again.
+   */
+  settleOutstanding(landed: number): void;
   /** Hands the number to the next waiter, if any. Safe to call more than once. */
   release(): void;
 }
+
+/** A send whose SMS never reached its run (see Lease.outstanding). */
+export interface OutstandingSend {
+  /** Monotonic time (the leases' clock) the send request went out: its SMS lands after it. */
+  readonly sentAt: number;
+  /** The same instant on the wall clock, for inboxes that filter by date. */
+  readonly sentAtWall: Date;
+  /** When its code dies (sentAt + the policy's TTL): a copy landing later carries a dead code. */
+  readonly expiresAt: number;
+  /** A holder already waited for it; later ones only keep it in mind. */
+  readonly awaited?: boolean;
+}
+
+/** Outstanding sends kept per number: runs that lose their SMS one after another are few before someone looks. */
+const MAX_OUTSTANDING = 8;
 
 export interface AcquireOptions {
   /** Gives up waiting (rejecting with the signal's reason) when aborted. */
@@ -86,6 +115,8 @@ export class NumberLeases {
   readonly #used = new Map<string, UsedCode[]>();
   /** Per number, the monotonic time its last holder released it. */
   readonly #releasedAt = new Map<string, number>();
+  /** Per number, the sends whose SMS never reached their run, oldest first. */
+  readonly #outstanding = new Map<string, OutstandingSend[]>();
   readonly #sleep: Sleep;
   readonly #clock: Clock;
   readonly #memory: CodeMemory;
@@ -154,14 +185,27 @@ export class NumberLeases {
   #leaseOf(number: string): Lease {
     let released = false;
     const recentlyUsed = () => new Set(this.#recentlyUsed(number).map((used) => used.code));
+    const stillOutstanding = () => this.#stillOutstanding(number);
     return {
       number,
       // Read afresh, so a holder that runs several journeys (a series of controls) sees its own spent codes.
       get usedCodes() {
         return recentlyUsed();
       },
+      get outstanding() {
+        return stillOutstanding();
+      },
       previousReleaseAt: this.#releasedAt.get(number),
       markUsed: (code) => this.#markUsed(number, code),
+      leaveOutstanding: (send) => {
+        const kept = [...this.#stillOutstanding(number), send];
+        this.#outstanding.set(number, kept.slice(Math.max(0, kept.length - MAX_OUTSTANDING)));
+      },
+      settleOutstanding: (landed) => {
+        const left = stillOutstanding().slice(landed);
+        if (left.length === 0) this.#outstanding.delete(number);
+        else this.#outstanding.set(number, left.map((send) => ({ ...send, awaited: true })));
+      },
       release: () => {
         if (released) return;
         released = true;
@@ -183,6 +227,15 @@ export class NumberLeases {
     const kept = (this.#used.get(number) ?? []).filter((used) => used.at > oldest);
     if (kept.length === 0) this.#used.delete(number);
     else this.#used.set(number, kept);
+    return kept;
+  }
+
+  /** The number's outstanding sends whose code still lives; forgets the others. */
+  #stillOutstanding(number: string): OutstandingSend[] {
+    const now = this.#clock.now();
+    const kept = (this.#outstanding.get(number) ?? []).filter((send) => send.expiresAt > now);
+    if (kept.length === 0) this.#outstanding.delete(number);
+    else this.#outstanding.set(number, kept);
     return kept;
   }
 

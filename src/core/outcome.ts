@@ -30,6 +30,11 @@ export const FAILURE_REASONS = {
   verify_error: { stage: 'verify', origin: 'target', meaning: 'the verify failed with a 5xx, a reset or a timeout' },
   inbox_error: { stage: 'any', origin: 'probe', meaning: "the receiving provider's API failed" },
   internal_error: { stage: 'any', origin: 'probe', meaning: 'a bug or misconfiguration in otp-canary' },
+  number_contention: {
+    stage: 'any',
+    origin: 'probe',
+    meaning: "another send to the test number (another process, or an earlier run's SMS still in flight) made the run's own SMS impossible to tell apart",
+  },
 } as const satisfies Record<string, ReasonInfo>;
 
 export type FailureReason = keyof typeof FAILURE_REASONS;
@@ -41,6 +46,9 @@ export const WARNINGS = [
   'stale_messages_ignored', // messages to the number that arrived while no run awaited them (after its previous run ended, before this trigger; any before it on a number's first run) were skipped
   'ambiguous_code', // extraction found more than one plausible code; the best-ranked was used
   'provider_clock_skew', // the receiving provider's timestamp disagrees with ours by more than a second
+  'late_sms_awaited', // before its trigger, the run waited for an earlier run's SMS that never reached it, and retired its code if it landed
+  'code_retried', // the app refused the code, a newer SMS had arrived, and its code was accepted (a second attempt)
+  'foreign_sms', // messages to the number carried codes no run here was sent: someone else is using the number
 ] as const;
 export type Warning = (typeof WARNINGS)[number];
 
