@@ -20,7 +20,7 @@ export function overviewDashboard(): Dashboard {
         title: 'Service level',
         panels: [
           successRatioStat({
-            description: 'Runs that succeeded on the target\'s side, per check and location. Failures of the probe itself (inbox_error, internal_error) are left out, as in the SLO.',
+            description: 'Runs that succeeded on the target\'s side, per check and location. Failures of the probe itself (inbox_error, internal_error, number_contention) are left out, as in the SLO.',
             w: 8,
             h: 8,
           }),
