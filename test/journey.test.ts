@@ -519,6 +519,29 @@ describe("which SMS is the run's own: late SMS and other senders", () => {
     expect(world.verifier.submitted).toEqual([codeNumber(1)]);
   });
 
+  it('does not call a late SMS stale when it lands while the next run waits for it', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery, slowFirstSend(world, 5_000, 2_000));
+    await world.clock.advance(1_000);
+
+    const second = await runOn(quickDelivery);
+
+    expect(second.warnings).toEqual(['late_sms_awaited']);
+  });
+
+  it('calls a late SMS stale when it landed while no run waited, before the next run began', async () => {
+    const world = backToBackWorld();
+    const runOn = backToBack(world);
+    await runOn(quickDelivery, slowFirstSend(world, 5_000, 2_000));
+    await world.clock.advance(3_000);
+
+    const second = await runOn(quickDelivery);
+
+    expect(second.warnings).toEqual(['late_sms_awaited', 'stale_messages_ignored']);
+    expect(world.verifier.submitted).toEqual([codeNumber(1)]);
+  });
+
   it('keeps the wait for a late SMS out of the journey and its latency', async () => {
     const world = backToBackWorld();
     const runOn = backToBack(world);

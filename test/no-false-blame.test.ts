@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { DEMO_CONFIG } from '../src/config/demo.js';
 import type { Report } from '../src/core/report.js';
 import type { RunRecord } from '../src/core/types.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
@@ -153,4 +154,31 @@ describe('two otp-canary processes on one number', () => {
     // They did get in each other's way: not a test that passes because nothing happened.
     expect(runs.some((run) => run.reason === 'number_contention' || run.warnings.includes('code_retried'))).toBe(true);
   }, 120_000);
+});
+
+describe('stale_messages_ignored on the demo probe', () => {
+  it('warns only when the sandbox delivered a message to the number while no run of it was under way', async () => {
+    const port = await freePort();
+    probe = await startProbeProcess(['--port', String(port), '--host', '127.0.0.1']);
+    const { url } = await probe.waitForLog((line) => line.event === 'sandbox');
+    const runs = await probe.waitForLogs((line) => line.event === 'run', 12, 40_000);
+    const truth = ((await (await fetch(`${String(url)}/_sandbox/ground-truth`)).json()) as ReturnType<Sandbox['groundTruth']>).sends;
+
+    const numberOf = new Map(DEMO_CONFIG.checks.map((demo) => [demo.name, demo.number]));
+    const landings = (number: string) =>
+      truth
+        .filter((send) => send.to === number)
+        .flatMap((send) => [send.deliveredAtEpochMs, send.duplicateDelayMs === null ? null : send.acceptedAtEpochMs + send.duplicateDelayMs])
+        .filter((at): at is number => at !== null);
+    const endOf = (run: (typeof runs)[number]) => Date.parse(String(run.startedAt)) + (run.timings as { totalMs: number }).totalMs;
+    const unjustified = runs.filter((run, index) => {
+      if (!(run.warnings as string[]).includes('stale_messages_ignored')) return false;
+      const previous = runs.slice(0, index).findLast((earlier) => earlier.check === run.check);
+      const from = previous === undefined ? -Infinity : endOf(previous) - 5;
+      const to = Date.parse(String(run.startedAt)) + 5;
+      return !landings(numberOf.get(String(run.check))!).some((at) => at >= from && at <= to);
+    });
+
+    expect(unjustified).toEqual([]);
+  }, 60_000);
 });

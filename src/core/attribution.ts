@@ -31,6 +31,8 @@ export interface OwedSmsWait {
   readonly landed: number;
   /** Ids of the messages the wait looked at: settled, never the run's own. */
   readonly seen: ReadonlySet<string>;
+  /** How many of them arrived during the wait: awaited, so never `stale_messages_ignored`. */
+  readonly arrivedWhileWaiting: number;
 }
 
 /**
@@ -48,6 +50,7 @@ export async function awaitOwedSms(spec: CheckSpec, inbox: Inbox, context: Steps
   const start = clock.now();
   const until = Math.min(Math.max(...owed.map((send) => send.expiresAt)), start + spec.timeouts.deliveryMs);
   const seen = new Set<string>();
+  let arrivedWhileWaiting = 0;
   let landed = 0;
   try {
     while (landed < owed.length) {
@@ -55,6 +58,7 @@ export async function awaitOwedSms(spec: CheckSpec, inbox: Inbox, context: Steps
       if (messages.length === 0) break;
       for (const sms of messages) {
         seen.add(sms.id);
+        if (sms.receivedAt >= start) arrivedWhileWaiting += 1;
         const code = codeOf(sms, spec);
         if (code !== undefined && !lease.usedCodes.has(code)) {
           lease.markUsed(code);
@@ -65,7 +69,7 @@ export async function awaitOwedSms(spec: CheckSpec, inbox: Inbox, context: Steps
   } finally {
     lease.settleOutstanding(landed);
   }
-  return { waitedMs: clock.now() - start, owed: owed.length, landed, seen };
+  return { waitedMs: clock.now() - start, owed: owed.length, landed, seen, arrivedWhileWaiting };
 }
 
 /** What else reached the number around a refused code (see refusalEvidence). */

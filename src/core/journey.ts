@@ -110,7 +110,9 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       message = delivery.message;
       // An SMS can reach the inbox before a slow send API answers; its latency is then nil, not negative.
       timings.deliverMs = Math.max(0, message.receivedAt - sent.acceptedAt);
-      warnings.push(...deliveryWarnings(delivery, sent, startedAt, startedAtWall));
+      // What landed while this run waited for it was awaited, not stale.
+      const staleIgnored = Math.max(0, delivery.staleIgnored - (owed?.arrivedWhileWaiting ?? 0));
+      warnings.push(...deliveryWarnings({ ...delivery, staleIgnored }, sent, startedAt, startedAtWall));
 
       enter('extract');
       const extractStart = clock.now();

@@ -123,6 +123,8 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
     metrics.setChecks(next.runner.checks.map(({ spec }) => ({ name: spec.name, controls: spec.controls })));
     recent.retainChecks(next.runner.checks.map(({ spec }) => spec.name));
     next.schedules = scheduleChecks(next.runner, recorder, logger);
+    const sandbox = next.environment.sandbox;
+    if (sandbox !== undefined) logger.info({ event: 'sandbox', url: sandbox.url }, `the embedded sandbox listens on ${sandbox.url}; what it really did: ${sandbox.url}/_sandbox/ground-truth`);
     const names = next.runner.checks.map(({ spec }) => spec.name);
     logger.info({ event: 'schedules_registered', checks: names, ...(shard && { shard: `${shard.index}/${shard.count}` }) }, `${names.length} checks scheduled`);
     if (names.length === 0) logger.warn({ event: 'no_checks' }, 'no check falls in this probe\'s shard: nothing is scheduled');
