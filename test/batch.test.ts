@@ -33,13 +33,13 @@ class InFlight {
 
 function items(clock: FakeClock, numbers: string[], inFlight = new InFlight()): BatchItem[] {
   return numbers.map((number, i) => ({
-    spec: checkSpec({ name: `check-${i}`, number }),
+    spec: checkSpec({ name: `check-${i}`, number, policy: { ttlMs: 300_000, resendWindowMs: 0, maxAttempts: 3 } }),
     providers: inFlight.wrap(fakeWorld({ clock, otp: { resendWindowMs: 0 } }).providers),
   }));
 }
 
 function batch(clock: FakeClock, batchItems: BatchItem[], options: Omit<BatchOptions, 'clock' | 'sleep'>): Promise<BatchResult> {
-  return clock.run(runBatch(batchItems, { clock, sleep: clock.sleep, leases: new NumberLeases({ sleep: clock.sleep }), ...options }));
+  return clock.run(runBatch(batchItems, { clock, sleep: clock.sleep, leases: new NumberLeases({ sleep: clock.sleep, clock }), ...options }));
 }
 
 const numbers = [TEST_NUMBER, '+15555550101', '+15555550102', '+15555550103'];
@@ -75,6 +75,17 @@ describe('runBatch', () => {
 
     expect(inFlight.most).toBe(1);
     expect(clock.now()).toBe(3 * 2_200);
+  });
+
+  it("spaces the samples of one check by its resend window, as the app requires", async () => {
+    const clock = new FakeClock();
+    const spec = checkSpec({ policy: { ttlMs: 300_000, resendWindowMs: 10_000, maxAttempts: 3 } });
+    const providers = fakeWorld({ clock, otp: { resendWindowMs: 10_000 } }).providers;
+
+    const result = await batch(clock, [{ spec, providers }], { samples: 3, concurrency: 1 });
+
+    expect(result.checks[0]!.runs.map((run) => run.outcome)).toEqual(['success', 'success', 'success']);
+    expect(clock.now()).toBe(2 * 10_000 + 2_200);
   });
 
   it('serialises different checks that test the same number', async () => {

@@ -181,13 +181,16 @@ describe('when a control cannot decide', () => {
 });
 
 describe('a control and a run on one number', () => {
+  // The app lets them send back to back.
+  const backToBack = checkSpec({ policy: { ttlMs: 300_000, resendWindowMs: 0, maxAttempts: 3 } });
+
   it('take turns: the run starts only once the control has let go of the number', async () => {
     const world = fakeWorld({ otp: { resendWindowMs: 0 } });
-    const leases = new NumberLeases({ sleep: world.clock.sleep });
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
     const options = { clock: world.clock, sleep: world.clock.sleep, leases };
 
     const [controlRecord, runRecord] = await world.clock.run(
-      Promise.all([runControl('single_use', checkSpec(), world.providers, options), runCheck(checkSpec(), world.providers, options)]),
+      Promise.all([runControl('single_use', backToBack, world.providers, options), runCheck(backToBack, world.providers, options)]),
     );
 
     expect(controlRecord.durationMs).toBe(2_400);
@@ -197,11 +200,11 @@ describe('a control and a run on one number', () => {
   it('share what was used: the run passes over a late copy of the SMS whose code the control submitted', async () => {
     // The control's SMS lands at 2 s and its copy at 3 s, after the run's trigger at 2.4 s.
     const world = fakeWorld({ otp: { resendWindowMs: 0 }, carrier: { duplicate: true, duplicateGapMs: 1_000 } });
-    const leases = new NumberLeases({ sleep: world.clock.sleep });
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
     const options = { clock: world.clock, sleep: world.clock.sleep, leases };
 
-    await world.clock.run(runControl('single_use', checkSpec(), world.providers, options));
-    const runRecord = await world.clock.run(runCheck(checkSpec(), world.providers, options));
+    await world.clock.run(runControl('single_use', backToBack, world.providers, options));
+    const runRecord = await world.clock.run(runCheck(backToBack, world.providers, options));
 
     expect(runRecord.outcome).toBe('success');
     expect(runRecord.warnings).toContain('duplicate_sms');

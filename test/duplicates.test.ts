@@ -17,11 +17,14 @@ import { never, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 // 1 s behind the first SMS of run 1 (sent at 0) lands at 3 s, after run 2's trigger at 2.2 s.
 const LATE_COPY = { duplicate: true, duplicateGapMs: 1_000 } as const;
 
+/** The checks' policy, like the apps in these worlds, has no resend window: runs follow each other at once. */
+const BACK_TO_BACK = { ttlMs: 300_000, resendWindowMs: 0, maxAttempts: 3 };
+
 /** Runs on one number one after another, sharing its leases, as a batch or the probe does. */
 function inTurn(world: FakeWorld): (spec?: CheckSpec) => Promise<RunRecord> {
   const { clock } = world;
   const leases = new NumberLeases({ clock, sleep: clock.sleep });
-  return (spec = checkSpec()) => clock.run(runCheck(spec, world.providers, { clock, sleep: clock.sleep, leases }));
+  return (spec = checkSpec({ policy: BACK_TO_BACK })) => clock.run(runCheck(spec, world.providers, { clock, sleep: clock.sleep, leases }));
 }
 
 describe('a late copy of an earlier run’s SMS', () => {
@@ -134,7 +137,7 @@ describe('twenty runs in a row on one number, with a carrier that duplicates 30%
       inbox: createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 }),
       verifier: createSandboxVerifier({ baseUrl: sandbox.url, timeoutMs: 2_000 }),
     };
-    const spec = checkSpec({ number: NUMBER, timeouts: { deliveryMs: 5_000, totalMs: 10_000, stepMs: 2_000 } });
+    const spec = checkSpec({ number: NUMBER, timeouts: { deliveryMs: 5_000, totalMs: 10_000, stepMs: 2_000 }, policy: BACK_TO_BACK });
 
     const { checks } = await runBatch([{ spec, providers }], { samples: 20, concurrency: 1, leases: new NumberLeases() });
     await sandbox.idle();

@@ -197,14 +197,14 @@ describe('why a journey fails: exactly one reason', () => {
     const record = await run(world);
 
     expect(record).toMatchObject({ outcome: 'failure', reason, stage: 'trigger', origin: 'target', detail: error.message });
-    expect(world.inbox.queries).toHaveLength(0);
   });
 
   it('keeps the provider code of a refusal', async () => {
     const world = fakeWorld({ otp: { resendWindowMs: 60_000 } });
-    await run(world);
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
+    await run(world, checkSpec(), { leases });
 
-    const record = await run(world);
+    const record = await run(world, checkSpec(), { leases });
 
     expect(record).toMatchObject({ reason: 'trigger_rate_limited', providerCode: '60203' });
   });
@@ -637,6 +637,40 @@ describe("which SMS is the run's own: late SMS and other senders", () => {
 
     expect(record).toMatchObject({ outcome: 'success', warnings: ['code_retried', 'foreign_sms'] });
     expect(world.verifier.submitted).toEqual([codeNumber(0), codeNumber(1)]);
+  });
+
+  it("keeps to the check's resend window: the next run on the number waits it out instead of meeting the app's throttle", async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 30_000 } });
+    const runOn = backToBack(world);
+    await runOn(checkSpec());
+
+    const second = await runOn(checkSpec());
+
+    expect(second).toMatchObject({ outcome: 'success', startedAt: '2026-01-01T12:00:30.000Z', timings: { totalMs: 2_200 } });
+  });
+
+  it('blames itself when the app throttles a send right after another sender texted the number', async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 60_000 } });
+    const runOn = backToBack(world);
+    await runOn(checkSpec());
+    await world.clock.advance(60_000);
+    world.service.send(TEST_NUMBER);
+    await world.clock.advance(5_000);
+
+    const second = await runOn(checkSpec());
+
+    expect(second).toMatchObject({ reason: 'number_contention', origin: 'probe', stage: 'trigger', providerCode: '60203' });
+    expect(second.detail).toContain('another process is using it');
+  });
+
+  it('leaves a throttle with nothing else on the number to the app: trigger_rate_limited, origin target', async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 60_000 } });
+    const runOn = backToBack(world);
+    await runOn(checkSpec());
+
+    const second = await runOn(checkSpec());
+
+    expect(second).toMatchObject({ reason: 'trigger_rate_limited', origin: 'target' });
   });
 
   it('still fails code_rejected, origin target, when nothing else reached the number', async () => {

@@ -72,6 +72,38 @@ export async function awaitOwedSms(spec: CheckSpec, inbox: Inbox, context: Steps
   return { waitedMs: clock.now() - start, owed: owed.length, landed, seen, arrivedWhileWaiting };
 }
 
+/**
+ * Waits until the check's resend window has passed since the number's last send by this process. A
+ * tester does not ask for a code the app must refuse: back-to-back runs on one number (a batch, a fast
+ * probe schedule) would otherwise meet the app's own throttle and call it a target failure.
+ */
+export async function keepToResendWindow(spec: CheckSpec, context: StepsContext): Promise<void> {
+  const { lastSentAt } = context.lease;
+  if (lastSentAt === undefined) return;
+  const wait = lastSentAt + spec.policy.resendWindowMs - context.clock.now();
+  if (wait > 0) await context.sleep(wait, context.signal);
+}
+
+/** How long a second look at the inbox waits for a message that may not be there. */
+const PEEK_MS = 1_000;
+
+/**
+ * Counts the messages whose code no send of this process explains that reached the number shortly
+ * before a send the app throttled: since the number's previous run here, within the resend window
+ * (at least one delivery timeout). Our own sends keep to the window (keepToResendWindow), so such a
+ * message is someone else's send, and the throttle is theirs, not the app misbehaving.
+ */
+export async function throttleEvidence(spec: CheckSpec, inbox: Inbox, context: StepsContext, requestedAt: number, requestedAtWall: Date): Promise<number> {
+  const { lease } = context;
+  const from = Math.max(lease.previousReleaseAt ?? -Infinity, requestedAt - Math.max(spec.policy.resendWindowMs, spec.timeouts.deliveryMs));
+  const fromWall = new Date(requestedAtWall.getTime() - (requestedAt - from));
+  const recent = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock: fromWall }, PEEK_MS, context);
+  return recent.filter((sms) => {
+    const code = codeOf(sms, spec);
+    return code !== undefined && !lease.usedCodes.has(code);
+  }).length;
+}
+
 /** What else reached the number around a refused code (see refusalEvidence). */
 export interface RefusalEvidence {
   /** The newest SMS since the send, arrived after the refused one, with a code not yet tried: the second attempt's. */

@@ -3,7 +3,7 @@
 // Nothing here does I/O: providers do, behind the interfaces in providers.ts.
 
 import { randomUUID } from 'node:crypto';
-import { awaitOwedSms, codeOf, refusalEvidence, type StepsContext } from './attribution.js';
+import { awaitOwedSms, codeOf, keepToResendWindow, refusalEvidence, throttleEvidence, type StepsContext } from './attribution.js';
 import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
 import { leaseFor, type Lease, type LeaseSource } from './lease.js';
@@ -88,6 +88,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
     // An SMS an earlier run is still owed would land in this run: wait for it first (bounded).
     const owed = await awaitOwedSms(spec, providers.inbox, { clock, sleep, signal: root.signal, lease });
     if (owed) warnings.push('late_sms_awaited');
+    await keepToResendWindow(spec, { clock, sleep, signal: root.signal, lease });
     // The journey, and its budget, start once the number is ours and quiet: waiting is not the target's latency.
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
@@ -102,7 +103,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
 
       enter('trigger');
       requested = { at: clock.now(), wall: clock.wallNow() };
-      const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
+      const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send()).catch((error: unknown) => steps.judgeSendFailure(error, requested!));
       releaseSend = () => steps.release(sent);
 
       enter('deliver');
@@ -215,6 +216,7 @@ export class JourneySteps {
     const scope = new Scope(this.context.signal);
     const startedAt = clock.now();
     const startedAtWall = clock.wallNow();
+    this.context.lease.noteSend();
     try {
       const result = await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) =>
         this.providers.trigger.send({ number: this.spec.number, signal }),
@@ -224,6 +226,22 @@ export class JourneySteps {
       scope.close();
       throw error;
     }
+  }
+
+  /**
+   * Throws what a failed send means for the journey: a throttle (`trigger_rate_limited`) while messages
+   * that no send of ours explains had just reached the number is someone else's send meeting the app's
+   * resend window (see throttleEvidence): `number_contention`, not the app's fault.
+   */
+  async judgeSendFailure(error: unknown, requested: { readonly at: number; readonly wall: Date }): Promise<never> {
+    if (!(error instanceof StageError && error.reason === 'trigger_rate_limited')) throw error;
+    const unexplained = await throttleEvidence(this.spec, this.providers.inbox, this.context, requested.at, requested.wall);
+    if (unexplained === 0) throw error;
+    throw new StageError(
+      'number_contention',
+      `the app throttled the send (${error.message}), but ${unexplained} message(s) with codes no send of this process explains had just reached the number: another process is using it`,
+      { cause: error, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) },
+    );
   }
 
   /**

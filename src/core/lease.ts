@@ -32,8 +32,12 @@ export interface Lease {
    * land: not yet past its TTL, oldest first. Each is a message the holder must not take for its own.
    */
   readonly outstanding: readonly OutstandingSend[];
+  /** Monotonic time (the leases' clock) a holder last asked for a send to the number; undefined before the first. */
+  readonly lastSentAt: number | undefined;
   /** Remembers a code this holder read from an SMS to the number and submitted, for the holders after it. */
   markUsed(code: string): void;
+  /** Remembers that this holder asked for a send to the number now, so the next keeps to the resend window. */
+  noteSend(): void;
   /** Remembers a send of this holder's whose SMS never reached it, for the holders after it. */
   leaveOutstanding(send: OutstandingSend): void;
   /**
@@ -117,6 +121,8 @@ export class NumberLeases {
   readonly #releasedAt = new Map<string, number>();
   /** Per number, the sends whose SMS never reached their run, oldest first. */
   readonly #outstanding = new Map<string, OutstandingSend[]>();
+  /** Per number, the monotonic time a holder last asked for a send. */
+  readonly #sentAt = new Map<string, number>();
   readonly #sleep: Sleep;
   readonly #clock: Clock;
   readonly #memory: CodeMemory;
@@ -186,6 +192,7 @@ export class NumberLeases {
     let released = false;
     const recentlyUsed = () => new Set(this.#recentlyUsed(number).map((used) => used.code));
     const stillOutstanding = () => this.#stillOutstanding(number);
+    const lastSentAt = () => this.#sentAt.get(number);
     return {
       number,
       // Read afresh, so a holder that runs several journeys (a series of controls) sees its own spent codes.
@@ -195,8 +202,12 @@ export class NumberLeases {
       get outstanding() {
         return stillOutstanding();
       },
+      get lastSentAt() {
+        return lastSentAt();
+      },
       previousReleaseAt: this.#releasedAt.get(number),
       markUsed: (code) => this.#markUsed(number, code),
+      noteSend: () => void this.#sentAt.set(number, this.#clock.now()),
       leaveOutstanding: (send) => {
         const kept = [...this.#stillOutstanding(number), send];
         this.#outstanding.set(number, kept.slice(Math.max(0, kept.length - MAX_OUTSTANDING)));
