@@ -43,6 +43,7 @@ function checkAgainst(sandboxUrl: string, name: string, number: string, schedule
     inbox: { type: 'webhook', format: 'twilio', authToken: TOKEN },
     verify: { type: 'http', request: { method: 'POST', url: `${sandboxUrl}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
     timeouts: { delivery: '800ms', total: '3s', step: '1s' },
+    policy: { resendWindow: '0s' },
     schedule,
   };
 }

@@ -244,6 +244,9 @@ const policy = z
   })
   .transform((p) => ({ ttlMs: p.ttl, resendWindowMs: p.resendWindow, maxAttempts: p.maxAttempts }));
 
+/** The policy of a check that states none (and whose app is not the embedded sandbox). */
+const DEFAULT_POLICY = policy.parse({});
+
 const controls = z
   .array(z.enum(CONTROLS))
   .refine((names) => new Set(names).size === names.length, { error: 'lists a control more than once' })
@@ -259,7 +262,8 @@ const check = z
     extract: extract.prefault({}),
     timeouts: timeouts.prefault({}),
     degradedAfter: duration({ positive: true }).optional(),
-    policy: policy.prefault({}),
+    /** Default: the embedded sandbox's own policy when it is the trigger, else DEFAULT_POLICY. */
+    policy: policy.optional(),
     controls,
     schedule: cronExpression.optional(),
     controlSchedule: cronExpression.optional(),
@@ -325,7 +329,19 @@ export const configSchema = z
       });
     },
     { when: () => true },
-  );
+  )
+  .transform(({ checks, ...config }) => ({
+    ...config,
+    // A sandbox trigger asks the embedded sandbox, whose policy is known exactly: runs keep to its resend window.
+    checks: checks.map(({ policy: stated, ...check }) => ({
+      ...check,
+      policy: stated ?? (check.trigger.type === 'sandbox' ? sandboxPolicy(config.sandbox.otp) : DEFAULT_POLICY),
+    })),
+  }));
+
+function sandboxPolicy({ ttlMs, resendWindowMs, maxAttempts }: { ttlMs: number; resendWindowMs: number; maxAttempts: number }) {
+  return { ttlMs, resendWindowMs, maxAttempts };
+}
 
 export type Config = z.output<typeof configSchema>;
 /** The YAML form, before durations are parsed and defaults applied. */
