@@ -51,5 +51,5 @@ export { WebhookInbox } from './providers/webhook/inbox.js';
 export { createWebhookHandler } from './providers/webhook/handler.js';
 export { startWebhookReceiver, createWebhookInbox } from './providers/webhook/receiver.js';
 
-export { waitForOtp, OtpNotReceivedError, type WaitForOtpOptions, type ReceivedOtp } from './library/wait-for-otp.js';
+export { waitForOtp, OtpNotReceivedError, ConcurrentOtpWaitError, type WaitForOtpOptions, type ReceivedOtp } from './library/wait-for-otp.js';
 export { VERSION } from './version.js';

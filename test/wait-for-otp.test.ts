@@ -1,9 +1,15 @@
 // waitForOtp is what a Playwright or vitest test calls after its app sends a code: it must return the
 // code of the SMS that arrived after `since`, never an older one, and fail clearly when none comes.
 
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CODE_MEMORY, NumberLeases } from '../src/core/lease.js';
+import type { Clock } from '../src/core/providers.js';
+import { ConcurrentOtpWaitError, OtpNotReceivedError, waitForOtp, type WaitForOtpOptions } from '../src/library/wait-for-otp.js';
 import { createSandboxInbox } from '../src/providers/sandbox/index.js';
-import { OtpNotReceivedError, waitForOtp } from '../src/library/wait-for-otp.js';
+import { genericSignature } from '../src/providers/webhook/generic.js';
+import { createWebhookInbox, type SelfHostedWebhookInbox } from '../src/providers/webhook/receiver.js';
+import type { SendRecord } from '../src/sandbox/ground-truth.js';
 import { issuedCode, NUMBER, quickSandbox, sendOtp } from './support/sandbox.js';
 
 describe('waitForOtp', () => {
@@ -41,5 +47,170 @@ describe('waitForOtp', () => {
 
     await expect(waiting).rejects.toThrow(OtpNotReceivedError);
     await expect(waiting).rejects.toThrow(/\+1555•••0100 arrived within 300 ms/);
+  });
+});
+
+// A suite shares one inbox across its tests. A carrier can deliver a second copy of one test's SMS
+// after the next test's `since`: its code is spent, and the next test must get its own.
+
+const SECRET = 'wait-for-otp-gateway';
+const OTHER_NUMBER = '+15555550101';
+
+const gateways: SelfHostedWebhookInbox[] = [];
+afterEach(async () => {
+  await Promise.all(gateways.splice(0).map((inbox) => inbox.close()));
+});
+
+/** A webhook inbox fed by real HTTP pushes in the generic format, as an SMS gateway sends them. */
+async function gatewayInbox(options: { clock?: Clock } = {}): Promise<SelfHostedWebhookInbox> {
+  const inbox = await createWebhookInbox({ generic: { secret: SECRET }, ...options });
+  gateways.push(inbox);
+  return inbox;
+}
+
+/** Pushes an SMS carrying `code` to the inbox's receiver; resolves once it is stored. Each copy has its own id. */
+async function push(inbox: SelfHostedWebhookInbox, to: string, code: string): Promise<void> {
+  const body = JSON.stringify({ id: randomUUID(), to, body: `Your Acme code is ${code}` });
+  const answer = await fetch(`${inbox.url}/webhooks/generic`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-signature': genericSignature(SECRET, body) },
+    body,
+  });
+  expect(answer.status).toBe(204);
+}
+
+/** One test's turn: the app sends `code` to the number, and waitForOtp reads it. */
+async function testReceiving(inbox: SelfHostedWebhookInbox, number: string, code: string, options: Partial<WaitForOtpOptions> = {}): Promise<string> {
+  const since = options.clock?.wallNow() ?? new Date();
+  await push(inbox, number, code);
+  return (await waitForOtp({ inbox, number, since, timeoutMs: 5_000, ...options })).code;
+}
+
+describe('waitForOtp on an inbox the tests of a suite share', () => {
+  it('passes over a late copy of the previous test’s SMS landing after `since`, and returns the fresh code', async () => {
+    const inbox = await gatewayInbox();
+    await testReceiving(inbox, NUMBER, '111111');
+
+    const since = new Date();
+    await push(inbox, NUMBER, '111111');
+    const waiting = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 });
+    await push(inbox, NUMBER, '222222');
+
+    expect((await waiting).code).toBe('222222');
+  });
+
+  it('times out when only late copies arrive, saying how many it passed over', async () => {
+    const inbox = await gatewayInbox();
+    await testReceiving(inbox, NUMBER, '111111');
+
+    const since = new Date();
+    await push(inbox, NUMBER, '111111');
+    await push(inbox, NUMBER, '111111');
+    const waiting = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 300 });
+
+    await expect(waiting).rejects.toThrow(OtpNotReceivedError);
+    await expect(waiting).rejects.toThrow('no SMS with a code to +1555•••0100 arrived within 300 ms; passed over 2 late copies of codes returned earlier');
+  });
+
+  it('remembers the code a resend superseded, so a late copy of it is passed over too', async () => {
+    const inbox = await gatewayInbox();
+    const since = new Date();
+    await push(inbox, NUMBER, '111111');
+    await push(inbox, NUMBER, '222222');
+    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 })).code).toBe('222222');
+
+    const nextSince = new Date();
+    await push(inbox, NUMBER, '111111');
+    const waiting = waitForOtp({ inbox, number: NUMBER, since: nextSince, timeoutMs: 5_000 });
+    await push(inbox, NUMBER, '333333');
+
+    expect((await waiting).code).toBe('333333');
+  });
+
+  it('keeps each number’s codes apart, while tests on different numbers wait at once', async () => {
+    const inbox = await gatewayInbox();
+    await testReceiving(inbox, NUMBER, '111111');
+
+    const since = new Date();
+    await push(inbox, NUMBER, '111111');
+    const onNumber = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 });
+    const onOtherNumber = waitForOtp({ inbox, number: OTHER_NUMBER, since, timeoutMs: 5_000 });
+    await push(inbox, OTHER_NUMBER, '111111');
+    await push(inbox, NUMBER, '222222');
+
+    expect((await onNumber).code).toBe('222222');
+    expect((await onOtherNumber).code).toBe('111111');
+  });
+
+  it('refuses a second wait on a number while one is waiting, and frees the number when that wait ends', async () => {
+    const inbox = await gatewayInbox();
+    const first = waitForOtp({ inbox, number: NUMBER, timeoutMs: 300 });
+
+    await expect(waitForOtp({ inbox, number: NUMBER, timeoutMs: 1_000 })).rejects.toThrow(
+      new ConcurrentOtpWaitError(NUMBER),
+    );
+    await expect(waitForOtp({ inbox, number: NUMBER, timeoutMs: 1_000 })).rejects.toThrow(/waiting for a code to \+1555•••0100: /);
+    await expect(first).rejects.toThrow(OtpNotReceivedError);
+    expect(await testReceiving(inbox, NUMBER, '111111')).toBe('111111');
+  });
+
+  it('gives five tests in a row on a carrier that delivers every SMS twice each its own code', async () => {
+    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 }, carrier: { duplicates: 1, delayMedianMs: 200, delayP95Ms: 600 } });
+    const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
+
+    const returned: string[] = [];
+    const issued: string[] = [];
+    for (let test = 0; test < 5; test += 1) {
+      const since = new Date();
+      const sent = await sendOtp(sandbox);
+      returned.push((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 })).code);
+      issued.push(issuedCode(sandbox, sent.body.requestId));
+    }
+    await sandbox.idle();
+
+    expect(copiesLandingBeforeTheNextSms(sandbox.groundTruth().sends)).toBeGreaterThan(0);
+    expect(returned).toEqual(issued);
+    expect(new Set(returned).size).toBe(5);
+  });
+});
+
+/** Second copies that landed once the next send was accepted and before its own SMS: alone in its wait. */
+function copiesLandingBeforeTheNextSms(sends: readonly SendRecord[]): number {
+  return sends.filter((send, i) => {
+    const next = sends[i + 1];
+    if (next?.deliveredAtEpochMs == null || send.duplicateDelayMs === null) return false;
+    const copyAt = send.acceptedAtEpochMs + send.duplicateDelayMs;
+    return copyAt >= next.acceptedAtEpochMs && copyAt < next.deliveredAtEpochMs;
+  }).length;
+}
+
+describe('waitForOtp’s memory of the codes it returned', () => {
+  it(`forgets a number’s oldest code once ${DEFAULT_CODE_MEMORY.codes} newer ones were returned`, async () => {
+    const inbox = await gatewayInbox();
+    const codes = Array.from({ length: DEFAULT_CODE_MEMORY.codes + 1 }, (_, i) => String(200_000 + i));
+    for (const code of codes) await testReceiving(inbox, NUMBER, code);
+
+    const since = new Date();
+    await push(inbox, NUMBER, codes[0]!);
+    await push(inbox, NUMBER, codes[1]!);
+
+    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 })).code).toBe(codes[0]);
+  });
+
+  it('forgets a code the memory’s duration after it was returned', async () => {
+    let now = 0;
+    const clock: Clock = { now: () => now, wallNow: () => new Date(Date.UTC(2026, 0, 1) + now) };
+    const inbox = await gatewayInbox({ clock });
+    const options = { clock, leases: new NumberLeases({ clock }) };
+    await testReceiving(inbox, NUMBER, '111111', options);
+
+    now = DEFAULT_CODE_MEMORY.forMs - 1;
+    const since = clock.wallNow();
+    await push(inbox, NUMBER, '222222');
+    await push(inbox, NUMBER, '111111');
+    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000, ...options })).code).toBe('222222');
+
+    now += DEFAULT_CODE_MEMORY.forMs;
+    expect(await testReceiving(inbox, NUMBER, '222222', options)).toBe('222222');
   });
 });
