@@ -155,7 +155,7 @@ describe('waitForOtp on an inbox the tests of a suite share', () => {
   });
 
   it('gives five tests in a row on a carrier that delivers every SMS twice each its own code', async () => {
-    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 }, carrier: { duplicates: 1, delayMedianMs: 200, delayP95Ms: 600 } });
+    const sandbox = await quickSandbox({ otp: { resendWindowMs: 0 }, carrier: { duplicates: 1, delayMedianMs: 400, delayP95Ms: 1_200 } });
     const inbox = createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 });
 
     const returned: string[] = [];
