@@ -42,7 +42,7 @@ export class OtpNotReceivedError extends Error {
 /** A wait on a number that another wait on the same inbox already uses: two tests sharing one number at once. */
 export class ConcurrentOtpWaitError extends Error {
   override readonly name = 'ConcurrentOtpWaitError';
-  constructor(readonly number: string) {
+  constructor(number: string) {
     super(
       `another waitForOtp on this inbox is already waiting for a code to ${maskNumber(number)}: ` +
         'two waits on one number could both take the same SMS; give tests that run at the same time their own numbers',
@@ -118,5 +118,5 @@ async function receiveFreshCode(options: WaitForOtpOptions, lease: Lease): Promi
 
 function passedOver(lateCopies: number): string {
   if (lateCopies === 0) return '';
-  return `; passed over ${lateCopies === 1 ? '1 late copy of a code' : `${lateCopies} late copies of codes`} returned earlier`;
+  return `; passed over ${lateCopies === 1 ? '1 SMS carrying a code' : `${lateCopies} SMS carrying codes`} returned earlier`;
 }
