@@ -1,5 +1,6 @@
 // waitForOtp is what a Playwright or vitest test calls after its app sends a code: it must return the
-// code of the SMS that arrived after `since`, never an older one, and fail clearly when none comes.
+// code of the SMS that arrived after `since`, never an older one nor one it returned before, and fail
+// clearly when none comes.
 
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
