@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CODE_MEMORY, NumberLeases } from '../src/core/lease.js';
 import type { Clock } from '../src/core/providers.js';
-import { ConcurrentOtpWaitError, OtpNotReceivedError, waitForOtp, type WaitForOtpOptions } from '../src/library/wait-for-otp.js';
+import { ConcurrentOtpWaitError, OtpNotReceivedError, waitForOtp } from '../src/library/wait-for-otp.js';
 import { createSandboxInbox } from '../src/providers/sandbox/index.js';
 import { genericSignature } from '../src/providers/webhook/generic.js';
 import { createWebhookInbox, type SelfHostedWebhookInbox } from '../src/providers/webhook/receiver.js';
@@ -62,97 +62,120 @@ afterEach(async () => {
   await Promise.all(gateways.splice(0).map((inbox) => inbox.close()));
 });
 
-/** A webhook inbox fed by real HTTP pushes in the generic format, as an SMS gateway sends them. */
-async function gatewayInbox(options: { clock?: Clock } = {}): Promise<SelfHostedWebhookInbox> {
-  const inbox = await createWebhookInbox({ generic: { secret: SECRET }, ...options });
+/**
+ * A suite's shared inbox: a webhook inbox fed by real HTTP pushes in the generic format, as an SMS
+ * gateway sends them. It stamps messages on a clock moved by hand, so each test's `since` is
+ * unambiguously after every message of the tests before it.
+ */
+async function sharedInbox(options: { leases?: NumberLeases; clock?: ManualClock } = {}) {
+  const clock = options.clock ?? manualClock();
+  const inbox = await createWebhookInbox({ generic: { secret: SECRET }, clock });
   gateways.push(inbox);
-  return inbox;
+  const wait = (number: string, since: Date, timeoutMs = 5_000) =>
+    waitForOtp({ inbox, number, since, timeoutMs, clock, ...(options.leases && { leases: options.leases }) });
+  const suite = {
+    wait,
+    /** An SMS carrying `code` reaches the number; resolves once it is stored. Each copy has its own id. */
+    async push(to: string, code: string): Promise<void> {
+      const body = JSON.stringify({ id: randomUUID(), to, body: `Your Acme code is ${code}` });
+      const answer = await fetch(`${inbox.url}/webhooks/generic`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-signature': genericSignature(SECRET, body) },
+        body,
+      });
+      expect(answer.status).toBe(204);
+    },
+    /** A test begins, a second after the one before: its `since`. */
+    nextTest(): Date {
+      clock.advance(1_000);
+      return clock.wallNow();
+    },
+    /** A whole test: the app texts `code` to the number, and waitForOtp reads it. */
+    async receive(number: string, code: string): Promise<string> {
+      const since = suite.nextTest();
+      await suite.push(number, code);
+      return (await wait(number, since)).code;
+    },
+  };
+  return suite;
 }
 
-/** Pushes an SMS carrying `code` to the inbox's receiver; resolves once it is stored. Each copy has its own id. */
-async function push(inbox: SelfHostedWebhookInbox, to: string, code: string): Promise<void> {
-  const body = JSON.stringify({ id: randomUUID(), to, body: `Your Acme code is ${code}` });
-  const answer = await fetch(`${inbox.url}/webhooks/generic`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-signature': genericSignature(SECRET, body) },
-    body,
-  });
-  expect(answer.status).toBe(204);
+interface ManualClock extends Clock {
+  advance(ms: number): void;
 }
 
-/** One test's turn: the app sends `code` to the number, and waitForOtp reads it. */
-async function testReceiving(inbox: SelfHostedWebhookInbox, number: string, code: string, options: Partial<WaitForOtpOptions> = {}): Promise<string> {
-  const since = options.clock?.wallNow() ?? new Date();
-  await push(inbox, number, code);
-  return (await waitForOtp({ inbox, number, since, timeoutMs: 5_000, ...options })).code;
+function manualClock(): ManualClock {
+  let now = 0;
+  return { now: () => now, wallNow: () => new Date(Date.UTC(2026, 0, 1) + now), advance: (ms) => (now += ms) };
 }
 
 describe('waitForOtp on an inbox the tests of a suite share', () => {
   it('passes over a late copy of the previous test’s SMS landing after `since`, and returns the fresh code', async () => {
-    const inbox = await gatewayInbox();
-    await testReceiving(inbox, NUMBER, '111111');
+    const suite = await sharedInbox();
+    await suite.receive(NUMBER, '111111');
 
-    const since = new Date();
-    await push(inbox, NUMBER, '111111');
-    const waiting = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 });
-    await push(inbox, NUMBER, '222222');
+    const since = suite.nextTest();
+    await suite.push(NUMBER, '111111'); // the carrier's late second copy of the previous test's SMS
+    const waiting = suite.wait(NUMBER, since);
+    await suite.push(NUMBER, '222222');
 
     expect((await waiting).code).toBe('222222');
   });
 
   it('times out when only late copies arrive, saying how many it passed over', async () => {
-    const inbox = await gatewayInbox();
-    await testReceiving(inbox, NUMBER, '111111');
+    const suite = await sharedInbox();
+    await suite.receive(NUMBER, '111111');
 
-    const since = new Date();
-    await push(inbox, NUMBER, '111111');
-    await push(inbox, NUMBER, '111111');
-    const waiting = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 300 });
+    const since = suite.nextTest();
+    await suite.push(NUMBER, '111111');
+    await suite.push(NUMBER, '111111');
+    const waiting = suite.wait(NUMBER, since, 300);
 
     await expect(waiting).rejects.toThrow(OtpNotReceivedError);
     await expect(waiting).rejects.toThrow('no SMS with a code to +1555•••0100 arrived within 300 ms; passed over 2 SMS carrying codes returned earlier');
   });
 
   it('remembers the code a resend superseded, so a late copy of it is passed over too', async () => {
-    const inbox = await gatewayInbox();
-    const since = new Date();
-    await push(inbox, NUMBER, '111111');
-    await push(inbox, NUMBER, '222222');
-    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 })).code).toBe('222222');
+    const suite = await sharedInbox();
+    const since = suite.nextTest();
+    await suite.push(NUMBER, '111111');
+    await suite.push(NUMBER, '222222');
+    expect((await suite.wait(NUMBER, since)).code).toBe('222222');
 
-    const nextSince = new Date();
-    await push(inbox, NUMBER, '111111');
-    const waiting = waitForOtp({ inbox, number: NUMBER, since: nextSince, timeoutMs: 5_000 });
-    await push(inbox, NUMBER, '333333');
+    const nextSince = suite.nextTest();
+    await suite.push(NUMBER, '111111');
+    const waiting = suite.wait(NUMBER, nextSince);
+    await suite.push(NUMBER, '333333');
 
     expect((await waiting).code).toBe('333333');
   });
 
   it('keeps each number’s codes apart, while tests on different numbers wait at once', async () => {
-    const inbox = await gatewayInbox();
-    await testReceiving(inbox, NUMBER, '111111');
+    const suite = await sharedInbox();
+    await suite.receive(NUMBER, '111111');
 
-    const since = new Date();
-    await push(inbox, NUMBER, '111111');
-    const onNumber = waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 });
-    const onOtherNumber = waitForOtp({ inbox, number: OTHER_NUMBER, since, timeoutMs: 5_000 });
-    await push(inbox, OTHER_NUMBER, '111111');
-    await push(inbox, NUMBER, '222222');
+    const since = suite.nextTest();
+    await suite.push(NUMBER, '111111'); // a late copy
+    const onNumber = suite.wait(NUMBER, since);
+    const onOtherNumber = suite.wait(OTHER_NUMBER, since);
+    await suite.push(OTHER_NUMBER, '111111'); // the other number's own code, equal by chance
+    await suite.push(NUMBER, '222222');
 
     expect((await onNumber).code).toBe('222222');
     expect((await onOtherNumber).code).toBe('111111');
   });
 
   it('refuses a second wait on a number while one is waiting, and frees the number when that wait ends', async () => {
-    const inbox = await gatewayInbox();
-    const first = waitForOtp({ inbox, number: NUMBER, timeoutMs: 300 });
+    const suite = await sharedInbox();
+    const since = suite.nextTest();
+    const first = suite.wait(NUMBER, since, 300);
 
-    const second = waitForOtp({ inbox, number: NUMBER, timeoutMs: 1_000 });
+    const second = suite.wait(NUMBER, since, 1_000);
 
     await expect(second).rejects.toThrow(ConcurrentOtpWaitError);
     await expect(second).rejects.toThrow('another waitForOtp on this inbox is already waiting for a code to +1555•••0100');
     await expect(first).rejects.toThrow(OtpNotReceivedError);
-    expect(await testReceiving(inbox, NUMBER, '111111')).toBe('111111');
+    expect(await suite.receive(NUMBER, '111111')).toBe('111111');
   });
 
   it('gives five tests in a row on a carrier that delivers every SMS twice each its own code', async () => {
@@ -187,31 +210,30 @@ function copiesLandingBeforeTheNextSms(sends: readonly SendRecord[]): number {
 
 describe('waitForOtp’s memory of the codes it returned', () => {
   it(`forgets a number’s oldest code once ${DEFAULT_CODE_MEMORY.codes} newer ones were returned`, async () => {
-    const inbox = await gatewayInbox();
+    const suite = await sharedInbox();
     const codes = Array.from({ length: DEFAULT_CODE_MEMORY.codes + 1 }, (_, i) => String(200_000 + i));
-    for (const code of codes) await testReceiving(inbox, NUMBER, code);
+    for (const code of codes) await suite.receive(NUMBER, code);
 
-    const since = new Date();
-    await push(inbox, NUMBER, codes[0]!);
-    await push(inbox, NUMBER, codes[1]!);
+    // Late copies of the first two codes: only the second is still remembered.
+    const since = suite.nextTest();
+    await suite.push(NUMBER, codes[0]!);
+    await suite.push(NUMBER, codes[1]!);
 
-    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000 })).code).toBe(codes[0]);
+    expect((await suite.wait(NUMBER, since)).code).toBe(codes[0]);
   });
 
   it('forgets a code the memory’s duration after it was returned', async () => {
-    let now = 0;
-    const clock: Clock = { now: () => now, wallNow: () => new Date(Date.UTC(2026, 0, 1) + now) };
-    const inbox = await gatewayInbox({ clock });
-    const options = { clock, leases: new NumberLeases({ clock }) };
-    await testReceiving(inbox, NUMBER, '111111', options);
+    const clock = manualClock();
+    const suite = await sharedInbox({ clock, leases: new NumberLeases({ clock }) });
+    await suite.receive(NUMBER, '111111');
 
-    now = DEFAULT_CODE_MEMORY.forMs - 1;
-    const since = clock.wallNow();
-    await push(inbox, NUMBER, '222222');
-    await push(inbox, NUMBER, '111111');
-    expect((await waitForOtp({ inbox, number: NUMBER, since, timeoutMs: 5_000, ...options })).code).toBe('222222');
+    clock.advance(DEFAULT_CODE_MEMORY.forMs - 2_000);
+    const since = suite.nextTest(); // one second before the code is forgotten
+    await suite.push(NUMBER, '222222');
+    await suite.push(NUMBER, '111111');
+    expect((await suite.wait(NUMBER, since)).code).toBe('222222');
 
-    now += DEFAULT_CODE_MEMORY.forMs;
-    expect(await testReceiving(inbox, NUMBER, '222222', options)).toBe('222222');
+    clock.advance(DEFAULT_CODE_MEMORY.forMs);
+    expect(await suite.receive(NUMBER, '222222')).toBe('222222');
   });
 });
