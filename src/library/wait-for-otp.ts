@@ -24,8 +24,7 @@ export interface WaitForOtpOptions {
   /**
    * Where the codes returned on each number are remembered, and what lets one wait at a time use a
    * number. Default: one set per inbox object, so tests that share their inbox share the memory.
-   * Give your own to choose how much is remembered (`new NumberLeases({ memory })`), or to share it
-   * with runs (`runCheck`) on the same numbers.
+   * Give your own to choose how much is remembered: `new NumberLeases({ memory })`.
    */
   readonly leases?: NumberLeases;
 }
