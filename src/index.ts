@@ -4,7 +4,7 @@
 export { runCheck, type RunOptions } from './core/journey.js';
 export { runBatch, type BatchItem, type BatchOptions, type BatchResult } from './core/batch.js';
 export { runControl, type ControlOptions } from './core/controls.js';
-export { NumberLeases, type Lease } from './core/lease.js';
+export { NumberLeases, DEFAULT_CODE_MEMORY, type CodeMemory, type Lease } from './core/lease.js';
 export { extractOtp, compileCodePattern, InvalidCodePatternError, type ExtractResult, type OtpCandidate } from './core/extract.js';
 export { evaluateGate, type GateResult, type GateThresholds } from './core/gate.js';
 export { summarizeRuns, summarizeChecks, type CheckSummary, type ChecksSummary } from './core/summary.js';
@@ -51,5 +51,5 @@ export { WebhookInbox } from './providers/webhook/inbox.js';
 export { createWebhookHandler } from './providers/webhook/handler.js';
 export { startWebhookReceiver, createWebhookInbox } from './providers/webhook/receiver.js';
 
-export { waitForOtp, OtpNotReceivedError, type WaitForOtpOptions, type ReceivedOtp } from './library/wait-for-otp.js';
+export { waitForOtp, OtpNotReceivedError, ConcurrentOtpWaitError, type WaitForOtpOptions, type ReceivedOtp } from './library/wait-for-otp.js';
 export { VERSION } from './version.js';
