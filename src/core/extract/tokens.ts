@@ -1,4 +1,4 @@
-// Cuts normalised text into ASCII letter/digit words and groups adjacent numbers into clusters, so that
+// Cuts normalised text into letter/digit words and groups adjacent numbers into clusters, so that
 // `482 913` can be read as one split code while `(555) 010-0123` or `2026-11-26` are read as a whole
 // phone number or date instead of as loose fragments.
 
@@ -29,33 +29,48 @@ export interface Cluster {
   readonly shape: ClusterShape;
 }
 
-function charClass(code: number): 'digit' | 'letter' | undefined {
-  if (code >= 48 && code <= 57) return 'digit';
-  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return 'letter';
-  return undefined;
+/**
+ * Letters of scripts written without spaces between words, or that glue particles straight onto a
+ * number (`验证码482913`, `482913입니다`, `รหัส482913`): they end a word instead of joining it.
+ */
+const UNSPACED_SCRIPT =
+  /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}]/u;
+const LETTER = /[\p{L}\p{M}]/u;
+
+/** Digits are ASCII by now; a letter of any script that spaces its words belongs to the word it touches. */
+function charClass(char: string): 'digit' | 'letter' | undefined {
+  if (char >= '0' && char <= '9') return 'digit';
+  if ((char >= 'A' && char <= 'Z') || (char >= 'a' && char <= 'z')) return 'letter';
+  if (char < '\u0080' || !LETTER.test(char) || UNSPACED_SCRIPT.test(char)) return undefined;
+  return 'letter';
 }
 
-/** Maximal runs of ASCII letters and digits. */
+/**
+ * Maximal runs of letters and digits. Digits glued to letters make one word, whatever the script:
+ * `login34`, `жк123456` and `login٣٤` are words with a number in them, not a number beside a word.
+ */
 export function scanWords(text: string): Word[] {
   const words: Word[] = [];
   let start = -1;
   let hasDigit = false;
   let hasLetter = false;
-  for (let i = 0; i <= text.length; i += 1) {
-    const cls = i < text.length ? charClass(text.charCodeAt(i)) : undefined;
+  for (let i = 0; i <= text.length; ) {
+    const char = i < text.length ? String.fromCodePoint(text.codePointAt(i) ?? 0) : '';
+    const cls = char === '' ? undefined : charClass(char);
     if (cls !== undefined) {
       if (start < 0) start = i;
       if (cls === 'digit') hasDigit = true;
       else hasLetter = true;
-      continue;
+    } else {
+      if (start >= 0) {
+        const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
+        words.push({ start, end: i, text: text.slice(start, i), kind });
+      }
+      start = -1;
+      hasDigit = false;
+      hasLetter = false;
     }
-    if (start >= 0) {
-      const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
-      words.push({ start, end: i, text: text.slice(start, i), kind });
-    }
-    start = -1;
-    hasDigit = false;
-    hasLetter = false;
+    i += Math.max(char.length, 1);
   }
   return words;
 }
