@@ -46,9 +46,9 @@ function digitValue(codePoint: number): number {
 
 /** What `char` reads as: itself, its ASCII counterpart, or nothing when it is invisible. */
 function fold(char: string, codePoint: number): string {
-  if (codePoint >= 0x20 && codePoint < 0x7f) return char;
+  if (codePoint >= 0x20 && codePoint < 0x7f) return char; // printable ASCII, by far the most common
   if (INVISIBLE.test(char)) return '';
-  if (codePoint < 0x80) return char;
+  if (codePoint < 0x80) return char; // tab and line breaks
   if (FULL_WIDTH_LETTER.test(char)) return String.fromCharCode(codePoint - FULL_WIDTH_SHIFT);
   if (DECIMAL_DIGIT.test(char)) return String(digitValue(codePoint));
   if (SPACE_LIKE.test(char)) return ' ';

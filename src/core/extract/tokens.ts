@@ -34,45 +34,23 @@ export interface Cluster {
  * number (`验证码482913`, `482913입니다`, `รหัส482913`): they end a word instead of joining it.
  */
 const UNSPACED_SCRIPT =
-  /[\p{scx=Han}\p{scx=Hiragana}\p{scx=Katakana}\p{scx=Hangul}\p{scx=Thai}\p{scx=Lao}\p{scx=Khmer}\p{scx=Myanmar}]/u;
-const LETTER = /[\p{L}\p{M}]/u;
-
-/** Digits are ASCII by now; a letter of any script that spaces its words belongs to the word it touches. */
-function charClass(char: string): 'digit' | 'letter' | undefined {
-  if (char >= '0' && char <= '9') return 'digit';
-  if ((char >= 'A' && char <= 'Z') || (char >= 'a' && char <= 'z')) return 'letter';
-  if (char < '\u0080' || !LETTER.test(char) || UNSPACED_SCRIPT.test(char)) return undefined;
-  return 'letter';
-}
+  '[\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}]';
+/** Digits (ASCII by now) and letters, marks included, of every script but those; ASCII first, as the common case. */
+const WORD = new RegExp(`(?:[0-9A-Za-z]|(?!${UNSPACED_SCRIPT})[\\p{L}\\p{M}])+`, 'gu');
+const DIGIT = /[0-9]/;
+const NON_DIGIT = /[^0-9]/;
 
 /**
  * Maximal runs of letters and digits. Digits glued to letters make one word, whatever the script:
  * `login34`, `жк123456` and `login٣٤` are words with a number in them, not a number beside a word.
  */
 export function scanWords(text: string): Word[] {
-  const words: Word[] = [];
-  let start = -1;
-  let hasDigit = false;
-  let hasLetter = false;
-  for (let i = 0; i <= text.length; ) {
-    const char = i < text.length ? String.fromCodePoint(text.codePointAt(i) ?? 0) : '';
-    const cls = char === '' ? undefined : charClass(char);
-    if (cls !== undefined) {
-      if (start < 0) start = i;
-      if (cls === 'digit') hasDigit = true;
-      else hasLetter = true;
-    } else {
-      if (start >= 0) {
-        const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
-        words.push({ start, end: i, text: text.slice(start, i), kind });
-      }
-      start = -1;
-      hasDigit = false;
-      hasLetter = false;
-    }
-    i += Math.max(char.length, 1);
-  }
-  return words;
+  return Array.from(text.matchAll(WORD), ({ 0: word, index: start }) => {
+    const hasDigit = DIGIT.test(word);
+    const hasLetter = NON_DIGIT.test(word);
+    const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
+    return { start, end: start + word.length, text: word, kind };
+  });
 }
 
 /** What may join two numbers of one cluster: `482 913`, `010-0123`, `12.50`, `10:45`, `(555) 010`. */
