@@ -129,7 +129,8 @@ const latinLetters = fc.array(fc.constantFrom(...LATIN), { minLength: 1, maxLeng
 
 /**
  * A Latin word carrying one number: `ready2go`, `Login34`, `iOS17`, `4YOU`, `COVID19`. In capitals the
- * number sits at an edge: capitals around a number (`READY2GO`) are a code's shape, read when announced.
+ * number sits at an edge and the letters hold a vowel: capitals around a number (`READY2GO`), and
+ * vowel-free capitals beside one (`KXQP7`), are a code's shape, read when announced.
  */
 const latinWordWithNumber = fc
   .record({
@@ -139,16 +140,20 @@ const latinWordWithNumber = fc
     letterCase: fc.constantFrom('lower', 'title', 'upper', 'mixed' as const),
     caseFlips: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
     fullWidth: fc.nat(3).map((pick) => pick === 0),
+    vowel: fc.constantFrom(...'AEIOU'),
   })
-  .map(({ letters, digits, position: at, letterCase, caseFlips, fullWidth }) => {
+  .map(({ letters, digits, position: at, letterCase, caseFlips, fullWidth, vowel }) => {
     let cased = letters;
     if (letterCase === 'title') cased = `${letters.slice(0, 1).toUpperCase()}${letters.slice(1)}`;
-    if (letterCase === 'upper') cased = at === 'middle' ? letters : letters.toUpperCase();
+    if (letterCase === 'upper') cased = letters.toUpperCase();
     if (letterCase === 'mixed') {
       // A lower-case first letter keeps it mixed: `iOS`, `eBay`.
       cased = [...letters].map((letter, i) => (i > 0 && caseFlips[i] === true ? letter.toUpperCase() : letter)).join('');
     }
-    const word = glue(cased, digits, at);
+    const inCapitals = cased === cased.toUpperCase(); // also a one-letter title: `V`
+    const word = inCapitals
+      ? glue(/[AEIOU]/.test(cased) ? cased : `${cased}${vowel}`, digits, at === 'middle' ? 'end' : at)
+      : glue(cased, digits, at);
     return fullWidth ? word.replace(/[A-Za-z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 0xfee0)) : word;
   });
 

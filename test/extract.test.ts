@@ -34,6 +34,7 @@ const REAL_WORLD_MESSAGES: readonly (readonly [string, string, string])[] = [
   ['Steam Guard, alphanumeric', 'Your Steam Guard code: K7X9Q', 'K7X9Q'],
   ['alphanumeric login code', 'Your login code is K7X9QP', 'K7X9QP'],
   ['alphanumeric, one number amid capitals', 'Your Steam Guard code: KX7QP', 'KX7QP'],
+  ['alphanumeric, one number after capitals without a vowel', 'Your Steam Guard code: KXQP7', 'KXQP7'],
   ['alphanumeric, lower case', 'Your login code is k7x9qp', 'k7x9qp'],
   ['SMS Retriever, digits', '<#> Your ExampleApp code is: 482913\nFA+9qCX9VSu', '482913'],
   ['SMS Retriever, alphanumeric (the documented example)', '<#> Your ExampleApp code is: 123ABC78\nFA+9qCX9VSu', '123ABC78'],

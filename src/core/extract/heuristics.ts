@@ -69,6 +69,8 @@ const YEAR = /^(?:19|20)\d\d$/;
 const ONE_CASE_ASCII = /^(?:[A-Z0-9]+|[a-z0-9]+)$/;
 const TWO_DIGIT_RUNS = /[0-9][A-Za-z]+[0-9]/;
 const NUMBER_AMID_CAPITALS = /^[A-Z]+[0-9]+[A-Z]+$/;
+/** Capitals without a vowel and one number beside them: `KXQP7`, `7KXQP` (not `COVID19`, `WIN10`). */
+const VOWEL_FREE_CAPITALS_AND_A_NUMBER = /^(?:[B-DF-HJ-NP-TV-Z]+[0-9]+|[0-9]+[B-DF-HJ-NP-TV-Z]+)$/;
 
 const SHAPE_PENALTY: Partial<Record<ClusterShape, readonly [number, string]>> = {
   phone: [WEIGHT.strongPenalty, 'penalty: looks like a phone number'],
@@ -208,15 +210,22 @@ function clusterDraft(cluster: Cluster, bounds: HeuristicBounds): Draft | undefi
 
 /**
  * A word of letters and digits counts in a WebOTP line, which says what its code is; elsewhere only in
- * a message about a code, and only when it has a code's shape (see hasCodeShape), however close
- * to a keyword it stands: `Your code is ready2go` holds no code.
+ * a message about a code, and only when it has a code's shape (see hasCodeShape), however close to a
+ * keyword it stands: `Your code is ready2go` holds no code. One shape needs the keyword right before
+ * it: vowel-free capitals and one number (`Your Steam Guard code: KXQP7`). Generators such as Steam
+ * Guard's drop vowels so that no code spells a word, while a name with a number has them (`COVID19`).
  */
 function alphanumericDraft(context: MessageContext, word: Word, bounds: HeuristicBounds): Draft | undefined {
   if (!within(word.text.length, bounds.alphanumeric)) return undefined;
   const draft: Draft = { code: word.text, start: word.start, end: word.end, shape: 'single', alphanumeric: true };
   if (inWebOtpLine(context, draft)) return draft;
   if (!context.keywords.some((hit) => hit.announcesCode)) return undefined;
-  return hasCodeShape(word.text) ? draft : undefined;
+  if (hasCodeShape(word.text)) return draft;
+  if (!VOWEL_FREE_CAPITALS_AND_A_NUMBER.test(word.text)) return undefined;
+  const previous = context.keywords.findLast((hit) => hit.end <= word.start);
+  const rightAfterKeyword =
+    previous?.announcesCode === true && gapIsConnectorsOnly(context.text.slice(previous.end, word.start));
+  return rightAfterKeyword ? draft : undefined;
 }
 
 /** Every plausible code token in the (normalised) message, scored; unordered. */
