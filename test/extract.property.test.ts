@@ -19,6 +19,21 @@ function unicodeDigits(): Map<string, number> {
 }
 
 const UNICODE_DIGITS = unicodeDigits();
+
+/** Every control and format character that is not whitespace: NUL, soft hyphen, ZWSP, RLM, BOM, tag characters… */
+function invisibleMarks(): string[] {
+  const mark = /^(?!\p{White_Space})[\p{Cc}\p{Cf}]$/u;
+  const marks: string[] = [];
+  for (let codePoint = 0; codePoint <= 0x10ffff; codePoint += 1) {
+    const char = String.fromCodePoint(codePoint);
+    if (mark.test(char)) marks.push(char);
+  }
+  return marks;
+}
+
+const INVISIBLE_MARKS = invisibleMarks();
+/** What extraction reads as absent: the marks above and the other default-ignorables (variation selectors…). */
+const INVISIBLE = /(?!\p{White_Space})[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 /** The digits of each script, indexed by value: `SCRIPTS[k][v]` is digit v of script k. */
 const SCRIPTS: string[][] = [];
 for (const [char, value] of UNICODE_DIGITS) {
@@ -82,13 +97,140 @@ const bounds = fc.record(
   { requiredKeys: [] },
 );
 
+/** Letters of scripts that put spaces between words; glued to digits, they make a word with a number in it. */
+const SPACED_SCRIPT_LETTERS = [
+  'éèàçñüößøåł',
+  'абвгдежзийклмнопрстуфхцчшщыэюяё',
+  'αβγδεζηθικλμνξοπρστυφχψω',
+  'ابتثجحخدذرزسشصضطظعغفقكلمنهوي',
+  'אבגדהוזחטיכלמנסעפצקרשת',
+  'कखगघचछजझटठडढतथदधनपफबभमयरलवशसहािीुूेैोौं',
+  'աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆ',
+  'აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ',
+].map((letters) => [...letters]);
+const LATIN = [...'abcdefghijklmnopqrstuvwxyz'];
+
+/** One to eight digits, in ASCII or in one other decimal script. */
+const writtenDigits = fc
+  .tuple(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 8 }), fc.option(fc.nat(), { freq: 2 }))
+  .map(([digits, script]) =>
+    digits.map((value) => (script === null ? String(value) : SCRIPTS[script % SCRIPTS.length]?.[value])).join(''),
+  );
+
+function glue(letters: string, digits: string, position: 'start' | 'middle' | 'end'): string {
+  if (position === 'start') return `${digits}${letters}`;
+  if (position === 'end') return `${letters}${digits}`;
+  const cut = Math.ceil(letters.length / 2);
+  return `${letters.slice(0, cut)}${digits}${letters.slice(cut)}`;
+}
+
+const position = fc.constantFrom('start', 'middle', 'end' as const);
+const latinLetters = fc.array(fc.constantFrom(...LATIN), { minLength: 1, maxLength: 7 }).map((letters) => letters.join(''));
+
+/**
+ * A Latin word carrying one number: `ready2go`, `Login34`, `iOS17`, `4YOU`, `COVID19`. In capitals the
+ * number sits at an edge and the letters hold a vowel: capitals around a number (`READY2GO`), and
+ * vowel-free capitals beside one (`KXQP7`), are a code's shape, read when announced.
+ */
+const latinWordWithNumber = fc
+  .record({
+    letters: latinLetters,
+    digits: writtenDigits,
+    position,
+    letterCase: fc.constantFrom('lower', 'title', 'upper', 'mixed' as const),
+    caseFlips: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
+    fullWidth: fc.nat(3).map((pick) => pick === 0),
+    vowel: fc.constantFrom(...'AEIOU'),
+  })
+  .map(({ letters, digits, position: at, letterCase, caseFlips, fullWidth, vowel }) => {
+    let cased = letters;
+    if (letterCase === 'title') cased = `${letters.slice(0, 1).toUpperCase()}${letters.slice(1)}`;
+    if (letterCase === 'upper') cased = letters.toUpperCase();
+    if (letterCase === 'mixed') {
+      // A lower-case first letter keeps it mixed: `iOS`, `eBay`.
+      cased = [...letters].map((letter, i) => (i > 0 && caseFlips[i] === true ? letter.toUpperCase() : letter)).join('');
+    }
+    const inCapitals = cased === cased.toUpperCase(); // also a one-letter title: `V`
+    const word = inCapitals
+      ? glue(/[AEIOU]/.test(cased) ? cased : `${cased}${vowel}`, digits, at === 'middle' ? 'end' : at)
+      : glue(cased, digits, at);
+    return fullWidth ? word.replace(/[A-Za-z]/g, (letter) => String.fromCharCode(letter.charCodeAt(0) + 0xfee0)) : word;
+  });
+
+/** A word of another spaced script (or accented Latin) carrying one number anywhere: `ж123`, `ب٤٨٢`, `क482913`. */
+const scriptWordWithNumber = fc
+  .record({
+    letters: fc
+      .constantFrom(...SPACED_SCRIPT_LETTERS)
+      .chain((script) => fc.array(fc.constantFrom(...script), { minLength: 1, maxLength: 6 })),
+    digits: writtenDigits,
+    position,
+  })
+  .map(({ letters, digits, position: at }) => glue(letters.join(''), digits, at));
+
+/** Words without digits, in scripts with and without spaces. */
+const WORDS = [
+  'Your', 'is', 'login', 'use', 'for', 'the', 'Acme', 'K', 'G', 'FB', 'Ваш', 'σας', 'التحقق', 'שלך', 'आपका', 'है',
+  'です', '입니다', 'คือ', '，请勿泄露。',
+];
+const SPACED_CODE_WORDS = ['code', 'verification code', 'OTP', 'PIN', 'código', 'код', 'κωδικός', 'رمز', 'קוד', 'कोड'];
+/** Code words of scripts without spaces, which may touch what follows them: `验证码ready2go`. */
+const UNSPACED_CODE_WORDS = ['验证码', '確認コード', '인증번호', 'รหัส'];
+/** What may stand between a code word and its code: the strongest signal there is. */
+const CONNECTORS = [' ', ': ', ' is ', ' is: ', '：', ' [', ' #'];
+const SEPARATORS = [' ', ' ', ' ', ', ', ': ', '\n', ' - ', '-', '. ', ' (', ') ', ' #', ' [', '] ', '：', '，'];
+
+function sprinkle(text: string, marks: readonly (readonly [number, string])[]): string {
+  const chars = [...text];
+  for (const [at, mark] of marks) chars.splice(at % (chars.length + 1), 0, mark);
+  return chars.join('');
+}
+
+const COMMON_MARKS = ['\u200F', '\u200E', '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF', '\u00AD', '\u0000'];
+const invisibleMark = fc.oneof(fc.constantFrom(...COMMON_MARKS), fc.constantFrom(...INVISIBLE_MARKS, '\uFE0F', '\u034F'));
+const sprinkledMarks = fc.array(fc.tuple(fc.nat(), invisibleMark), { maxLength: 6 });
+
+const wordWithNumber = fc.oneof(latinWordWithNumber, scriptWordWithNumber);
+/** A word with a number where a code would stand: `Your code is ready2go`, `ready2go is your code`. */
+const announcedWordWithNumber = fc
+  .tuple(
+    fc.oneof(
+      fc.tuple(fc.constantFrom(...SPACED_CODE_WORDS), fc.constantFrom(...CONNECTORS)),
+      fc.tuple(fc.constantFrom(...UNSPACED_CODE_WORDS), fc.constantFrom('', ...CONNECTORS)),
+    ),
+    wordWithNumber,
+    fc.boolean(),
+  )
+  .map(([[codeWord, connector], word, codeWordFirst]) =>
+    codeWordFirst ? `${codeWord}${connector}${word}` : `${word} is your ${codeWord}`,
+  );
+
+/** Words, some carrying a number, between separators, with invisible marks anywhere. */
+const textWithNumbersOnlyInsideWords = fc
+  .record({
+    words: fc.array(
+      fc.oneof(fc.constantFrom(...WORDS, ...SPACED_CODE_WORDS, ...UNSPACED_CODE_WORDS), wordWithNumber, announcedWordWithNumber),
+      { minLength: 1, maxLength: 8 },
+    ),
+    separators: fc.array(fc.constantFrom(...SEPARATORS), { minLength: 8, maxLength: 8 }),
+    marks: sprinkledMarks,
+  })
+  .map(({ words, separators, marks }) =>
+    sprinkle(words.map((word, i) => (i === 0 ? word : `${separators[i] ?? ' '}${word}`)).join(''), marks),
+  );
+
+/** Any text at all, its digits taken out, with invisible marks anywhere. */
+const textWithoutDigits = fc
+  .tuple(anyText, sprinkledMarks)
+  .map(([text, marks]) => sprinkle(text.replace(/\p{Nd}/gu, ''), marks));
+
 const CODE_SEPARATORS = /[\s\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/gu;
 /** Also inside the numbers a candidate may stand for, to explain a penalty: `2026-11-26`, `$1,200.50`. */
 const NUMBER_SEPARATORS = /[\s\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D.,/:()]/gu;
 
-/** Text as written, folded the way codes are compared: separators out, digits to ASCII. */
+/** Text as written, folded the way codes are compared: separators and invisible marks out, digits to ASCII. */
 function fold(written: string, separators: RegExp): string {
-  return [...written.replace(separators, '')]
+  return [...written.replace(separators, '').replace(INVISIBLE, '')]
     .map((char) => {
       const digit = UNICODE_DIGITS.get(char);
       return digit === undefined ? char.normalize('NFKC') : String(digit);
@@ -161,6 +303,36 @@ describe('extractOtp properties', () => {
           expect(extractOtp(text, options)).toEqual(extractOtp(text, options));
         },
       ),
+    );
+  });
+  it('takes no code from text whose only digits sit inside words, in any script, across invisible marks', () => {
+    fc.assert(
+      fc.property(fc.oneof(textWithNumbersOnlyInsideWords, textWithoutDigits), (text) => {
+        expect(extractOtp(text).code).toBeUndefined();
+      }),
+      { numRuns: 20_000 },
+    );
+  });
+
+  it('reads a code split by invisible marks whole, never a fragment', () => {
+    fc.assert(
+      fc.property(
+        code,
+        fc.constantFrom(...TEMPLATES),
+        fc.array(fc.tuple(fc.nat(), invisibleMark), { minLength: 1, maxLength: 3 }),
+        (expected, template, marks) => {
+          const digits = [...expected];
+          // Strictly inside the code: between two of its digits.
+          for (const [at, mark] of marks) digits.splice(1 + (at % (digits.length - 1)), 0, mark);
+          const text = template(digits.join(''));
+          const result = extractOtp(text);
+          expect(result.code).toBe(expected);
+          const [best] = result.candidates;
+          expect(fold(text.slice(best?.start, best?.end), CODE_SEPARATORS)).toBe(expected);
+        },
+      ),
+      // Enough runs to meet each of the ~230 marks several times.
+      { numRuns: 2_000 },
     );
   });
 });

@@ -33,6 +33,9 @@ const REAL_WORLD_MESSAGES: readonly (readonly [string, string, string])[] = [
   ['European payment, amount before the code', 'Your one-time passcode for the €1,200 payment to ACME Ltd is 482913.', '482913'],
   ['Steam Guard, alphanumeric', 'Your Steam Guard code: K7X9Q', 'K7X9Q'],
   ['alphanumeric login code', 'Your login code is K7X9QP', 'K7X9QP'],
+  ['alphanumeric, one number amid capitals', 'Your Steam Guard code: KX7QP', 'KX7QP'],
+  ['alphanumeric, one number after capitals without a vowel', 'Your Steam Guard code: KXQP7', 'KXQP7'],
+  ['alphanumeric, lower case', 'Your login code is k7x9qp', 'k7x9qp'],
   ['SMS Retriever, digits', '<#> Your ExampleApp code is: 482913\nFA+9qCX9VSu', '482913'],
   ['SMS Retriever, alphanumeric (the documented example)', '<#> Your ExampleApp code is: 123ABC78\nFA+9qCX9VSu', '123ABC78'],
   ['WebOTP line only', '@example.com #482913', '482913'],
@@ -116,6 +119,80 @@ describe('extractOtp on real-world messages', () => {
 describe('extractOtp on messages without a code', () => {
   it.each(MESSAGES_WITHOUT_CODE)('takes no code from %s', (_situation, message) => {
     expect(extractOtp(message).code).toBeUndefined();
+  });
+});
+
+// Each carries a keyword, so only the shape of the word can tell it is not a code.
+const WORDS_WITH_A_NUMBER_IN_THEM: readonly (readonly [string, string])[] = [
+  ['a number in the middle of a word', 'Your code is ready2go'],
+  ['a number after a word', 'Your login code: login34'],
+  ['a number inside lower-case letters', 'Your code: abc123def'],
+  ['a name with a number, in capitals', 'Your code: COVID19'],
+  ['a version', 'Your code: v2024'],
+  ['a number before a word', 'Your code: 4ever'],
+  ['a plural file format', 'Your code: mp3s'],
+  ['mixed case', 'Your code: Win10x64'],
+  ['Arabic-Indic digits inside a Latin word', 'Your code: login٣٤'],
+  ['full-width letters and digits', 'Your code: ｌｏｇｉｎ３４'],
+  ['an accented Latin letter', 'Your code: é123456'],
+  ['a Cyrillic letter', 'Ваш код: ж123456'],
+  ['a Cyrillic letter after the digits', 'Ваш код: 123456ж'],
+  ['a Greek letter', 'Ο κωδικός σας: Ω4829'],
+  ['an Arabic letter', 'رمز التحقق: ب٤٨٢٩١٣'],
+  ['a Devanagari letter', 'आपका OTP क482913 है'],
+  ['a word split from its number by an invisible mark', 'Your code: ab\u200B123456'],
+];
+
+describe('extractOtp on words with a number in them', () => {
+  it.each(WORDS_WITH_A_NUMBER_IN_THEM)('takes no code from %s', (_shape, message) => {
+    expect(extractOtp(message).code).toBeUndefined();
+  });
+
+  it.each([
+    ['Chinese', '验证码482913，请勿泄露。'],
+    ['Japanese', '確認コード482913です。'],
+    ['Korean', '인증번호는 482913입니다.'],
+    ['Thai', 'รหัส482913'],
+  ])('still reads digits glued to a script written without spaces: %s', (_language, message) => {
+    expect(extractOtp(message).code).toBe('482913');
+  });
+});
+
+// Marks that take no room on screen: a person reads the code across them, and so does extraction.
+const INVISIBLE_MARKS: readonly (readonly [string, string])[] = [
+  ['a right-to-left mark', '\u200F'],
+  ['a left-to-right mark', '\u200E'],
+  ['a zero-width space', '\u200B'],
+  ['a zero-width non-joiner', '\u200C'],
+  ['a zero-width joiner', '\u200D'],
+  ['a word joiner', '\u2060'],
+  ['a byte order mark', '\uFEFF'],
+  ['a soft hyphen', '\u00AD'],
+  ['a NUL', '\u0000'],
+  ['a bell control character', '\u0007'],
+  ['an Arabic letter mark', '\u061C'],
+  ['a left-to-right embedding', '\u202A'],
+  ['a variation selector', '\uFE0F'],
+];
+
+describe('extractOtp on a code interrupted by an invisible mark', () => {
+  it.each(INVISIBLE_MARKS)('reads the code whole across %s', (_mark, mark) => {
+    expect(extractOtp(`Your code is 48${mark}2913`).code).toBe('482913');
+  });
+
+  it('points the span at the whole code, the mark included', () => {
+    const message = 'Your code is 48\u200B2913.';
+    const [best] = extractOtp(message).candidates;
+    expect(message.slice(best?.start, best?.end)).toBe('48\u200B2913');
+  });
+
+  it('says so in the reasons', () => {
+    const [best] = extractOtp('Your code is 4829\u200F13').candidates;
+    expect(best?.reasons).toContain('read across an invisible character');
+  });
+
+  it('reads a split code whole when a mark sits inside one of its groups', () => {
+    expect(extractOtp('Your code is 48\u00AD2 913').code).toBe('482913');
   });
 });
 

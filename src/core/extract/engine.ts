@@ -5,7 +5,7 @@ import type { ExtractOptions } from '../types.js';
 import type { ExtractResult, OtpCandidate } from './candidate.js';
 import { readContext } from './context.js';
 import { heuristicCandidates, within, type HeuristicBounds, type LengthBounds } from './heuristics.js';
-import { normaliseText } from './normalize.js';
+import { normaliseText, type NormalisedText } from './normalize.js';
 import { patternCandidates } from './pattern.js';
 
 /** SMS bodies are attacker-controlled: only this much is scanned (a concatenated SMS is ~1 600). */
@@ -28,6 +28,23 @@ function boundsFor(options: ExtractOptions): HeuristicBounds {
   return { digits: override(DEFAULT_BOUNDS.digits), alphanumeric: override(DEFAULT_BOUNDS.alphanumeric) };
 }
 
+/**
+ * `candidate` with its span moved back onto the original text. A code read across an invisible
+ * character says so, since the code submitted is not the text a log or a copy-paste shows.
+ */
+function inOriginal(candidate: OtpCandidate, normalised: NormalisedText): OtpCandidate {
+  const start = normalised.starts[candidate.start] ?? 0;
+  const end = candidate.end > candidate.start ? (normalised.ends[candidate.end - 1] ?? start) : start;
+  const readAcrossInvisible = normalised.dropped.some((index) => index > start && index < end);
+  return {
+    ...candidate,
+    score: Math.round(candidate.score * 100) / 100,
+    start,
+    end,
+    reasons: readAcrossInvisible ? [...candidate.reasons, 'read across an invisible character'] : candidate.reasons,
+  };
+}
+
 function rank(candidates: OtpCandidate[]): OtpCandidate[] {
   return candidates.sort((a, b) => b.score - a.score || a.start - b.start);
 }
@@ -46,20 +63,15 @@ function isCloseCall(ranked: readonly OtpCandidate[], threshold: number): boolea
  * plausible token. Never throws on any text; throws InvalidCodePatternError for a bad pattern.
  */
 export function extractOtp(text: string, options: ExtractOptions = {}): ExtractResult {
-  const { text: normalised, offsets } = normaliseText(text.slice(0, MAX_SCANNED_CHARS));
+  const normalised = normaliseText(text.slice(0, MAX_SCANNED_CHARS));
   const bounds = boundsFor(options);
   const { pattern } = options;
   const found =
     pattern === undefined
-      ? rank(heuristicCandidates(readContext(normalised), bounds))
+      ? rank(heuristicCandidates(readContext(normalised.text), bounds))
       : // A pattern may match any kind of code, so the widest bounds apply.
-        patternCandidates(normalised, pattern).filter(({ code }) => within(code.length, bounds.alphanumeric));
-  const candidates = found.map((candidate) => ({
-    ...candidate,
-    score: Math.round(candidate.score * 100) / 100,
-    start: offsets[candidate.start] ?? 0,
-    end: offsets[candidate.end] ?? text.length,
-  }));
+        patternCandidates(normalised.text, pattern).filter(({ code }) => within(code.length, bounds.alphanumeric));
+  const candidates = found.map((candidate) => inOriginal(candidate, normalised));
   const threshold = pattern === undefined ? CODE_THRESHOLD : 0;
   const best = candidates[0];
   if (best === undefined || best.score < threshold) return { ambiguous: false, candidates };

@@ -66,10 +66,11 @@ const IS_OR_COLON_REACH = 12;
 const TYPICAL_DIGITS = { min: 4, max: 8 } as const;
 const TYPICAL_ALPHANUMERIC = { min: 6, max: 8 } as const;
 const YEAR = /^(?:19|20)\d\d$/;
-/** `10min`, `5GB`, `2FA`, `1st`, `v2`, `MP3`: a quantity or a name, not a code. */
-const UNIT_OR_NAME = /^(?:\d+[A-Za-z]{1,3}|[A-Za-z]{1,3}\d{1,2})$/;
-/** Letter/digit alternations in a plausible alphanumeric code: `K7X9QP` has five runs, `ABC123` two. */
-const MIN_ALPHANUMERIC_RUNS = 3;
+const ONE_CASE_ASCII = /^(?:[A-Z0-9]+|[a-z0-9]+)$/;
+const TWO_DIGIT_RUNS = /[0-9][A-Za-z]+[0-9]/;
+const NUMBER_AMID_CAPITALS = /^[A-Z]+[0-9]+[A-Z]+$/;
+/** Capitals without a vowel and one number beside them: `KXQP7`, `7KXQP` (not `COVID19`, `WIN10`). */
+const VOWEL_FREE_CAPITALS_AND_A_NUMBER = /^(?:[B-DF-HJ-NP-TV-Z]+[0-9]+|[0-9]+[B-DF-HJ-NP-TV-Z]+)$/;
 
 const SHAPE_PENALTY: Partial<Record<ClusterShape, readonly [number, string]>> = {
   phone: [WEIGHT.strongPenalty, 'penalty: looks like a phone number'],
@@ -108,15 +109,16 @@ function inWebOtpLine(context: MessageContext, span: Span): boolean {
   return context.webOtpCode !== undefined && contains(context.webOtpCode, span);
 }
 
-function letterDigitRuns(token: string): number {
-  let runs = 0;
-  let previous: boolean | undefined;
-  for (const char of token) {
-    const isDigit = char >= '0' && char <= '9';
-    if (isDigit !== previous) runs += 1;
-    previous = isDigit;
-  }
-  return runs;
+/**
+ * How a generated alphanumeric code differs from a word with a number in it. A generator draws from
+ * ASCII capitals (or lower-case letters) and digits, so its digits land scattered: two runs or more
+ * (`K7X9Q`, `123ABC78`, `a7k2m9`). A word carries one number, at its start, end or middle (`login34`,
+ * `4you`, `ready2go`, `abc123def`, `COVID19`, `MP3`, `iOS17`), or is written in another script
+ * (`жк123456`). One number between capitals (`KX7QPZ`) is a code's shape too: words in running text
+ * are not written in capitals, and codes such as Steam Guard's are.
+ */
+function hasCodeShape(token: string): boolean {
+  return ONE_CASE_ASCII.test(token) && (TWO_DIGIT_RUNS.test(token) || NUMBER_AMID_CAPITALS.test(token));
 }
 
 /** Longest gap that can still count as "right after" a keyword: `code is: [ `, `验证码为`. */
@@ -206,18 +208,24 @@ function clusterDraft(cluster: Cluster, bounds: HeuristicBounds): Draft | undefi
   return { code: cluster.digits, start: cluster.start, end: cluster.end, shape: cluster.shape, alphanumeric: false };
 }
 
-/** An alphanumeric word counts only in a message about a code, and only if it reads like one. */
+/**
+ * A word of letters and digits counts in a WebOTP line, which says what its code is; elsewhere only in
+ * a message about a code, and only when it has a code's shape (see hasCodeShape), however close to a
+ * keyword it stands: `Your code is ready2go` holds no code. One shape needs the keyword right before
+ * it: vowel-free capitals and one number (`Your Steam Guard code: KXQP7`). Generators such as Steam
+ * Guard's drop vowels so that no code spells a word, while a name with a number has them (`COVID19`).
+ */
 function alphanumericDraft(context: MessageContext, word: Word, bounds: HeuristicBounds): Draft | undefined {
   if (!within(word.text.length, bounds.alphanumeric)) return undefined;
   const draft: Draft = { code: word.text, start: word.start, end: word.end, shape: 'single', alphanumeric: true };
   if (inWebOtpLine(context, draft)) return draft;
-  if (UNIT_OR_NAME.test(word.text)) return undefined;
   if (!context.keywords.some((hit) => hit.announcesCode)) return undefined;
+  if (hasCodeShape(word.text)) return draft;
+  if (!VOWEL_FREE_CAPITALS_AND_A_NUMBER.test(word.text)) return undefined;
   const previous = context.keywords.findLast((hit) => hit.end <= word.start);
   const rightAfterKeyword =
     previous?.announcesCode === true && gapIsConnectorsOnly(context.text.slice(previous.end, word.start));
-  const readsLikeCode = word.text === word.text.toUpperCase() && letterDigitRuns(word.text) >= MIN_ALPHANUMERIC_RUNS;
-  return rightAfterKeyword || readsLikeCode ? draft : undefined;
+  return rightAfterKeyword ? draft : undefined;
 }
 
 /** Every plausible code token in the (normalised) message, scored; unordered. */

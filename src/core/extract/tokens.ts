@@ -1,4 +1,4 @@
-// Cuts normalised text into ASCII letter/digit words and groups adjacent numbers into clusters, so that
+// Cuts normalised text into letter/digit words and groups adjacent numbers into clusters, so that
 // `482 913` can be read as one split code while `(555) 010-0123` or `2026-11-26` are read as a whole
 // phone number or date instead of as loose fragments.
 
@@ -29,35 +29,28 @@ export interface Cluster {
   readonly shape: ClusterShape;
 }
 
-function charClass(code: number): 'digit' | 'letter' | undefined {
-  if (code >= 48 && code <= 57) return 'digit';
-  if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122)) return 'letter';
-  return undefined;
-}
+/**
+ * Letters of scripts written without spaces between words, or that glue particles straight onto a
+ * number (`验证码482913`, `482913입니다`, `รหัส482913`): they end a word instead of joining it.
+ */
+const UNSPACED_SCRIPT =
+  '[\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}]';
+/** Digits (ASCII by now) and letters, marks included, of every script but those; ASCII first, as the common case. */
+const WORD = new RegExp(`(?:[0-9A-Za-z]|(?!${UNSPACED_SCRIPT})[\\p{L}\\p{M}])+`, 'gu');
+const DIGIT = /[0-9]/;
+const NON_DIGIT = /[^0-9]/;
 
-/** Maximal runs of ASCII letters and digits. */
+/**
+ * Maximal runs of letters and digits. Digits glued to letters make one word, whatever the script:
+ * `login34`, `жк123456` and `login٣٤` are words with a number in them, not a number beside a word.
+ */
 export function scanWords(text: string): Word[] {
-  const words: Word[] = [];
-  let start = -1;
-  let hasDigit = false;
-  let hasLetter = false;
-  for (let i = 0; i <= text.length; i += 1) {
-    const cls = i < text.length ? charClass(text.charCodeAt(i)) : undefined;
-    if (cls !== undefined) {
-      if (start < 0) start = i;
-      if (cls === 'digit') hasDigit = true;
-      else hasLetter = true;
-      continue;
-    }
-    if (start >= 0) {
-      const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
-      words.push({ start, end: i, text: text.slice(start, i), kind });
-    }
-    start = -1;
-    hasDigit = false;
-    hasLetter = false;
-  }
-  return words;
+  return Array.from(text.matchAll(WORD), ({ 0: word, index: start }) => {
+    const hasDigit = DIGIT.test(word);
+    const hasLetter = NON_DIGIT.test(word);
+    const kind: WordKind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
+    return { start, end: start + word.length, text: word, kind };
+  });
 }
 
 /** What may join two numbers of one cluster: `482 913`, `010-0123`, `12.50`, `10:45`, `(555) 010`. */
