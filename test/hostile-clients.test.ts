@@ -1,14 +1,17 @@
-// Clients that send too slowly, too much, a target no URL can be made of, or not HTTP at all, against the
-// real servers over loopback: the probe's (with its webhook endpoints), the webhook receiver and the
-// sandbox. Each is cut off or refused with a status naming what is wrong, and the server keeps serving.
+// Clients that send too slowly, too much, nothing at all, a target no URL can be made of, or not HTTP, and
+// more connections than the server holds, against the real servers over loopback: the probe's (with its
+// webhook endpoints), the webhook receiver and the sandbox. Each is cut off or refused with a status
+// naming what is wrong, and the server keeps serving.
 
 import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createProbeMetrics } from '../src/probe/metrics.js';
 import { createProbeServer, type ProbeServer } from '../src/probe/server.js';
-import { SLOW_CLIENT_LIMITS } from '../src/providers/http/guarded-server.js';
+import type { RunResult } from '../src/probe/runner.js';
+import { ConnectionBudget } from '../src/providers/http/connection-budget.js';
+import { CONNECTION_LIMITS, type ConnectionLimits } from '../src/providers/http/guarded-server.js';
 import { genericSignature } from '../src/providers/webhook/generic.js';
 import { createWebhookHandler, type WebhookRejection } from '../src/providers/webhook/handler.js';
 import { WebhookInbox } from '../src/providers/webhook/inbox.js';
@@ -16,16 +19,39 @@ import { startWebhookReceiver } from '../src/providers/webhook/receiver.js';
 import { startSandbox } from '../src/sandbox/index.js';
 
 const SECRET = 'gateway-secret-slow';
-const LIMITS = { headersTimeoutMs: 300, requestTimeoutMs: 400, checkIntervalMs: 50 };
+const TOKEN = 'probe-token-hostile';
+/** Fast limits; a connection budget of its own, so one test's connections never cost another's. */
+const limits = (overrides: Partial<ConnectionLimits> = {}): ConnectionLimits => ({
+  idleTimeoutMs: 300,
+  headersTimeoutMs: 300,
+  requestTimeoutMs: 400,
+  maxRequestsPerConnection: 100,
+  checkIntervalMs: 50,
+  connections: new ConnectionBudget(100),
+  ...overrides,
+});
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/** The probe's server with a generic webhook endpoint; `rejections` gets every refused webhook. */
-async function probeServer(): Promise<{ port: number; server: ProbeServer; rejections: WebhookRejection[]; rejected: Promise<void> }> {
+/**
+ * The probe's server with a generic webhook endpoint; `rejections` gets every refused webhook, and a
+ * manual run of check `held` answers once `runs` gives its result.
+ */
+async function probeServer(overrides: Partial<ConnectionLimits> = {}): Promise<{
+  port: number;
+  server: ProbeServer;
+  rejections: WebhookRejection[];
+  rejected: Promise<void>;
+  runs: { started: Promise<void>; finish(result: RunResult): void };
+}> {
   const rejections: WebhookRejection[] = [];
+  let finish!: (result: RunResult) => void;
+  const heldRun = new Promise<RunResult>((resolve) => (finish = resolve));
+  let onStarted!: () => void;
+  const started = new Promise<void>((resolve) => (onStarted = resolve));
   let onRejected!: () => void;
   const rejected = new Promise<void>((resolve) => (onRejected = resolve));
   const webhooks = createWebhookHandler({
@@ -43,16 +69,36 @@ async function probeServer(): Promise<{ port: number; server: ProbeServer; rejec
       statusPage: () => '',
       recentRuns: () => [],
       maxRuns: 10,
-      token: () => undefined,
-      runNow: () => 'unknown',
+      token: () => TOKEN,
+      runNow: (check) => {
+        if (check !== 'held') return 'unknown';
+        onStarted();
+        return heldRun;
+      },
       readinessProblems: async () => [],
       webhooks: () => webhooks,
     },
-    LIMITS,
+    limits(overrides),
   );
   const port = await server.listen(0, '127.0.0.1');
   closers.push(() => server.close());
-  return { port, server, rejections, rejected };
+  return { port, server, rejections, rejected, runs: { started, finish } };
+}
+
+/** A raw connection the server has accepted (its `connection` event has fired). */
+async function acceptedSocket(server: ProbeServer, port: number): Promise<Socket> {
+  const accepted = once(server.server, 'connection');
+  const socket = connect(port, '127.0.0.1');
+  await Promise.all([once(socket, 'connect'), accepted]);
+  return socket;
+}
+
+/** Resolves with all the server sent on `socket` once it closes. */
+async function untilClosed(socket: Socket): Promise<string> {
+  let text = '';
+  socket.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+  if (!socket.destroyed) await once(socket, 'close');
+  return text;
 }
 
 /** Opens a raw connection, writes `head`, and resolves with all the server sent once it closes. */
@@ -107,11 +153,13 @@ describe('the probe server', () => {
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
   });
 
-  it('applies the slow-client limits unless told otherwise', () => {
+  it('applies the connection limits unless told otherwise', () => {
     const { server } = createProbeServer({} as Parameters<typeof createProbeServer>[0]);
-    expect({ headers: server.headersTimeout, request: server.requestTimeout }).toEqual({
-      headers: SLOW_CLIENT_LIMITS.headersTimeoutMs,
-      request: SLOW_CLIENT_LIMITS.requestTimeoutMs,
+    expect({ headers: server.headersTimeout, request: server.requestTimeout, keepAlive: server.keepAliveTimeout, requests: server.maxRequestsPerSocket }).toEqual({
+      headers: CONNECTION_LIMITS.headersTimeoutMs,
+      request: CONNECTION_LIMITS.requestTimeoutMs,
+      keepAlive: CONNECTION_LIMITS.idleTimeoutMs,
+      requests: CONNECTION_LIMITS.maxRequestsPerConnection,
     });
   });
 });
@@ -137,5 +185,93 @@ describe('the webhook receiver and the sandbox', () => {
     const answer = await rawExchange(Number(new URL(sandbox.url).port), 'GET // HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n');
     expect(answer).toMatch(/^HTTP\/1\.1 400 [\s\S]*"invalid_target"/);
     expect((await fetch(`${sandbox.url}/_sandbox/health`)).status).toBe(200);
+  });
+});
+
+describe('the connections the probe server holds', () => {
+  const HEALTHZ = 'GET /healthz HTTP/1.1\r\nHost: probe\r\n\r\n';
+
+  it('closes a connection that sends nothing once the idle timeout passes, without an answer', async () => {
+    const { port, server } = await probeServer({ idleTimeoutMs: 300 });
+    const opened = performance.now();
+    const socket = await acceptedSocket(server, port);
+    expect(await untilClosed(socket)).toBe('');
+    expect(performance.now() - opened).toBeGreaterThanOrEqual(290);
+  });
+
+  it('closes a kept-alive connection that sends no next request about a second after the idle timeout', async () => {
+    const { port, server } = await probeServer({ idleTimeoutMs: 300 });
+    const socket = await acceptedSocket(server, port);
+    socket.write(HEALTHZ);
+    const [answer] = (await once(socket, 'data')) as [Buffer];
+    const answered = performance.now();
+    expect(answer.toString()).toMatch(/^HTTP\/1\.1 200 [\s\S]*connection: keep-alive/i);
+    await untilClosed(socket);
+    // Node keeps a second's margin past keepAliveTimeout; its default alone would be 6 s.
+    expect(performance.now() - answered).toBeLessThan(300 + 1_000 + 1_000);
+  });
+
+  it('answers at most maxRequestsPerConnection requests on one connection, the last with Connection: close', async () => {
+    const { port, server } = await probeServer({ idleTimeoutMs: 60_000, maxRequestsPerConnection: 2 });
+    const socket = await acceptedSocket(server, port);
+    socket.write(HEALTHZ + HEALTHZ);
+    const answers = (await untilClosed(socket)).split(/(?=HTTP\/1\.1 )/);
+    expect(answers).toHaveLength(2);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 [\s\S]*connection: keep-alive/i);
+    expect(answers[1]).toMatch(/^HTTP\/1\.1 200 [\s\S]*connection: close/i);
+  });
+
+  it('past its budget, closes the oldest idle connection for a new one, so /healthz still answers', async () => {
+    const { port, server } = await probeServer({ idleTimeoutMs: 60_000, connections: new ConnectionBudget(3) });
+    const idle: Socket[] = [];
+    for (let i = 0; i < 5; i++) idle.push(await acceptedSocket(server, port));
+
+    expect(await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    // The fourth and fifth connection, and /healthz, each took the place of the oldest.
+    expect(await Promise.all(idle.slice(0, 3).map(untilClosed))).toEqual(['', '', '']);
+    expect(idle.slice(3).map((socket) => socket.readyState)).toEqual(['open', 'open']);
+  });
+
+  it('closes a new connection at once when every connection is busy answering, and the answers go on', async () => {
+    const { port, runs } = await probeServer({ idleTimeoutMs: 60_000, connections: new ConnectionBudget(1) });
+    const run = fetch(`http://127.0.0.1:${port}/api/checks/held/run`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+    await runs.started;
+
+    expect(await rawExchange(port, HEALTHZ)).toBe('');
+    runs.finish({ status: 'overlap' });
+    expect((await run).status).toBe(409);
+  });
+});
+
+describe('the default connection limits', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Node's own timers are not faked: only the one each server arms for a silent connection. */
+  const fakeTimeouts = () => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+
+  it('the probe server closes a connection that sends nothing within 30 s', async () => {
+    const { port, server } = await probeServer(CONNECTION_LIMITS);
+    fakeTimeouts();
+    const socket = await acceptedSocket(server, port);
+    vi.advanceTimersByTime(30_000);
+    expect(await untilClosed(socket)).toBe('');
+  });
+
+  it('the webhook receiver and the sandbox close a connection that sends nothing within 30 s', async () => {
+    const receiver = await startWebhookReceiver({ inbox: new WebhookInbox(), generic: { secret: SECRET } });
+    closers.push(() => receiver.close());
+    const sandbox = await startSandbox();
+    closers.push(() => sandbox.close());
+    fakeTimeouts();
+    for (const url of [receiver.url, sandbox.url]) {
+      const port = Number(new URL(url).port);
+      const silent = connect(port, '127.0.0.1');
+      // Connections are accepted in order: once a later one is answered, the silent one is accepted.
+      expect(await rawExchange(port, 'GET /nowhere HTTP/1.1\r\nHost: s\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 404 /);
+      vi.advanceTimersByTime(30_000);
+      expect(await untilClosed(silent)).toBe('');
+    }
   });
 });
