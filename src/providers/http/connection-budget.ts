@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 
-/** The most connections held however high the open-file limit: about 1 000 idle sockets cost Node a few MB. */
+/** The most connections held however high the open-file limit: as many idle ones cost Node about 10 MB. */
 const MAX_CONNECTIONS = 1_000;
 /** Assumed where /proc/self/limits cannot be read (not Linux): the usual soft limit. */
 const ASSUMED_OPEN_FILE_LIMIT = 1_024;
