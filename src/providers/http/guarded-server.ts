@@ -1,9 +1,9 @@
 // node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
-// Every connection is bounded: one that never sends a byte, a trickled header or body, an idle kept-alive
-// connection are all cut off, so none can hold a socket and its buffers for long (Node alone keeps a
-// silent connection forever, and waits 60 s for headers and 5 min for a request); the connections open
-// at once share the process's budget (connection-budget.ts); a request Node cannot parse is answered
-// with the status that says why, never with an exception.
+// Every connection is bounded: one that sends nothing or trickles its headers or body is cut off with a
+// 408 (Node alone waits 60 s for headers and 5 min for a request), an idle kept-alive one is closed, and
+// one carries a bounded number of requests, so none can hold a socket and its buffers for long; the
+// connections open at once share the process's budget (connection-budget.ts); a request Node cannot
+// parse is answered with the status that says why, never with an exception.
 
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -11,41 +11,41 @@ import type { Duplex } from 'node:stream';
 import { processConnectionBudget, type ConnectionBudget } from './connection-budget.js';
 
 export interface ConnectionLimits {
-  /** A connection waiting for a request, from its opening or from its previous answer, is closed after this long. */
-  readonly idleTimeoutMs: number;
-  /** From a request's first byte to the end of its headers. */
+  /**
+   * From the connection, or from a request's first byte on a kept-alive one, to the end of its
+   * headers: a connection that sends nothing at all is cut off after this long too.
+   */
   readonly headersTimeoutMs: number;
-  /** From a request's first byte to the end of its body; the answer is not timed. */
+  /** From the same start to the end of the body; the answer is not timed. */
   readonly requestTimeoutMs: number;
-  /** Requests one connection carries; the last answer says `Connection: close`. */
-  readonly maxRequestsPerConnection: number;
-  /** How often connections are checked against the header and request timeouts: a cut-off lags by up to this much. */
+  /** How often connections are checked against both: a cut-off lags by up to this much. */
   readonly checkIntervalMs: number;
+  /** A kept-alive connection is closed after this long without a next request (Node adds a second's margin). */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests one connection carries; the last answer says `Connection: close` and the connection is closed. */
+  readonly maxRequestsPerConnection: number;
   /** The connections this server holds, shared with the process's other servers unless a test gives its own. */
   readonly connections?: ConnectionBudget;
 }
 
-/**
- * Webhook senders post a few hundred bytes at once (Twilio gives up after 15 s); our clients, less.
- * Idle connections are closed after Node's own keep-alive default of 5 s (Node adds a second's margin to
- * kept-alive ones, so a client reusing one right at the limit is not cut mid-request).
- */
+/** Webhook senders post a few hundred bytes at once (Twilio gives up after 15 s); our clients, less. */
 export const CONNECTION_LIMITS: ConnectionLimits = {
-  idleTimeoutMs: 5_000,
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  maxRequestsPerConnection: 100,
   checkIntervalMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerConnection: 100,
 };
 
 export function createGuardedServer(listener: RequestListener, limits: ConnectionLimits = CONNECTION_LIMITS): Server {
   const budget = limits.connections ?? processConnectionBudget();
+  const requestsServed = new WeakMap<Socket, number>();
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
       requestTimeout: limits.requestTimeoutMs,
-      keepAliveTimeout: limits.idleTimeoutMs,
       connectionsCheckingInterval: limits.checkIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
     (req, res) => {
       budget.requestStarted(req.socket);
@@ -57,24 +57,11 @@ export function createGuardedServer(listener: RequestListener, limits: Connectio
       listener(req, res);
     },
   );
-  const requestsServed = new WeakMap<Socket, number>();
   // Pipelined requests past the last are answered 503 by Node.
   server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
-  server.on('connection', (socket: Socket) => {
-    budget.admit(socket);
-    closeIfSilent(socket, limits.idleTimeoutMs);
-  });
+  server.on('connection', (socket: Socket) => budget.admit(socket));
   server.on('clientError', answerClientError);
   return server;
-}
-
-/** Node's header timeout starts at a request's first byte: a connection that sends none needs its own. */
-function closeIfSilent(socket: Socket, idleTimeoutMs: number): void {
-  if (socket.destroyed) return;
-  const timer = setTimeout(() => {
-    if (socket.bytesRead === 0) socket.destroy();
-  }, idleTimeoutMs).unref();
-  socket.once('close', () => clearTimeout(timer));
 }
 
 const CLIENT_ERRORS: Record<string, { readonly status: string; readonly why: string }> = {
