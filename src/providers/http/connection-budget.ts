@@ -51,10 +51,6 @@ export class ConnectionBudget {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`connection budget: expected a positive integer, got ${max}`);
   }
 
-  get open(): number {
-    return this.#open.size;
-  }
-
   /** Takes a newly accepted connection in, making room for it or closing it. */
   admit(socket: Socket): void {
     if (this.#open.size >= this.max) {

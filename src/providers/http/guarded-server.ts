@@ -1,9 +1,9 @@
 // node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
 // Every connection is bounded: one that sends nothing or trickles its headers or body is cut off with a
-// 408 (Node alone waits 60 s for headers and 5 min for a request), an idle kept-alive one is closed, and
-// one carries a bounded number of requests, so none can hold a socket and its buffers for long; the
-// connections open at once share the process's budget (connection-budget.ts); a request Node cannot
-// parse is answered with the status that says why, never with an exception.
+// 408 (Node alone waits 60 s for headers and 5 min for a request), one idle between requests is closed,
+// and none carries more than a set number of requests, so no client holds a socket and its buffers for
+// long; the connections open at once share the process's budget (connection-budget.ts). A request Node
+// cannot parse is answered with the status that says why, never with an exception.
 
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';

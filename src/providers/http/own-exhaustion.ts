@@ -18,13 +18,16 @@ const OWN_RESOURCES: Readonly<Record<string, string>> = {
 const MAX_DEPTH = 8;
 
 /** What of its own this process ran out of, as the error (or one of its causes) names it; undefined when it did not. */
-export function exhaustedOwnResource(error: unknown, depth = 0): string | undefined {
+export function exhaustedOwnResource(error: unknown): string | undefined {
+  return search(error, 0);
+}
+
+function search(error: unknown, depth: number): string | undefined {
   if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return undefined;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
   if (typeof code === 'string' && Object.hasOwn(OWN_RESOURCES, code)) return OWN_RESOURCES[code];
-  const nested = [cause, ...(Array.isArray(errors) ? errors : [])];
-  for (const inner of nested) {
-    const found = exhaustedOwnResource(inner, depth + 1);
+  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+    const found = search(inner, depth + 1);
     if (found !== undefined) return found;
   }
   return undefined;
