@@ -240,7 +240,20 @@ describe('the connections the probe server holds', () => {
     expect(idle.slice(3).map((socket) => socket.readyState)).toEqual(['open', 'open']);
   });
 
-  it('closes a new connection at once when every connection is busy answering, and the answers go on', async () => {
+  it('past its budget with no idle connection, closes one still sending its request body for a new one', async () => {
+    const { port, server, rejections, rejected } = await probeServer({ ...UNHURRIED, connections: new ConnectionBudget(1) });
+    const trickling = await acceptedSocket(server, port);
+    const inHandler = once(server.server, 'request');
+    trickling.write('POST /webhooks/generic HTTP/1.1\r\nHost: probe\r\nContent-Type: application/json\r\nX-Signature: sha256=00\r\nContent-Length: 1000\r\n\r\n{"to":');
+    await inHandler;
+
+    expect(await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await untilClosed(trickling)).toBe('');
+    await rejected;
+    expect(rejections).toEqual([{ format: 'generic', status: 400, reason: 'the connection closed before the body ended' }]);
+  });
+
+  it('closes a new connection at once when every connection is owed an answer, and the answers go on', async () => {
     const { port, runs } = await probeServer({ ...UNHURRIED, connections: new ConnectionBudget(1) });
     const run = fetch(`http://127.0.0.1:${port}/api/checks/held/run`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
     await runs.started;

@@ -6,6 +6,7 @@
 // leaving the other half to Node itself, the audit file and the runs' outbound connections.
 
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** The most connections held however high the open-file limit: as many idle ones cost Node about 10 MB. */
@@ -35,17 +36,19 @@ function openFileLimit(): number {
 
 /**
  * Connections held by the servers that share it. Past `max`, a new connection takes the place of the
- * oldest one that no request is being handled on (silent since it opened, sending its headers, or kept
- * alive after an answer): a flood of idle sockets cannot lock out /healthz or an SMS webhook, and an
- * answer in progress (a manual run, a long-poll) is never cut. Only when every connection is busy
- * answering is the newcomer closed. (Node's `server.maxConnections` closes the newcomer always, so
- * idle sockets that got there first would lock everyone else out until they time out.)
+ * oldest one no answer is owed on: idle (silent since it opened, sending its headers, or kept alive
+ * after an answer) first, then one still sending its request's body. A flood of idle or trickling
+ * sockets cannot lock out /healthz or an SMS webhook, and a request received whole (a manual run, a
+ * long-poll) is never cut from its answer; only when every connection is owed one is the newcomer
+ * closed. (Node's `server.maxConnections` closes the newcomer always, so sockets that got there first
+ * would lock everyone else out until they time out.)
  */
 export class ConnectionBudget {
   readonly #open = new Set<Socket>();
-  /** Connections with no request in a handler, oldest first (a Set keeps insertion order). */
-  readonly #waiting = new Set<Socket>();
-  readonly #requestsInFlight = new Map<Socket, number>();
+  /** Connections no request of which is in a handler, oldest first (a Set keeps insertion order). */
+  readonly #idle = new Set<Socket>();
+  /** Connections with requests in a handler, the latest of them, in the order they became busy. */
+  readonly #busy = new Map<Socket, { requests: number; latest: IncomingMessage }>();
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`connection budget: expected a positive integer, got ${max}`);
@@ -54,39 +57,49 @@ export class ConnectionBudget {
   /** Takes a newly accepted connection in, making room for it or closing it. */
   admit(socket: Socket): void {
     if (this.#open.size >= this.max) {
-      const oldest = this.#waiting.values().next();
-      if (oldest.done === true) {
+      const evicted = this.#oldestOwedNothing();
+      if (evicted === undefined) {
         socket.destroy();
         return;
       }
-      this.#forget(oldest.value);
-      oldest.value.destroy();
+      this.#forget(evicted);
+      evicted.destroy();
     }
     this.#open.add(socket);
-    this.#waiting.add(socket);
+    this.#idle.add(socket);
     socket.once('close', () => this.#forget(socket));
   }
 
-  /** A request on `socket` reached its handler: the connection is busy until `answered`. */
-  requestStarted(socket: Socket): void {
+  /** `req` reached its handler: its connection is busy until every such request is answered. */
+  requestStarted(req: IncomingMessage): void {
+    const { socket } = req;
     if (!this.#open.has(socket)) return;
-    this.#requestsInFlight.set(socket, (this.#requestsInFlight.get(socket) ?? 0) + 1);
-    this.#waiting.delete(socket);
+    this.#idle.delete(socket);
+    this.#busy.set(socket, { requests: (this.#busy.get(socket)?.requests ?? 0) + 1, latest: req });
   }
 
-  /** The answer to a request on `socket` ended (sent or cut off). */
-  answered(socket: Socket): void {
-    const inFlight = (this.#requestsInFlight.get(socket) ?? 0) - 1;
-    if (inFlight > 0) return void this.#requestsInFlight.set(socket, inFlight);
-    this.#requestsInFlight.delete(socket);
-    // Newest again: it waits for its next request from now.
-    if (this.#open.has(socket) && !socket.destroyed) this.#waiting.add(socket);
+  /** The answer to `req` ended (sent or cut off). */
+  answered(req: IncomingMessage): void {
+    const { socket } = req;
+    const busy = this.#busy.get(socket);
+    if (busy === undefined) return;
+    if (busy.requests > 1) return void (busy.requests -= 1);
+    this.#busy.delete(socket);
+    // The newest idle one: it waits for its next request from now.
+    if (!socket.destroyed) this.#idle.add(socket);
+  }
+
+  #oldestOwedNothing(): Socket | undefined {
+    const [oldestIdle] = this.#idle;
+    if (oldestIdle !== undefined) return oldestIdle;
+    for (const [socket, { latest }] of this.#busy) if (!latest.complete) return socket;
+    return undefined;
   }
 
   #forget(socket: Socket): void {
     this.#open.delete(socket);
-    this.#waiting.delete(socket);
-    this.#requestsInFlight.delete(socket);
+    this.#idle.delete(socket);
+    this.#busy.delete(socket);
   }
 }
 

@@ -48,8 +48,8 @@ export function createGuardedServer(listener: RequestListener, limits: Connectio
       keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
     (req, res) => {
-      budget.requestStarted(req.socket);
-      res.once('close', () => budget.answered(req.socket));
+      budget.requestStarted(req);
+      res.once('close', () => budget.answered(req));
       const served = (requestsServed.get(req.socket) ?? 0) + 1;
       requestsServed.set(req.socket, served);
       // Node says `Connection: close` on the last answer yet leaves the connection open; this closes it.
