@@ -4,6 +4,7 @@
 // naming what is wrong, and the server keeps serving.
 
 import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -20,11 +21,14 @@ import { startSandbox } from '../src/sandbox/index.js';
 
 const SECRET = 'gateway-secret-slow';
 const TOKEN = 'probe-token-hostile';
+/** A status page far larger than loopback's socket buffers: a client that does not read cannot take it all. */
+const LARGE_STATUS_PAGE = 'x'.repeat(16 * 1024 * 1024);
 /** Fast limits; a connection budget of its own, so one test's connections never cost another's. */
 const limits = (overrides: Partial<ConnectionLimits> = {}): ConnectionLimits => ({
   headersTimeoutMs: 300,
   requestTimeoutMs: 400,
   checkIntervalMs: 50,
+  answerTimeoutMs: 300,
   keepAliveTimeoutMs: 300,
   maxRequestsPerConnection: 100,
   connections: new ConnectionBudget(100),
@@ -66,7 +70,7 @@ async function probeServer(overrides: Partial<ConnectionLimits> = {}): Promise<{
     {
       metrics: createProbeMetrics({ version: 'test', location: 'test', checks: [] }),
       logger: pino({ level: 'silent' }),
-      statusPage: () => '',
+      statusPage: () => LARGE_STATUS_PAGE,
       recentRuns: () => [],
       maxRuns: 10,
       token: () => TOKEN,
@@ -87,10 +91,15 @@ async function probeServer(overrides: Partial<ConnectionLimits> = {}): Promise<{
 
 /** A raw connection the server has accepted (its `connection` event has fired). */
 async function acceptedSocket(server: ProbeServer, port: number): Promise<Socket> {
-  const accepted = once(server.server, 'connection');
-  const socket = connect(port, '127.0.0.1');
-  await Promise.all([once(socket, 'connect'), accepted]);
-  return socket;
+  return (await acceptedConnection(server, port)).client;
+}
+
+/** Both ends of a raw connection the server has accepted. */
+async function acceptedConnection(server: ProbeServer, port: number): Promise<{ client: Socket; serverSide: Socket }> {
+  const accepted = once(server.server, 'connection') as Promise<[Socket]>;
+  const client = connect(port, '127.0.0.1');
+  const [, [serverSide]] = await Promise.all([once(client, 'connect'), accepted]);
+  return { client, serverSide };
 }
 
 /** Resolves with all the server sent on `socket` once it closes. */
@@ -207,6 +216,18 @@ describe('the connections the probe server holds', () => {
     expect(server.headersTimeout + CONNECTION_LIMITS.checkIntervalMs).toBeLessThanOrEqual(30_000);
   });
 
+  it('drops a connection whose client does not take its answer once the answer timeout passes', async () => {
+    const { port, server } = await probeServer({ answerTimeoutMs: 300 });
+    const { client, serverSide } = await acceptedConnection(server, port);
+    client.pause();
+    client.write('GET / HTTP/1.1\r\nHost: probe\r\n\r\n');
+    const asked = performance.now();
+
+    await once(serverSide, 'close');
+    expect(performance.now() - asked).toBeGreaterThanOrEqual(290);
+    client.destroy();
+  });
+
   it('closes a kept-alive connection that sends no next request about a second after the keep-alive timeout', async () => {
     const { port, server } = await probeServer({ keepAliveTimeoutMs: 300 });
     const socket = await acceptedSocket(server, port);
@@ -251,6 +272,19 @@ describe('the connections the probe server holds', () => {
     expect(await untilClosed(trickling)).toBe('');
     await rejected;
     expect(rejections).toEqual([{ format: 'generic', status: 400, reason: 'the connection closed before the body ended' }]);
+  });
+
+  it('past its budget with no idle connection, closes one not taking its answer for a new one', async () => {
+    const { port, server } = await probeServer({ ...UNHURRIED, answerTimeoutMs: 60_000, connections: new ConnectionBudget(1) });
+    const { client, serverSide } = await acceptedConnection(server, port);
+    client.pause();
+    const answerEnded = new Promise<void>((resolve) => server.server.once('request', (_req, res: ServerResponse) => res.once('prefinish', resolve)));
+    client.write('GET / HTTP/1.1\r\nHost: probe\r\n\r\n');
+    await answerEnded;
+
+    expect(await rawExchange(port, 'GET /healthz HTTP/1.1\r\nHost: probe\r\nConnection: close\r\n\r\n')).toMatch(/^HTTP\/1\.1 200 /);
+    expect(serverSide.destroyed).toBe(true);
+    client.destroy();
   });
 
   it('closes a new connection at once when every connection is owed an answer, and the answers go on', async () => {

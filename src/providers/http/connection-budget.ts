@@ -6,7 +6,7 @@
 // leaving the other half to Node itself, the audit file and the runs' outbound connections.
 
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 
 /** The most connections held however high the open-file limit: as many idle ones cost Node about 10 MB. */
@@ -37,10 +37,10 @@ function openFileLimit(): number {
 /**
  * Connections held by the servers that share it. Past `max`, a new connection takes the place of the
  * oldest one no answer is owed on: idle (silent since it opened, sending its headers, or kept alive
- * after an answer) first, then one still sending its request's body. A flood of idle or trickling
- * sockets cannot lock out /healthz or an SMS webhook, and a request received whole (a manual run, a
- * long-poll) is never cut from its answer; only when every connection is owed one is the newcomer
- * closed. (Node's `server.maxConnections` closes the newcomer always, so sockets that got there first
+ * after an answer) first, then one still sending its request's body or not taking its answer. A flood
+ * of idle, trickling or unread sockets cannot lock out /healthz or an SMS webhook, and a request
+ * received whole (a manual run, a long-poll) is never cut from its answer; only when every connection
+ * is owed one is the newcomer closed. (Node's `server.maxConnections` closes the newcomer always, so sockets that got there first
  * would lock everyone else out until they time out.)
  */
 export class ConnectionBudget {
@@ -48,7 +48,7 @@ export class ConnectionBudget {
   /** Connections no request of which is in a handler, oldest first (a Set keeps insertion order). */
   readonly #idle = new Set<Socket>();
   /** Connections with requests in a handler, the latest of them, in the order they became busy. */
-  readonly #busy = new Map<Socket, { requests: number; latest: IncomingMessage }>();
+  readonly #busy = new Map<Socket, { requests: number; latest: IncomingMessage; answer: ServerResponse }>();
 
   constructor(readonly max: number) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`connection budget: expected a positive integer, got ${max}`);
@@ -71,11 +71,11 @@ export class ConnectionBudget {
   }
 
   /** `req` reached its handler: its connection is busy until every such request is answered. */
-  requestStarted(req: IncomingMessage): void {
+  requestStarted(req: IncomingMessage, answer: ServerResponse): void {
     const { socket } = req;
     if (!this.#open.has(socket)) return;
     this.#idle.delete(socket);
-    this.#busy.set(socket, { requests: (this.#busy.get(socket)?.requests ?? 0) + 1, latest: req });
+    this.#busy.set(socket, { requests: (this.#busy.get(socket)?.requests ?? 0) + 1, latest: req, answer });
   }
 
   /** The answer to `req` ended (sent or cut off). */
@@ -92,7 +92,7 @@ export class ConnectionBudget {
   #oldestOwedNothing(): Socket | undefined {
     const [oldestIdle] = this.#idle;
     if (oldestIdle !== undefined) return oldestIdle;
-    for (const [socket, { latest }] of this.#busy) if (!latest.complete) return socket;
+    for (const [socket, { latest, answer }] of this.#busy) if (!latest.complete || answer.writableEnded) return socket;
     return undefined;
   }
 

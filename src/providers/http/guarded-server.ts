@@ -1,9 +1,10 @@
 // node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
 // Every connection is bounded: one that sends nothing or trickles its headers or body is cut off with a
-// 408 (Node alone waits 60 s for headers and 5 min for a request), one idle between requests is closed,
-// and none carries more than a set number of requests, so no client holds a socket and its buffers for
-// long; the connections open at once share the process's budget (connection-budget.ts). A request Node
-// cannot parse is answered with the status that says why, never with an exception.
+// 408 (Node alone waits 60 s for headers and 5 min for a request), one whose client does not take its
+// answer is dropped (Node alone keeps it and the answer's bytes forever), one idle between requests is
+// closed, and none carries more than a set number of requests, so no client holds a socket and its
+// buffers for long; the connections open at once share the process's budget (connection-budget.ts). A
+// request Node cannot parse is answered with the status that says why, never with an exception.
 
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { Socket } from 'node:net';
@@ -20,6 +21,8 @@ export interface ConnectionLimits {
   readonly requestTimeoutMs: number;
   /** How often connections are checked against both: a cut-off lags by up to this much. */
   readonly checkIntervalMs: number;
+  /** From the end of an answer to the client having taken all of it; then the connection is dropped. */
+  readonly answerTimeoutMs: number;
   /** A kept-alive connection is closed after this long without a next request (Node adds a second's margin). */
   readonly keepAliveTimeoutMs: number;
   /** Requests one connection carries; the last answer says `Connection: close` and the connection is closed. */
@@ -33,6 +36,7 @@ export const CONNECTION_LIMITS: ConnectionLimits = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   checkIntervalMs: 1_000,
+  answerTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
   maxRequestsPerConnection: 100,
 };
@@ -48,8 +52,13 @@ export function createGuardedServer(listener: RequestListener, limits: Connectio
       keepAliveTimeout: limits.keepAliveTimeoutMs,
     },
     (req, res) => {
-      budget.requestStarted(req);
+      budget.requestStarted(req, res);
       res.once('close', () => budget.answered(req));
+      // `prefinish`: the answer is ended and handed to the socket; `close` follows once the client took it.
+      res.once('prefinish', () => {
+        const untaken = setTimeout(() => res.destroy(), limits.answerTimeoutMs).unref();
+        res.once('close', () => clearTimeout(untaken));
+      });
       const served = (requestsServed.get(req.socket) ?? 0) + 1;
       requestsServed.set(req.socket, served);
       // Node says `Connection: close` on the last answer yet leaves the connection open; this closes it.
