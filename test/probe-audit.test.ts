@@ -82,6 +82,19 @@ describe('audit log', () => {
     expect(await ids(path)).toEqual(['r-02']);
   });
 
+  it('ends a line a full disk or a crash cut short before writing the next, so the next still parses', async () => {
+    const whole = auditLine(runRecord({ id: 'r-01' }));
+    const cutShort = auditLine(runRecord({ id: 'r-02' })).slice(0, 20);
+    await writeFile(path, whole + cutShort);
+    const next = runRecord({ id: 'r-03' });
+
+    const audit = auditLog();
+    await audit.append(next);
+    await audit.close();
+
+    expect(await readFile(path, 'utf8')).toBe(`${whole}${cutShort}\n${auditLine(next)}`);
+  });
+
   it('writes every pending record before close resolves', async () => {
     const audit = auditLog();
 

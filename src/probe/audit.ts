@@ -1,7 +1,8 @@
 // An optional append-only audit trail: one JSON line per run or control result, rotated by size
 // (`audit.jsonl` → `audit.jsonl.1` … `audit.jsonl.<keep>`). Every write goes through one queue, so
 // lines never interleave and none is lost to a concurrent rotation. A failed write is reported through
-// `onError` and the next record is tried afresh: the audit trail never takes the probe down.
+// `onError` and the next record is tried afresh: the audit trail never takes the probe down. A line a
+// full disk or a crash cut short is ended before the next is written, so that one still parses.
 
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -38,17 +39,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   if (!Number.isInteger(keep) || keep < 0) throw new RangeError(`audit keep: expected a non-negative integer, got ${keep}`);
   const report = options.onError ?? ((error: Error) => process.emitWarning(error));
 
-  let file: { handle: FileHandle; size: number } | undefined;
+  let file: OpenFile | undefined;
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
 
   /** Opens in append mode: after a restart, writing continues at the end of the current file. */
-  async function current(): Promise<{ handle: FileHandle; size: number }> {
+  async function current(): Promise<OpenFile> {
     if (file !== undefined) return file;
     await mkdir(dirname(path), { recursive: true });
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a+');
     try {
-      file = { handle, size: (await handle.stat()).size };
+      const { size } = await handle.stat();
+      file = { handle, size, endsMidLine: size > 0 && (await lastByte(handle, size)) !== NEWLINE };
     } catch (error) {
       await handle.close();
       throw error;
@@ -75,15 +77,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   async function write(line: string): Promise<void> {
-    const bytes = Buffer.from(line);
+    let bytes = Buffer.from(line);
     let target = await current();
     // A line larger than maxBytes still gets written, alone in its file.
     if (target.size > 0 && target.size + bytes.length > maxBytes) {
       await rotate();
       target = await current();
     }
-    await target.handle.write(bytes);
+    if (target.endsMidLine) bytes = Buffer.concat([Buffer.from([NEWLINE]), bytes]);
+    // All of it or an error: a single write(2) may stop short on a full disk.
+    await target.handle.appendFile(bytes);
     target.size += bytes.length;
+    target.endsMidLine = false;
   }
 
   function enqueue(task: () => Promise<void>, what: string): Promise<void> {
@@ -114,6 +119,20 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
       }, 'close');
     },
   };
+}
+
+const NEWLINE = 0x0a;
+
+interface OpenFile {
+  readonly handle: FileHandle;
+  size: number;
+  /** The file's last line has no newline: a write was cut short. */
+  endsMidLine: boolean;
+}
+
+async function lastByte(handle: FileHandle, size: number): Promise<number | undefined> {
+  const { bytesRead, buffer } = await handle.read(Buffer.alloc(1), 0, 1, size - 1);
+  return bytesRead === 1 ? buffer[0] : undefined;
 }
 
 async function renameIfPresent(from: string, to: string): Promise<void> {

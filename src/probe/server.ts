@@ -7,14 +7,14 @@
 //   POST /api/checks/{name}/run   run a check now (bearer token required)
 //   POST /webhooks/twilio|vonage|generic  inbound SMS for `inbox: { type: webhook }` (Vonage also by GET)
 // Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
-// too slow to send its request is cut off with a 408 (SLOW_CLIENT_LIMITS).
+// too slow to send its request is cut off with a 408, an idle connection closed (CONNECTION_LIMITS).
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { RunRecord } from '../core/types.js';
-import { createGuardedServer, HttpRefusal, SLOW_CLIENT_LIMITS, type SlowClientLimits } from '../providers/http/guarded-server.js';
+import { CONNECTION_LIMITS, createGuardedServer, HttpRefusal, type ConnectionLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import type { ProbeMetrics } from './metrics.js';
 import type { RunResult } from './runner.js';
@@ -54,7 +54,7 @@ export interface ProbeServer {
 
 const RUN_PATH = /^\/api\/checks\/([^/]+)\/run$/;
 
-export function createProbeServer(endpoints: ProbeEndpoints, limits: SlowClientLimits = SLOW_CLIENT_LIMITS): ProbeServer {
+export function createProbeServer(endpoints: ProbeEndpoints, limits: ConnectionLimits = CONNECTION_LIMITS): ProbeServer {
   const server = createGuardedServer((req, res) => {
     res.setHeader('x-content-type-options', 'nosniff');
     handle(endpoints, req, res).catch((error: unknown) => answerError(endpoints.logger, req, res, error));

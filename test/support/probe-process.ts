@@ -23,8 +23,16 @@ export interface ProbeProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startProbeProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<ProbeProcess> {
-  const child = spawn(process.execPath, [cliPath, 'probe', ...args], {
+export interface ProbeProcessOptions {
+  /** Started under `ulimit -n` this low (soft and hard), as an operator's shell or container might. */
+  readonly openFileLimit?: number;
+}
+
+export function startProbeProcess(args: readonly string[], env: NodeJS.ProcessEnv = {}, options: ProbeProcessOptions = {}): Promise<ProbeProcess> {
+  const command = [process.execPath, cliPath, 'probe', ...args];
+  const [file, ...argv] =
+    options.openFileLimit === undefined ? command : ['bash', '-c', `ulimit -n ${options.openFileLimit} && exec "$0" "$@"`, ...command];
+  const child = spawn(file!, argv, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

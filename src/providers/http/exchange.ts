@@ -1,7 +1,10 @@
 // One HTTP round trip to the app under test, with a hard deadline and a capped body read. Transport
-// failures come back as values, so each stage can name them with its own FailureReason.
+// failures come back as values, so each stage can name them with its own FailureReason; a call that
+// failed because this process ran out of file descriptors, memory, disk or local ports is no transport
+// failure of the far side's, and is thrown as `internal_error` (own-exhaustion.ts), for every caller alike.
 
 import { request, type Dispatcher } from 'undici';
+import { exhaustedOwnResource, ownExhaustionError } from './own-exhaustion.js';
 import type { RenderedRequest } from './template.js';
 
 export interface ExchangeOptions {
@@ -61,6 +64,8 @@ export async function exchange(req: RenderedRequest, options: ExchangeOptions): 
     return { kind: 'answer', status: response.statusCode, headers: flattenHeaders(response.headers), text, truncated };
   } catch (error) {
     if (options.signal.aborted) throw options.signal.reason;
+    const exhausted = exhaustedOwnResource(error);
+    if (exhausted !== undefined) throw ownExhaustionError(exhausted, req.url, error);
     return { kind: 'transport', description: describeTransportError(error, deadline.aborted, options.timeoutMs), cause: error };
   }
 }

@@ -1,28 +1,74 @@
 // node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
-// A client too slow to send its request is cut off, so a trickled header or body cannot hold a socket
-// and the bytes buffered for it for minutes (Node's defaults: 60 s for headers, 5 min for the request);
-// a request Node cannot parse is answered with the status that says why, never with an exception.
+// Every connection is bounded: one that sends nothing or trickles its headers or body is cut off with a
+// 408 (Node alone waits 60 s for headers and 5 min for a request), one whose client does not take its
+// answer is dropped (Node alone keeps it and the answer's bytes forever), one idle between requests is
+// closed, and none carries more than a set number of requests, so no client holds a socket and its
+// buffers for long; the connections open at once share the process's budget (connection-budget.ts). A
+// request Node cannot parse is answered with the status that says why, never with an exception.
 
 import { createServer, type RequestListener, type Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { processConnectionBudget, type ConnectionBudget } from './connection-budget.js';
 
-export interface SlowClientLimits {
-  /** From the connection (or the previous request on it) to the end of the headers. */
+export interface ConnectionLimits {
+  /**
+   * From the connection, or from a request's first byte on a kept-alive one, to the end of its
+   * headers: a connection that sends nothing at all is cut off after this long too.
+   */
   readonly headersTimeoutMs: number;
-  /** From the connection (or the previous request) to the end of the body; the answer is not timed. */
+  /** From the same start to the end of the body; the answer is not timed. */
   readonly requestTimeoutMs: number;
   /** How often connections are checked against both: a cut-off lags by up to this much. */
   readonly checkIntervalMs: number;
+  /** From the end of an answer to the client having taken all of it; then the connection is dropped. */
+  readonly answerTimeoutMs: number;
+  /** A kept-alive connection is closed after this long without a next request (Node adds a second's margin). */
+  readonly keepAliveTimeoutMs: number;
+  /** Requests one connection carries; the last answer says `Connection: close` and the connection is closed. */
+  readonly maxRequestsPerConnection: number;
+  /** The connections this server holds, shared with the process's other servers unless a test gives its own. */
+  readonly connections?: ConnectionBudget;
 }
 
 /** Webhook senders post a few hundred bytes at once (Twilio gives up after 15 s); our clients, less. */
-export const SLOW_CLIENT_LIMITS: SlowClientLimits = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkIntervalMs: 1_000 };
+export const CONNECTION_LIMITS: ConnectionLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  checkIntervalMs: 1_000,
+  answerTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerConnection: 100,
+};
 
-export function createGuardedServer(listener: RequestListener, limits: SlowClientLimits = SLOW_CLIENT_LIMITS): Server {
+export function createGuardedServer(listener: RequestListener, limits: ConnectionLimits = CONNECTION_LIMITS): Server {
+  const budget = limits.connections ?? processConnectionBudget();
+  const requestsServed = new WeakMap<Socket, number>();
   const server = createServer(
-    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs },
-    listener,
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      connectionsCheckingInterval: limits.checkIntervalMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+    },
+    (req, res) => {
+      budget.requestStarted(req, res);
+      res.once('close', () => budget.answered(req));
+      // `prefinish`: the answer is ended and handed to the socket; `close` follows once the client took it.
+      res.once('prefinish', () => {
+        const untaken = setTimeout(() => res.destroy(), limits.answerTimeoutMs).unref();
+        res.once('close', () => clearTimeout(untaken));
+      });
+      const served = (requestsServed.get(req.socket) ?? 0) + 1;
+      requestsServed.set(req.socket, served);
+      // Node says `Connection: close` on the last answer yet leaves the connection open; this closes it.
+      if (served >= limits.maxRequestsPerConnection) res.setHeader('connection', 'close');
+      listener(req, res);
+    },
   );
+  // Pipelined requests past the last are answered 503 by Node.
+  server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
+  server.on('connection', (socket: Socket) => budget.admit(socket));
   server.on('clientError', answerClientError);
   return server;
 }

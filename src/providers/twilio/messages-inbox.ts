@@ -115,7 +115,7 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
   const found: TwilioMessage[] = [];
   for (let page = 0; path !== undefined && page < (options.maxPages ?? DEFAULT_MAX_PAGES); page++) {
     const answer: HttpAnswer | TransportFailure = await callTwilio(rest, { method: 'GET', path, signal: query.signal }).catch((error: unknown) => {
-      if (query.signal.aborted) throw error;
+      if (query.signal.aborted || error instanceof StageError) throw error;
       throw new StageError('inbox_error', `${where}: ${(error as Error).message}`, { cause: error });
     });
     if (answer.kind === 'transport') throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
