@@ -4,10 +4,10 @@
 // the old runtime then finishes its in-flight runs and closes in the background.
 
 import type { Config } from '../config/schema.js';
+import { configWarnings } from '../config/warnings.js';
 import { NumberLeases } from '../core/lease.js';
 import { prepareChecks, type CheckEnvironment } from '../providers/build.js';
 import type { WebhookEndpoints } from '../providers/webhook/handler.js';
-import { configWarnings } from '../config/warnings.js';
 import { VERSION } from '../version.js';
 import { createAuditLog } from './audit.js';
 import type { ProbeLogger } from './logger.js';

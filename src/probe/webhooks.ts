@@ -20,6 +20,7 @@ export class HostedWebhooks {
     },
   };
   readonly #logger: Logger;
+  /** Replaced by the probe's file-backed memory in openReplays, before the first config is activated. */
   #replays = ReplayMemory.inMemory();
   #handler: WebhookRequestHandler | undefined;
 
