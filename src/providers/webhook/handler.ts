@@ -171,8 +171,8 @@ function twilioSms(req: IncomingMessage, raw: Buffer, twilio: TwilioEndpoint): A
 function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor): ArrivingSms {
   const signature = req.headers[GENERIC_SIGNATURE_HEADER];
   if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Signature is missing');
-  const timestamp = req.headers[GENERIC_TIMESTAMP_HEADER];
-  if (Array.isArray(timestamp)) throw new MalformedInboundError('X-Signature-Timestamp is repeated');
+  // Node joins a repeated custom header with ", ": that is not unix seconds, so it is refused below.
+  const timestamp = req.headers[GENERIC_TIMESTAMP_HEADER] as string | undefined;
   const signedAtMs = timestamp === undefined ? undefined : parseGenericTimestamp(timestamp);
   if (!isValidGenericSignature(generic.secret, raw, signature, timestamp)) throw new HttpRefusal(403, 'X-Signature does not match');
   const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
