@@ -47,8 +47,10 @@ export { runGate, type GateRunOptions } from './gate-run.js';
 export { startSandbox, type Sandbox, type SandboxOverrides, type GroundTruth } from './sandbox/index.js';
 export { createSandboxTrigger, createSandboxInbox, createSandboxVerifier } from './providers/sandbox/index.js';
 export { createHttpTrigger, createHttpVerifier } from './providers/http/provider.js';
-export { WebhookInbox } from './providers/webhook/inbox.js';
-export { createWebhookHandler } from './providers/webhook/handler.js';
+export { WebhookInbox, InboxesByAcceptor } from './providers/webhook/inbox.js';
+export { createWebhookHandler, type WebhookHandlerOptions, type WebhookSink, type VonageEndpoint } from './providers/webhook/handler.js';
+export { createAcceptor, type Acceptor } from './providers/webhook/acceptor.js';
+export { ReplayMemory, type ReplayMemoryOptions } from './providers/webhook/replay-memory.js';
 export { startWebhookReceiver, createWebhookInbox } from './providers/webhook/receiver.js';
 
 export { waitForOtp, OtpNotReceivedError, ConcurrentOtpWaitError, type WaitForOtpOptions, type ReceivedOtp } from './library/wait-for-otp.js';

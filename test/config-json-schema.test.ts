@@ -161,6 +161,16 @@ describe('configJsonSchema', () => {
     expect(validate(schema, config)).toContain('$.checks[0].timeots: additionalProperties');
   });
 
+  test('describes an explicitly unsigned vonage inbox, a generic timestamp tolerance and the probe\'s replay memory', () => {
+    const config = yamlOf('examples/demo.yml') as { checks: Record<string, unknown>[]; probe?: Record<string, unknown> };
+    config.checks[0]!.inbox = { type: 'webhook', format: 'vonage', unsigned: true };
+    config.checks[1]!.inbox = { type: 'webhook', format: 'generic', secret: '${GATEWAY_SECRET}', timestampTolerance: '2m' };
+    config.probe = { ...config.probe, webhookReplays: { path: '/var/lib/otp-canary/webhook-replays.json', maxEntries: 5000, maxAge: '24h' } };
+    expect(validate(schema, config)).toEqual([]);
+    config.checks[0]!.inbox = { type: 'webhook', format: 'vonage', unsigned: false };
+    expect(validate(schema, config)).not.toEqual([]);
+  });
+
   test('describes durations as strings with a unit, or a ${VAR} to be filled in at load', () => {
     const route = ['properties', 'checks', 'items', 'properties', 'timeouts', 'properties', 'delivery'];
     const delivery = route.reduce<unknown>((node, key) => (node as Schema)[key], schema) as Schema;

@@ -61,7 +61,7 @@ describe('defaults', () => {
     expect(config.location).toBe('local');
     expect(config.sandbox).toEqual(DEFAULT_SANDBOX_OPTIONS);
     expect(config.gate).toEqual({ failOnDegraded: false });
-    expect(config.probe).toEqual({ port: 9477, host: '0.0.0.0', recentRuns: 500 });
+    expect(config.probe).toEqual({ port: 9477, host: '0.0.0.0', recentRuns: 500, webhookReplays: { maxEntries: 10_000, maxAgeMs: 7 * 24 * 3_600_000 } });
   });
 
   test('a partial sandbox block is merged over the defaults and renamed into SandboxOptions', () => {

@@ -17,7 +17,7 @@ import { vonageSignature } from '../src/providers/vonage/signature.js';
 
 const NUMBER = '+447700900000';
 
-function vonageConfig({ trigger = '', verify = '{ type: vonage-verify }', inbox = '{ type: webhook, format: vonage }', baseUrl = 'https://api.nexmo.com' } = {}): string {
+function vonageConfig({ trigger = '', verify = '{ type: vonage-verify }', inbox = '{ type: webhook, format: vonage, unsigned: true }', baseUrl = 'https://api.nexmo.com' } = {}): string {
   return `checks:
   - name: vonage-signup
     number: "${NUMBER}"
@@ -47,9 +47,32 @@ describe('vonage-verify and the vonage webhook in the config', () => {
     expect(check!.verify).toEqual({ type: 'vonage-verify' });
   });
 
-  it('defaults the vonage inbox to md5hash signatures, unsigned unless a signature secret is given', () => {
+  it('defaults the vonage inbox to md5hash signatures', () => {
+    const [check] = parseConfig(vonageConfig({ inbox: '{ type: webhook, format: vonage, signatureSecret: sig-s3cret }' }), { env: {} }).checks;
+    expect(check!.inbox).toEqual({ type: 'webhook', format: 'vonage', signatureSecret: 'sig-s3cret', signingMethod: 'md5hash', listen: { port: 9478, host: '127.0.0.1' } });
+  });
+
+  it('refuses a vonage inbox with neither a signature secret nor unsigned: true, at signatureSecret', () => {
+    expect(problemsOf(vonageConfig({ inbox: '{ type: webhook, format: vonage }' }))).toEqual([
+      expect.objectContaining({ path: 'checks[0].inbox.signatureSecret', message: 'required unless unsigned: true (which accepts unauthenticated SMS)' }),
+    ]);
+  });
+
+  it('refuses unsigned: true beside a signature secret, at unsigned', () => {
+    expect(problemsOf(vonageConfig({ inbox: '{ type: webhook, format: vonage, signatureSecret: sig-s3cret, unsigned: true }' }))).toEqual([
+      expect.objectContaining({ path: 'checks[0].inbox.unsigned', message: 'contradicts signatureSecret: a signed inbox refuses unsigned messages' }),
+    ]);
+  });
+
+  it('refuses unsigned: false, which would say nothing', () => {
+    expect(problemsOf(vonageConfig({ inbox: '{ type: webhook, format: vonage, unsigned: false }' }))).toEqual(
+      expect.arrayContaining([expect.objectContaining({ path: 'checks[0].inbox.unsigned', message: 'must be true when set: it accepts unauthenticated SMS' })]),
+    );
+  });
+
+  it('parses an explicitly unsigned vonage inbox', () => {
     const [check] = parseConfig(vonageConfig(), { env: {} }).checks;
-    expect(check!.inbox).toEqual({ type: 'webhook', format: 'vonage', signingMethod: 'md5hash', listen: { port: 9478, host: '127.0.0.1' } });
+    expect(check!.inbox).toEqual({ type: 'webhook', format: 'vonage', unsigned: true, signingMethod: 'md5hash', listen: { port: 9478, host: '127.0.0.1' } });
   });
 
   it('refuses a vonage-verify verifier after another trigger, at verify.type', () => {

@@ -3,6 +3,7 @@
 export { loadConfig, parseConfig, type ParseConfigOptions } from './load.js';
 export { ConfigError, formatProblem, type ConfigProblem } from './problems.js';
 export { configJsonSchema } from './json-schema.js';
+export { configWarnings, type ConfigWarning } from './warnings.js';
 export { toCheckSpec } from './check-spec.js';
 export { demoConfig, DEMO_CONFIG } from './demo.js';
 export { parseDuration, parseSize } from './units.js';

@@ -151,21 +151,36 @@ const inbox = z.discriminatedUnion('type', [
       /** The public URL Twilio posts to (and signs), when a proxy sits in front of `listen`. */
       publicUrl: httpUrl.optional(),
     }),
-    z.strictObject({
-      type: z.literal('webhook'),
-      format: z.literal('generic'),
-      secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
-      listen: listen.prefault({}),
-    }),
-    z.strictObject({
-      type: z.literal('webhook'),
-      format: z.literal('vonage'),
-      /** Checks the `sig` of signed inbound SMS; without it, unsigned messages are accepted. */
-      signatureSecret: nonEmptyString.optional(),
-      /** Vonage's "signature method" (named so it is not taken for a credential). */
-      signingMethod: z.enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
-      listen: listen.prefault({}),
-    }),
+    z
+      .strictObject({
+        type: z.literal('webhook'),
+        format: z.literal('generic'),
+        secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
+        /** How far a signed X-Signature-Timestamp may be from our clock. */
+        timestampTolerance: duration({ positive: true }).prefault('5m'),
+        listen: listen.prefault({}),
+      })
+      .transform(({ timestampTolerance, ...rest }) => ({ ...rest, timestampToleranceMs: timestampTolerance })),
+    z
+      .strictObject({
+        type: z.literal('webhook'),
+        format: z.literal('vonage'),
+        /** Checks the `sig` of every inbound SMS; required unless `unsigned: true`. */
+        signatureSecret: nonEmptyString.optional(),
+        /** Accept unsigned messages: anyone who reaches the endpoint can put an SMS in this check's inbox. */
+        unsigned: z.literal(true, { error: 'must be true when set: it accepts unauthenticated SMS' }).optional(),
+        /** Vonage's "signature method" (named so it is not taken for a credential). */
+        signingMethod: z.enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
+        listen: listen.prefault({}),
+      })
+      .superRefine((inbox, ctx) => {
+        if (inbox.signatureSecret === undefined && inbox.unsigned === undefined) {
+          ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: 'required unless unsigned: true (which accepts unauthenticated SMS)' });
+        }
+        if (inbox.signatureSecret !== undefined && inbox.unsigned !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['unsigned'], message: 'contradicts signatureSecret: a signed inbox refuses unsigned messages' });
+        }
+      }),
   ]),
   z
     .strictObject({
@@ -304,6 +319,16 @@ const probe = z.strictObject({
   audit: z
     .strictObject({ path: nonEmptyString, maxBytes: size().prefault('10MB'), keep: z.number().int().min(0).default(5) })
     .optional(),
+  /** The message ids webhooks already delivered, kept across restarts so a replay is refused. */
+  webhookReplays: z
+    .strictObject({
+      /** Default: beside the audit file, else in the OS temporary directory (see docs/webhooks.md). */
+      path: nonEmptyString.optional(),
+      maxEntries: z.number().int().min(1).default(10_000),
+      maxAge: duration({ positive: true }).prefault('168h'),
+    })
+    .transform(({ maxAge, ...rest }) => ({ ...rest, maxAgeMs: maxAge }))
+    .prefault({}),
 });
 
 export const configSchema = z

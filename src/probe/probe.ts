@@ -4,9 +4,10 @@
 // the old runtime then finishes its in-flight runs and closes in the background.
 
 import type { Config } from '../config/schema.js';
+import { configWarnings } from '../config/warnings.js';
 import { NumberLeases } from '../core/lease.js';
 import { prepareChecks, type CheckEnvironment } from '../providers/build.js';
-import type { WebhookHandlerOptions } from '../providers/webhook/handler.js';
+import type { WebhookEndpoints } from '../providers/webhook/handler.js';
 import { VERSION } from '../version.js';
 import { createAuditLog } from './audit.js';
 import type { ProbeLogger } from './logger.js';
@@ -52,7 +53,7 @@ interface Runtime {
   readonly config: Config;
   readonly environment: CheckEnvironment;
   readonly runner: CheckRunner;
-  readonly webhook?: WebhookHandlerOptions;
+  readonly webhook?: WebhookEndpoints;
   schedules?: Schedules;
 }
 
@@ -101,18 +102,22 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
   const host = options.host ?? settings.host;
   const url = `http://${localAddress(host)}:${port}`;
   logger.info({ event: 'listening', port, host, url }, 'listening');
+  await webhooks.openReplays(settings, port);
 
   /** Prepares a runtime without touching the running one; on failure, everything it started is closed. */
   async function prepare(config: Config): Promise<Runtime> {
     const only = config.checks.filter((check) => inShard(check.number, shard)).map((check) => check.name);
-    let webhook: WebhookHandlerOptions | undefined;
+    let webhook: WebhookEndpoints | undefined;
     const environment = await prepareChecks(config, {
       only,
-      hostWebhooks: (handler) => {
-        webhook = handler;
+      hostWebhooks: (endpoints) => {
+        webhook = endpoints;
         return url;
       },
     });
+    for (const warning of configWarnings(config).filter(({ check }) => only.includes(check))) {
+      logger.warn({ event: 'config_warning', check: warning.check, path: warning.path }, warning.message);
+    }
     const runner = new CheckRunner({ checks: environment.checks, leases, recorder, logger });
     return { config, environment, runner, ...(webhook && { webhook }) };
   }
@@ -180,6 +185,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       logger.info({ event: 'stopping', graceMs }, 'stopping: no new runs; waiting for in-flight runs');
       await Promise.all([...(runtime ? [retire(runtime)] : []), ...retiring]);
       await audit?.close();
+      await webhooks.flush();
       await server.close();
       logger.info({ event: 'stopped' }, 'stopped');
     },
@@ -213,6 +219,7 @@ function warnRestartOnly(current: Config, next: Config, logger: ProbeLogger): vo
     current.probe.host !== next.probe.host && 'probe.host',
     current.probe.recentRuns !== next.probe.recentRuns && 'probe.recentRuns',
     JSON.stringify(current.probe.audit) !== JSON.stringify(next.probe.audit) && 'probe.audit',
+    JSON.stringify(current.probe.webhookReplays) !== JSON.stringify(next.probe.webhookReplays) && 'probe.webhookReplays',
   ].filter((field): field is string => field !== false);
   if (changed.length > 0) logger.warn({ event: 'restart_required', fields: changed }, `${changed.join(', ')} changed: takes effect on restart`);
 }

@@ -17,9 +17,11 @@ import { createTwilioInbox } from './twilio/messages-inbox.js';
 import type { TwilioCredentials } from './twilio/rest.js';
 import { createTwilioVerifyTrigger, createTwilioVerifyVerifier, type TwilioVerifyOptions } from './twilio/verify.js';
 import { createVonageVerify, type VonageVerifyOptions } from './vonage/verify.js';
-import type { WebhookHandlerOptions } from './webhook/handler.js';
-import { WebhookInbox } from './webhook/inbox.js';
+import { createAcceptor, type Acceptor } from './webhook/acceptor.js';
+import type { WebhookEndpoints } from './webhook/handler.js';
+import { InboxesByAcceptor } from './webhook/inbox.js';
 import { startWebhookReceiver } from './webhook/receiver.js';
+import { ReplayMemory } from './webhook/replay-memory.js';
 
 export interface PreparedCheck {
   readonly spec: CheckSpec;
@@ -41,10 +43,11 @@ export interface EnvironmentOptions {
   readonly only?: readonly string[];
   readonly clock?: Clock;
   /**
-   * Mounts webhook endpoints on a server the caller already runs (the probe's), instead of starting a
-   * receiver per listen address. Returns the base URL the endpoints are reachable at.
+   * Mounts webhook endpoints on a server the caller already runs (the probe's, with its own replay
+   * memory), instead of starting a receiver per listen address. Returns the base URL the endpoints are
+   * reachable at.
    */
-  readonly hostWebhooks?: (handler: WebhookHandlerOptions) => string;
+  readonly hostWebhooks?: (endpoints: WebhookEndpoints) => string;
 }
 
 export async function prepareChecks(config: Config, options: EnvironmentOptions = {}): Promise<CheckEnvironment> {
@@ -87,38 +90,51 @@ function usesSandbox(check: CheckConfig): boolean {
 const SANDBOX_PUSH_KEY = 'sandbox-push';
 const HOSTED_KEY = 'hosted';
 
+/** A started group of webhook endpoints: one inbox per acceptor, the URL they are served at. */
+interface StartedWebhooks {
+  readonly inboxes: InboxesByAcceptor;
+  readonly url: string;
+  /** The Twilio auth token the endpoints check, which the embedded sandbox signs its pushes with. */
+  readonly authToken?: string;
+}
+
 async function startWebhookInboxes(
   checks: readonly CheckConfig[],
   clock: Clock,
   options: EnvironmentOptions,
   closers: (() => Promise<void>)[],
-): Promise<Map<string, { inbox: WebhookInbox; url: string; authToken?: string }>> {
+): Promise<Map<string, StartedWebhooks>> {
   // A host serves one handler on its one server: every webhook inbox joins a single group, and checks
   // whose credentials disagree are refused. `aliases` maps each check's own key to its group's.
   const hosted = options.hostWebhooks !== undefined;
   const groupKey = (key: string) => (hosted ? HOSTED_KEY : key);
   const aliases = new Map<string, string>();
-  const groups = new Map<string, { handler: WebhookHandlerOptions; index: number }>();
+  type Group = { endpoints: WebhookEndpoints & { readonly inbox: InboxesByAcceptor }; readonly index: number };
+  const groups = new Map<string, Group>();
+  const newGroup = (index: number): Group => ({ endpoints: { inbox: new InboxesByAcceptor({ clock }) }, index });
   for (const [index, check] of checks.entries()) {
     const { inbox } = check;
     if (inbox.type !== 'webhook') continue;
     const address = `${inbox.listen.host}:${inbox.listen.port}`;
     const key = groupKey(address);
     aliases.set(address, key);
-    const group = groups.get(key) ?? { handler: { inbox: new WebhookInbox({ clock }) }, index };
+    const group = groups.get(key) ?? newGroup(index);
     const conflict = (field: string) =>
       new ConfigError([{ path: `checks[${index}].inbox.${field}`, message: `differs from checks[${group.index}], which ${hosted ? 'shares the probe\'s one webhook endpoint' : `listens on the same address ${address}`}` }], 'config');
     if (inbox.format === 'twilio') {
-      if (group.handler.twilio && group.handler.twilio.authToken !== inbox.authToken) throw conflict('authToken');
-      group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
+      if (group.endpoints.twilio && group.endpoints.twilio.authToken !== inbox.authToken) throw conflict('authToken');
+      group.endpoints = { ...group.endpoints, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
     } else if (inbox.format === 'generic') {
-      if (group.handler.generic && group.handler.generic.secret !== inbox.secret) throw conflict('secret');
-      group.handler = { ...group.handler, generic: { secret: inbox.secret } };
+      if (group.endpoints.generic && group.endpoints.generic.secret !== inbox.secret) throw conflict('secret');
+      if (group.endpoints.generic && group.endpoints.generic.timestampToleranceMs !== inbox.timestampToleranceMs) throw conflict('timestampTolerance');
+      group.endpoints = { ...group.endpoints, generic: { secret: inbox.secret, timestampToleranceMs: inbox.timestampToleranceMs } };
     } else {
-      const { vonage } = group.handler;
-      if (vonage && vonage.signatureSecret !== inbox.signatureSecret) throw conflict('signatureSecret');
-      if (vonage && vonage.signatureMethod !== inbox.signingMethod) throw conflict('signingMethod');
-      group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signingMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
+      const { vonage } = group.endpoints;
+      if (vonage && vonage.signatureSecret !== inbox.signatureSecret) throw conflict(inbox.signatureSecret === undefined ? 'unsigned' : 'signatureSecret');
+      if (vonage?.signatureMethod !== undefined && vonage.signatureMethod !== inbox.signingMethod) throw conflict('signingMethod');
+      // The schema has made sure an inbox without a signature secret says `unsigned: true`.
+      const endpoint = inbox.signatureSecret === undefined ? { unsigned: true as const } : { signatureSecret: inbox.signatureSecret, signatureMethod: inbox.signingMethod };
+      group.endpoints = { ...group.endpoints, vonage: endpoint };
     }
     groups.set(key, group);
   }
@@ -127,26 +143,35 @@ async function startWebhookInboxes(
   if (pushIndex >= 0) {
     const key = groupKey(SANDBOX_PUSH_KEY);
     aliases.set(SANDBOX_PUSH_KEY, key);
-    const group = groups.get(key) ?? { handler: { inbox: new WebhookInbox({ clock }) }, index: pushIndex };
-    if (!group.handler.twilio) group.handler = { ...group.handler, twilio: { authToken: randomBytes(24).toString('base64url') } };
+    const group = groups.get(key) ?? newGroup(pushIndex);
+    if (!group.endpoints.twilio) group.endpoints = { ...group.endpoints, twilio: { authToken: randomBytes(24).toString('base64url') } };
     groups.set(key, group);
   }
 
-  const started = new Map<string, { inbox: WebhookInbox; url: string; authToken?: string }>();
-  for (const [key, { handler }] of groups) {
+  // A CLI or library run is short: its receivers remember delivered ids for the run only.
+  const replays = ReplayMemory.inMemory();
+  const started = new Map<string, StartedWebhooks>();
+  for (const [key, { endpoints }] of groups) {
     let url: string;
     if (options.hostWebhooks) {
-      url = options.hostWebhooks(handler);
+      url = options.hostWebhooks(endpoints);
     } else {
       const [host, port] = key === SANDBOX_PUSH_KEY ? ['127.0.0.1', 0] : splitAddress(key);
-      const receiver = await startWebhookReceiver({ ...handler, host, port });
+      const receiver = await startWebhookReceiver({ ...endpoints, replays, host, port });
       closers.push(() => receiver.close());
       url = receiver.url;
     }
-    started.set(key, { inbox: handler.inbox, url, ...(handler.twilio && { authToken: handler.twilio.authToken }) });
+    started.set(key, { inboxes: endpoints.inbox, url, ...(endpoints.twilio && { authToken: endpoints.twilio.authToken }) });
   }
   for (const [alias, key] of aliases) started.set(alias, started.get(key)!);
   return started;
+}
+
+/** The acceptor a webhook inbox's messages must come through: its format and its credential. */
+function acceptorOf(inbox: Extract<CheckConfig['inbox'], { type: 'webhook' }>): Acceptor {
+  if (inbox.format === 'twilio') return createAcceptor('twilio', inbox.authToken);
+  if (inbox.format === 'generic') return createAcceptor('generic', inbox.secret);
+  return createAcceptor('vonage', inbox.signatureSecret);
 }
 
 function splitAddress(key: string): [string, number] {
@@ -157,7 +182,7 @@ function splitAddress(key: string): [string, number] {
 async function startSandboxFor(
   config: Config,
   checks: readonly CheckConfig[],
-  webhookInboxes: Map<string, { url: string; authToken?: string }>,
+  webhookInboxes: Map<string, StartedWebhooks>,
   closers: (() => Promise<void>)[],
 ): Promise<Sandbox> {
   const push = webhookInboxes.get(SANDBOX_PUSH_KEY);
@@ -179,7 +204,7 @@ async function startSandboxFor(
 function providersFor(
   check: CheckConfig,
   sandbox: Sandbox | undefined,
-  webhookInboxes: Map<string, { inbox: WebhookInbox }>,
+  webhookInboxes: Map<string, StartedWebhooks>,
   clock: Clock,
 ): CheckProviders {
   const sandboxUrl = () => sandbox!.url;
@@ -245,9 +270,9 @@ function twilioCredentials({ accountSid, authToken, apiKey }: { accountSid: stri
   return { accountSid, ...(authToken !== undefined && { authToken }), ...(apiKey !== undefined && { apiKey }) };
 }
 
-function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, { inbox: WebhookInbox }>, clock: Clock): Inbox {
+function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: Map<string, StartedWebhooks>, clock: Clock): Inbox {
   const { inbox } = check;
-  if (inbox.type === 'webhook') return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`)!.inbox;
+  if (inbox.type === 'webhook') return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`)!.inboxes.inboxFor(acceptorOf(inbox));
   if (inbox.type === 'twilio') {
     const { baseUrl, pollIntervalMs } = inbox;
     return createTwilioInbox({ credentials: twilioCredentials(inbox), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock, ...(baseUrl && { baseUrl }) });
@@ -260,6 +285,9 @@ function inboxFor(check: CheckConfig, sandboxUrl: () => string, webhookInboxes: 
     const { apiKey, serverId, baseUrl, pollIntervalMs } = inbox;
     return createMailosaurInbox({ apiKey, serverId, ...(baseUrl && { baseUrl }), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
   }
-  if (inbox.mode === 'webhook') return webhookInboxes.get(SANDBOX_PUSH_KEY)!.inbox;
+  if (inbox.mode === 'webhook') {
+    const push = webhookInboxes.get(SANDBOX_PUSH_KEY)!;
+    return push.inboxes.inboxFor(createAcceptor('twilio', push.authToken));
+  }
   return createSandboxInbox({ baseUrl: sandboxUrl(), pollIntervalMs: inbox.pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
 }

@@ -2,6 +2,7 @@
 // the code to the probe's /webhooks/generic like an SMS gateway would), and refuses every code with a
 // message of its choosing. Each send is an event, so tests can act while a run is in flight.
 
+import { randomUUID } from 'node:crypto';
 import { once, EventEmitter } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,7 +48,8 @@ export async function startProbeApp(): Promise<ProbeApp> {
 }
 
 async function textCode(probeUrl: string, to: string, text: string): Promise<void> {
-  const raw = JSON.stringify({ to, from: 'ACME', body: text });
+  // Each SMS carries its gateway id, as gateways send: the same text again is a new message, not a replay.
+  const raw = JSON.stringify({ id: randomUUID(), to, from: 'ACME', body: text });
   await fetch(`${probeUrl}/webhooks/generic`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-signature': genericSignature(GATEWAY_SECRET, raw) },

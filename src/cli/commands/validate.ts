@@ -1,8 +1,10 @@
-// `otp-canary validate --config FILE`: exit 0 and a one-line summary, or every problem with its path
-// (thrown as ConfigError and printed by the top-level catch, exit 2).
+// `otp-canary validate --config FILE`: exit 0 and a one-line summary (and, on stderr, a warning with its
+// path for each setting that weakens a check), or every problem with its path (thrown as ConfigError and
+// printed by the top-level catch, exit 2).
 
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
+import { configWarnings } from '../../config/warnings.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
@@ -11,6 +13,7 @@ export async function validateCommand(argv: string[], io: CommandIo): Promise<nu
   if (values.config === undefined) throw new UsageError('validate needs --config FILE');
   const config = await loadConfig(values.config);
   const checks = config.checks.map((c) => c.name).join(', ');
+  for (const warning of configWarnings(config)) io.stderr(`warning: ${warning.path}: ${warning.message}\n`);
   io.stdout(`${values.config}: valid (${config.checks.length} check${config.checks.length === 1 ? '' : 's'}: ${checks})\n`);
   return EXIT_OK;
 }

@@ -1,12 +1,14 @@
 // The inbound-SMS webhook endpoints, framework-free: any node:http server (the probe's, the receiver's)
 // passes its requests through and gets `true` back for the paths handled here. Every request is
-// authenticated before it can reach the inbox; bad requests are answered, never thrown.
+// authenticated before it can reach the inbox, and handed on with its acceptor (the format and the
+// credential that let it in); a message id an acceptor already delivered is a replay, answered as a
+// success (so the sender stops retrying) and delivered to no one. Bad requests are answered, never thrown.
 //
 //   POST /webhooks/twilio    Twilio's form, signed with X-Twilio-Signature  → 200 empty TwiML
-//   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>    → 204
-//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked when a signature secret is set → 204
-//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 wrong method ·
-//   415 wrong content type
+//   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>, optionally timestamped → 204
+//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked unless the endpoint is unsigned → 204
+//   403 bad or missing signature, stale timestamp · 413 body over maxBodyBytes · 400 malformed ·
+//   405 wrong method · 415 wrong content type
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
@@ -14,34 +16,76 @@ import { isValidTwilioSignature } from '../twilio/signature.js';
 import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
 import { isValidVonageSignature, VONAGE_SIGNATURE_PARAM, type VonageSignatureMethod } from '../vonage/signature.js';
 import { HttpRefusal } from '../http/guarded-server.js';
-import { GENERIC_SIGNATURE_HEADER, isValidGenericSignature, parseGenericInbound } from './generic.js';
+import { createAcceptor, type Acceptor } from './acceptor.js';
+import {
+  DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS,
+  GENERIC_SIGNATURE_HEADER,
+  GENERIC_TIMESTAMP_HEADER,
+  genericSignedContent,
+  isValidGenericSignature,
+  parseGenericInbound,
+  parseGenericTimestamp,
+} from './generic.js';
 import { MalformedInboundError } from './format.js';
-import type { ArrivingSms, WebhookInbox } from './inbox.js';
+import type { ArrivingSms } from './inbox.js';
+import { ReplayMemory } from './replay-memory.js';
 
 export const WEBHOOK_PATHS = { twilio: '/webhooks/twilio', generic: '/webhooks/generic', vonage: '/webhooks/vonage' } as const;
 export type WebhookFormat = keyof typeof WEBHOOK_PATHS;
 
-export interface WebhookHandlerOptions {
-  readonly inbox: WebhookInbox;
+/** Where authenticated messages go; `acceptor` says which endpoint and credential let each in. */
+export interface WebhookSink {
+  accept(sms: ArrivingSms, acceptor: Acceptor): unknown;
+}
+
+export interface TwilioEndpoint {
+  readonly authToken: string;
+  /** The exact URL configured as the number's SmsUrl, when a proxy stands between Twilio and us. */
+  readonly publicUrl?: string;
+}
+
+export interface GenericEndpoint {
+  readonly secret: string;
+  /** How far a signed X-Signature-Timestamp may be from our clock; older (or later) is refused. */
+  readonly timestampToleranceMs?: number;
+}
+
+/** Signed with the account's signature secret, or explicitly unsigned: anyone reaching it can add an SMS. */
+export type VonageEndpoint =
+  | { readonly signatureSecret: string; readonly signatureMethod: VonageSignatureMethod; readonly unsigned?: never }
+  | { readonly unsigned: true; readonly signatureSecret?: never; readonly signatureMethod?: never };
+
+/** The formats served and their credentials, and where accepted messages go. */
+export interface WebhookEndpoints {
+  readonly inbox: WebhookSink;
   /** Enables /webhooks/twilio. */
-  readonly twilio?: {
-    readonly authToken: string;
-    /** The exact URL configured as the number's SmsUrl, when a proxy stands between Twilio and us. */
-    readonly publicUrl?: string;
-  };
+  readonly twilio?: TwilioEndpoint;
   /** Enables /webhooks/generic. */
-  readonly generic?: { readonly secret: string };
-  /** Enables /webhooks/vonage; without a signature secret, unsigned messages are accepted. */
-  readonly vonage?: { readonly signatureSecret?: string; readonly signatureMethod: VonageSignatureMethod };
+  readonly generic?: GenericEndpoint;
+  /** Enables /webhooks/vonage. */
+  readonly vonage?: VonageEndpoint;
+}
+
+export interface WebhookHandlerOptions extends WebhookEndpoints {
+  /** The message ids already delivered; a new in-memory one by default. */
+  readonly replays?: ReplayMemory;
   readonly maxBodyBytes?: number;
   /** Told about every refused request (for logs and counters); never given the body. */
   readonly onRejected?: (rejection: WebhookRejection) => void;
+  /** Told about every replay answered but not delivered; never given the message. */
+  readonly onReplay?: (replay: WebhookReplay) => void;
 }
 
 export interface WebhookRejection {
   readonly format: WebhookFormat;
   readonly status: number;
   readonly reason: string;
+}
+
+export interface WebhookReplay {
+  readonly format: WebhookFormat;
+  /** The acceptor's fingerprint (`twilio:<hex>`, `vonage:unsigned`…): which endpoint and credential. */
+  readonly acceptor: string;
 }
 
 export type WebhookRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
@@ -60,9 +104,11 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+  const replays = options.replays ?? ReplayMemory.inMemory();
+  const receive = receivers(options);
 
   return async (req, res) => {
-    const format = formatFor(pathOf(req.url), options);
+    const format = formatFor(pathOf(req.url), receive);
     if (format === undefined) return false;
     try {
       const { methods, contentTypes } = ACCEPTED[format];
@@ -70,16 +116,13 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
       const hasBody = req.method !== 'GET';
       if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
       const raw = hasBody ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
-      if (format === 'twilio') {
-        options.inbox.accept(twilioSms(req, raw, options.twilio!));
-        res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
-      } else if (format === 'generic') {
-        options.inbox.accept(genericSms(req, raw, options.generic!.secret));
-        res.writeHead(204).end();
-      } else {
-        options.inbox.accept(vonageSms(req, raw, options.vonage!));
-        res.writeHead(204).end();
-      }
+      const { acceptor, sms } = receive[format]!(req, raw);
+      if (replays.firstDelivery(acceptor, sms.id)) options.inbox.accept(sms, acceptor);
+      else notify(options.onReplay, { format, acceptor: acceptor.id });
+      // Answered once the id is on disk: a sender that sees success will not send it again.
+      await replays.saved();
+      if (format === 'twilio') res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
+      else res.writeHead(204).end();
     } catch (error) {
       refuse(req, res, format, error, options.onRejected);
     }
@@ -87,7 +130,36 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
   };
 }
 
-function twilioSms(req: IncomingMessage, raw: Buffer, twilio: NonNullable<WebhookHandlerOptions['twilio']>): ArrivingSms {
+/** An authenticated message and the acceptor that let it in. */
+interface Accepted {
+  readonly acceptor: Acceptor;
+  readonly sms: ArrivingSms;
+}
+
+type Receive = (req: IncomingMessage, raw: Buffer) => Accepted;
+
+/** A receiver per configured format, its acceptor made once. */
+function receivers({ twilio, generic, vonage }: WebhookEndpoints): Partial<Record<WebhookFormat, Receive>> {
+  if (vonage !== undefined && vonage.signatureSecret === undefined && vonage.unsigned !== true) {
+    throw new TypeError('vonage: give a signatureSecret, or unsigned: true to accept unauthenticated messages');
+  }
+  const receive: Partial<Record<WebhookFormat, Receive>> = {};
+  if (twilio) {
+    const acceptor = createAcceptor('twilio', twilio.authToken);
+    receive.twilio = (req, raw) => ({ acceptor, sms: twilioSms(req, raw, twilio) });
+  }
+  if (generic) {
+    const acceptor = createAcceptor('generic', generic.secret);
+    receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor) });
+  }
+  if (vonage) {
+    const acceptor = createAcceptor('vonage', vonage.signatureSecret);
+    receive.vonage = (req, raw) => ({ acceptor, sms: vonageSms(req, raw, vonage) });
+  }
+  return receive;
+}
+
+function twilioSms(req: IncomingMessage, raw: Buffer, twilio: TwilioEndpoint): ArrivingSms {
   const form = raw.toString('utf8');
   const signature = req.headers['x-twilio-signature'];
   if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Twilio-Signature is missing');
@@ -96,14 +168,22 @@ function twilioSms(req: IncomingMessage, raw: Buffer, twilio: NonNullable<Webhoo
   return parseTwilioInbound(form);
 }
 
-function genericSms(req: IncomingMessage, raw: Buffer, secret: string): ArrivingSms {
+function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor): ArrivingSms {
   const signature = req.headers[GENERIC_SIGNATURE_HEADER];
   if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Signature is missing');
-  if (!isValidGenericSignature(secret, raw, signature)) throw new HttpRefusal(403, 'X-Signature does not match');
-  return parseGenericInbound(raw.toString('utf8'));
+  // Node joins a repeated custom header with ", ": that is not unix seconds, so it is refused below.
+  const timestamp = req.headers[GENERIC_TIMESTAMP_HEADER] as string | undefined;
+  const signedAtMs = timestamp === undefined ? undefined : parseGenericTimestamp(timestamp);
+  if (!isValidGenericSignature(generic.secret, raw, signature, timestamp)) throw new HttpRefusal(403, 'X-Signature does not match');
+  const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
+  if (signedAtMs !== undefined && Math.abs(Date.now() - signedAtMs) > toleranceMs) {
+    throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${toleranceMs / 1000} s from our clock`);
+  }
+  // A message without an id is named after what was signed: the same request again is the same message.
+  return parseGenericInbound(raw.toString('utf8'), () => `signed-content:${acceptor.digest(genericSignedContent(raw, timestamp).toString('base64'))}`);
 }
 
-function vonageSms(req: IncomingMessage, raw: Buffer, vonage: NonNullable<WebhookHandlerOptions['vonage']>): ArrivingSms {
+function vonageSms(req: IncomingMessage, raw: Buffer, vonage: VonageEndpoint): ArrivingSms {
   const params = vonageParams(req, raw);
   if (vonage.signatureSecret !== undefined) {
     if (params[VONAGE_SIGNATURE_PARAM] === undefined) throw new HttpRefusal(403, 'sig is missing');
@@ -133,10 +213,15 @@ function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat
         if (closing) req.destroy();
       });
   }
+  notify(onRejected, { format, status: refusal.status, reason: refusal.message });
+}
+
+/** An observer's failure must not turn a clean answer into a crash. */
+function notify<Event>(observer: ((event: Event) => void) | undefined, event: Event): void {
   try {
-    onRejected?.({ format, status: refusal.status, reason: refusal.message });
+    observer?.(event);
   } catch {
-    // An observer's failure must not turn a clean refusal into a crash.
+    // ignored: see above
   }
 }
 
@@ -170,11 +255,8 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
   });
 }
 
-function formatFor(path: string, options: WebhookHandlerOptions): WebhookFormat | undefined {
-  if (path === WEBHOOK_PATHS.twilio && options.twilio) return 'twilio';
-  if (path === WEBHOOK_PATHS.generic && options.generic) return 'generic';
-  if (path === WEBHOOK_PATHS.vonage && options.vonage) return 'vonage';
-  return undefined;
+function formatFor(path: string, served: Partial<Record<WebhookFormat, Receive>>): WebhookFormat | undefined {
+  return (Object.keys(WEBHOOK_PATHS) as WebhookFormat[]).find((format) => WEBHOOK_PATHS[format] === path && served[format] !== undefined);
 }
 
 function pathOf(url: string | undefined): string {

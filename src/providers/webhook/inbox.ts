@@ -3,6 +3,8 @@
 
 import { MAX_SCANNED_CHARS } from '../../core/extract.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
+import type { Acceptor } from './acceptor.js';
+import type { WebhookSink } from './handler.js';
 
 /** An inbound SMS as a webhook delivers it, before we stamp our receive time. */
 export interface ArrivingSms {
@@ -112,5 +114,29 @@ export class WebhookInbox implements Inbox {
     if (!kept) return;
     kept.splice(kept.indexOf(oldest), 1);
     if (kept.length === 0) this.byNumber.delete(oldest.to);
+  }
+}
+
+/**
+ * One inbox per acceptor, each with its own bounds: a check waits only on what its own endpoint and
+ * credential let in, and a flood through one endpoint cannot evict another's messages. A message for
+ * an acceptor no check uses is dropped.
+ */
+export class InboxesByAcceptor implements WebhookSink {
+  readonly #options: WebhookInboxOptions;
+  readonly #inboxes = new Map<string, WebhookInbox>();
+
+  constructor(options: WebhookInboxOptions = {}) {
+    this.#options = options;
+  }
+
+  inboxFor(acceptor: Acceptor): WebhookInbox {
+    const inbox = this.#inboxes.get(acceptor.id) ?? new WebhookInbox(this.#options);
+    this.#inboxes.set(acceptor.id, inbox);
+    return inbox;
+  }
+
+  accept(sms: ArrivingSms, acceptor: Acceptor): InboundSms | undefined {
+    return this.#inboxes.get(acceptor.id)?.accept(sms);
   }
 }
