@@ -26,7 +26,7 @@ export interface GateRunOptions {
   readonly sequential?: boolean;
   /**
    * Aborting it starts no more runs and cancels those in flight; the report then holds what ended, is
-   * marked `incomplete` and never passes. Its reason names the cut in the report (an Error's message).
+   * marked `incomplete` (the abort reason's message as its reason) and never passes.
    */
   readonly signal?: AbortSignal;
   /** Called once the checks are prepared, before the first send. */
