@@ -19,7 +19,7 @@ const TOKEN = 'test-auth-token-7f3a';
 const SAMPLES = 150;
 /** Long enough that a held request is still held when the test signals. */
 const TIMEOUTS = { delivery: '30s', total: '60s', step: '30s' };
-/** However long the process may take to wind down: far longer than cancelling should take. */
+/** For the CLI to get through a few runs, on a machine shared with other test suites. */
 const WAIT = { timeout: 20_000, interval: 20 };
 
 let dir: string;
