@@ -1,13 +1,15 @@
 // One release-gate run, shared by the CLI's `run` and the Action: prepare the checks, run N samples of
 // each (stopping a check early once its sequential test decides), judge the thresholds, build the report.
+// An abort cuts it short: the runs in flight end as cancelled, and the report is marked incomplete.
 
 import type { Config } from './config/schema.js';
 import { runBatch } from './core/batch.js';
-import { evaluateGate, type GateThresholds } from './core/gate.js';
+import { evaluateGate, type GateThresholds, type Incomplete } from './core/gate.js';
 import { buildReport, type Report } from './core/report.js';
 import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from './core/sequential.js';
 import { summarizeChecks } from './core/summary.js';
 import type { RunRecord } from './core/types.js';
+import { ProcessInterrupt } from './process-interrupt.js';
 import { prepareChecks, type PreparedCheck } from './providers/build.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +24,10 @@ export interface GateRunOptions {
    * below 1, and a cap large enough to hold the test's error rates (a GateOptionsError before any send otherwise).
    */
   readonly sequential?: boolean;
+  /**
+   * Aborting it starts no more runs and cancels those in flight; the report then holds what ended, is
+   * marked `incomplete` (the abort reason's message as its reason) and never passes.
+   */
   readonly signal?: AbortSignal;
   /** Called once the checks are prepared, before the first send. */
   readonly onStart?: (checks: readonly PreparedCheck[]) => void;
@@ -59,12 +65,15 @@ export async function runGate(config: Config, options: GateRunOptions): Promise<
       }),
     });
     const sequential = sequentialGates && snapshots(sequentialGates);
+    const summary = summarizeChecks(batch.checks);
+    const incomplete = batch.interrupted ? incompleteness(options.signal?.reason, summary.overall.runs, options.samples * environment.checks.length) : undefined;
     const hasThresholds = Object.values(options.thresholds).some((value) => value !== undefined && value !== false);
-    const gate = hasThresholds ? evaluateGate(summarizeChecks(batch.checks), options.thresholds, sequential) : undefined;
+    const gate = hasThresholds ? evaluateGate(summary, options.thresholds, sequential, incomplete) : undefined;
     return buildReport({
       checks: batch.checks,
       ...(gate && { gate }),
       ...(sequential && { sequential }),
+      ...(incomplete && { incomplete }),
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       location: config.location,
@@ -90,6 +99,15 @@ function sequentialDesign({ thresholds: { minSuccessRate }, samples }: GateRunOp
       { cause: error },
     );
   }
+}
+
+function incompleteness(reason: unknown, finished: number, planned: number): Incomplete {
+  return {
+    reason: reason instanceof Error ? reason.message : String(reason),
+    ...(reason instanceof ProcessInterrupt && { signal: reason.signal }),
+    finished,
+    planned,
+  };
 }
 
 function snapshots(gates: Map<string, SequentialGate>): Record<string, SequentialSnapshot> {

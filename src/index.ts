@@ -6,11 +6,11 @@ export { runBatch, type BatchItem, type BatchOptions, type BatchResult } from '.
 export { runControl, type ControlOptions } from './core/controls.js';
 export { NumberLeases, DEFAULT_CODE_MEMORY, type CodeMemory, type Lease } from './core/lease.js';
 export { extractOtp, compileCodePattern, InvalidCodePatternError, type ExtractResult, type OtpCandidate } from './core/extract.js';
-export { evaluateGate, type GateResult, type GateThresholds } from './core/gate.js';
+export { evaluateGate, type GateResult, type GateThresholds, type Incomplete } from './core/gate.js';
 export { summarizeRuns, summarizeChecks, type CheckSummary, type ChecksSummary } from './core/summary.js';
 export { wilsonInterval, nearestRankPercentile, requiredConsecutiveSuccesses } from './core/stats.js';
 export { createSequentialGate, type SequentialGate, type SequentialParams } from './core/sequential.js';
-export { buildReport, type Report } from './core/report.js';
+export { buildReport, verdictOf, type Report, type Verdict } from './core/report.js';
 export { maskCode, maskNumber } from './core/mask.js';
 export {
   CONTROLS,

@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { failureAnnotations, MAX_ANNOTATIONS } from '../src/action/annotations.js';
 import { INPUTS, InputError, readInputs, thresholdsFor, type InputName } from '../src/action/inputs.js';
 import { escapeXml, renderJUnit } from '../src/action/junit.js';
-import { OUTPUTS } from '../src/action/outputs.js';
+import { actionOutputs, OUTPUTS } from '../src/action/outputs.js';
 import { histogram, renderJobSummary } from '../src/action/summary.js';
 import { evaluateGate } from '../src/core/gate.js';
 import type { FailureReason } from '../src/core/outcome.js';
@@ -182,6 +182,14 @@ describe('failure annotations', () => {
   });
 });
 
+describe('the outputs', () => {
+  it('say passed=false for a run cut short, even with no threshold to miss', () => {
+    const { gate: _gate, ...measured } = reportOf([{ name: 'signup-us', runs: checkRuns('signup-us', { successes: 3 }) }]);
+    expect(actionOutputs(measured, '/report.json').passed).toBe('true');
+    expect(actionOutputs({ ...measured, incomplete: { reason: 'interrupted by SIGINT', finished: 3, planned: 20 } }, '/report.json').passed).toBe('false');
+  });
+});
+
 describe('the JUnit report', () => {
   const runs = [
     runRecord({ check: 'signup-us' }),
@@ -201,6 +209,13 @@ describe('the JUnit report', () => {
 
   it('is well-formed XML', () => {
     expect(wellFormednessProblems(xml)).toEqual([]);
+  });
+
+  it('says in every suite when the gate was cut short, with the counts', () => {
+    const incomplete = { reason: 'interrupted by SIGINT', signal: 'SIGINT', finished: 2, planned: 20 } as const;
+    const cut = renderJUnit({ ...reportOf([{ name: 'signup-us', runs }, { name: 'login', runs: [] }]), incomplete });
+    expect(cut.match(/<property name="otp-canary.incomplete" value="interrupted by SIGINT after 2 of 20 runs"\/>/g)).toHaveLength(2);
+    expect(wellFormednessProblems(cut)).toEqual([]);
   });
 
   it('escapes what XML reserves and replaces what XML 1.0 cannot hold', () => {

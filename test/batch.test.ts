@@ -137,6 +137,43 @@ describe('runBatch', () => {
     expect(result.checks.map((c) => c.runs.map((r) => r.cancelled))).toEqual([[true], [true], []]);
   });
 
+  it('says it was interrupted when cancellation cut it short', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    void clock.sleep(1_000).then(() => controller.abort(new Error('shutting down')));
+
+    const result = await batch(clock, items(clock, numbers.slice(0, 3)), { samples: 5, concurrency: 2, signal: controller.signal });
+
+    expect(result.interrupted).toBe(true);
+  });
+
+  it('was not interrupted when every check ran its samples or was stopped by shouldStop', async () => {
+    const clock = new FakeClock();
+
+    const result = await batch(clock, items(clock, numbers.slice(0, 2)), { samples: 3, concurrency: 2, shouldStop: (name) => name === 'check-0' });
+
+    expect(result.checks.map((c) => c.runs.length)).toEqual([1, 3]);
+    expect(result.interrupted).toBe(false);
+  });
+
+  it('was not interrupted by an abort that came once every run had ended', async () => {
+    const clock = new FakeClock();
+    const controller = new AbortController();
+    let ended = 0;
+
+    const result = await batch(clock, items(clock, numbers.slice(0, 1)), {
+      samples: 2,
+      concurrency: 1,
+      signal: controller.signal,
+      onRun: () => {
+        ended += 1;
+        if (ended === 2) controller.abort(new Error('too late'));
+      },
+    });
+
+    expect(result.interrupted).toBe(false);
+  });
+
   it('rejects options it cannot honour, naming the field', async () => {
     await expect(runBatch([], { samples: 3, concurrency: 0 })).rejects.toThrow('runBatch: concurrency must be a positive integer, got 0');
   });

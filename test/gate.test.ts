@@ -118,6 +118,27 @@ describe('evaluateGate', () => {
     );
   });
 
+  describe('of a gate cut short', () => {
+    const incomplete = { reason: 'interrupted by SIGTERM', signal: 'SIGTERM', finished: 10, planned: 150 } as const;
+    const summary = summarizeChecks([{ name: 'signup', runs: checkRuns('signup', { successes: 10 }) }]);
+
+    it('never passes, whatever the runs that finished show, and says why first', () => {
+      const result = evaluateGate(summary, { minSuccessRate: 0.5 }, {}, incomplete);
+      expect(result.passed).toBe(false);
+      expect(result.reasons).toEqual(['interrupted by SIGTERM after 10 of 150 runs']);
+    });
+
+    it('still judges each threshold on the runs that finished', () => {
+      const result = evaluateGate(summary, { minSuccessRate: 0.5, minRuns: 20 }, {}, incomplete);
+      expect(result.thresholds.map((t) => [t.name, t.passed])).toEqual([['minRuns', false], ['minSuccessRate', true]]);
+      expect(result.reasons).toEqual(['interrupted by SIGTERM after 10 of 150 runs', 'signup: 10 finished runs, fewer than the 20 required']);
+    });
+
+    it('does not pass even with no threshold to miss', () => {
+      expect(evaluateGate(summary, {}, {}, incomplete).passed).toBe(false);
+    });
+  });
+
   it('rejects a success-rate threshold above 1, naming the setting', () => {
     expect(() => evaluateGate(summarizeChecks([]), { minSuccessRate: 95 })).toThrow('gate.minSuccessRate must be in (0, 1], got 95');
   });

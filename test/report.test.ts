@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../src/core/gate.js';
-import { buildReport } from '../src/core/report.js';
+import { buildReport, verdictOf } from '../src/core/report.js';
 import { summarizeChecks, summarizeRuns } from '../src/core/summary.js';
 import { failedRun, runRecord } from './support/records.js';
 
@@ -78,6 +78,12 @@ describe('buildReport', () => {
     expect(buildReport(base)).not.toHaveProperty('gate');
   });
 
+  it('carries the mark of a gate cut short, and omits it otherwise', () => {
+    const incomplete = { reason: 'interrupted by SIGINT', signal: 'SIGINT', finished: 3, planned: 20 } as const;
+    expect(buildReport({ ...base, incomplete }).incomplete).toEqual(incomplete);
+    expect(buildReport(base)).not.toHaveProperty('incomplete');
+  });
+
   it('masks a phone number or code that reached it unmasked', () => {
     const leaky = [{ name: 'signup', runs: [runRecord({ check, number: '+15555550100', code: '482913' })] }];
     const [masked] = buildReport({ ...base, checks: leaky }).checks[0]!.runs;
@@ -96,5 +102,21 @@ describe('buildReport', () => {
 
   it('rejects a finish before the start', () => {
     expect(() => buildReport({ ...base, finishedAt: '2025-12-31T23:59:59.000Z' })).toThrow('is before startedAt');
+  });
+});
+
+describe('verdictOf', () => {
+  const incomplete = { reason: 'interrupted by SIGTERM', finished: 3, planned: 20 };
+  const passed = evaluateGate(summarizeChecks([{ name: check, runs: [runRecord({ check })] }]), { minSuccessRate: 0.5 });
+
+  it('is incomplete for a report cut short, whatever its gate says or without one', () => {
+    expect(verdictOf({ gate: passed, incomplete })).toBe('incomplete');
+    expect(verdictOf({ incomplete })).toBe('incomplete');
+  });
+
+  it("is the gate's verdict for a report that ran to its end, and measured without a gate", () => {
+    expect(verdictOf({ gate: passed })).toBe('passed');
+    expect(verdictOf({ gate: { ...passed, passed: false } })).toBe('failed');
+    expect(verdictOf({})).toBe('measured');
   });
 });

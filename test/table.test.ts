@@ -68,6 +68,19 @@ describe('renderSummaryTable', () => {
     expect(renderSummaryTable(report(false))).toContain('No gate thresholds set: measured only.');
   });
 
+  it('heads a gate cut short with what cut it and the runs that finished, then its thresholds, saying it once', () => {
+    const incomplete = { reason: 'interrupted by SIGTERM', signal: 'SIGTERM', finished: 40, planned: 150 } as const;
+    const gate = evaluateGate(summarizeChecks(checks), { minSuccessRate: 0.8 }, {}, incomplete);
+    const cut = renderSummaryTable({ ...report(false), gate, incomplete });
+    expect(cut).toContain('\nGate INCOMPLETE: interrupted by SIGTERM after 40 of 150 runs\n  pass  minSuccessRate 0.8: signup 0.85, login 1\n');
+    expect(cut.match(/interrupted by SIGTERM/g)).toHaveLength(1);
+  });
+
+  it('says INCOMPLETE for a measurement cut short too', () => {
+    const incomplete = { reason: 'the suite timed out', finished: 40, planned: 60 };
+    expect(renderSummaryTable({ ...report(false), incomplete })).toMatch(/\nGate INCOMPLETE: the suite timed out after 40 of 60 runs\n$/);
+  });
+
   it('writes no ANSI escapes unless colour is asked for', () => {
     expect(text).not.toContain('\u001b[');
     const coloured = renderSummaryTable(report(true), { color: true });

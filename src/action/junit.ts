@@ -1,10 +1,16 @@
 // The report as JUnit XML, the format test-report tools read: a test suite per check, a test case per
-// run, a failure carrying the reason (its type) and the masked detail. Cancelled runs are skipped.
+// run, a failure carrying the reason (its type) and the masked detail. Cancelled runs are skipped. A
+// gate cut short says so in every suite's properties (`otp-canary.incomplete`).
 
+import { describeIncomplete } from '../core/gate.js';
 import type { Report } from '../core/report.js';
 import type { RunRecord } from '../core/types.js';
 
 export function renderJUnit(report: Report): string {
+  const properties =
+    report.incomplete === undefined
+      ? []
+      : ['    <properties>', `      <property${attrs({ name: 'otp-canary.incomplete', value: describeIncomplete(report.incomplete) })}/>`, '    </properties>'];
   const suites = report.checks.map((check) => {
     const { summary } = check;
     const cases = check.runs.map((run, index) => testCase(check.name, run, index + 1));
@@ -17,7 +23,7 @@ export function renderJUnit(report: Report): string {
       time: totalSeconds(check.runs),
       timestamp: check.runs[0]?.startedAt ?? report.startedAt,
     });
-    return [`  <testsuite${attributes}>`, ...cases, '  </testsuite>'].join('\n');
+    return [`  <testsuite${attributes}>`, ...properties, ...cases, '  </testsuite>'].join('\n');
   });
   const root = attrs({
     name: 'otp-canary',

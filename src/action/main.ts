@@ -2,6 +2,8 @@
 // prometheus) → report, JUnit, outputs, job summary, annotations → verdict. One catch at the top turns
 // any error into a failed step with a one-line reason. Nothing started here outlives the work (runGate
 // closes its servers, the Prometheus client its connections), so the process ends when the step does.
+// A cancelled job (SIGINT, then SIGTERM) cuts the runs short: what ended is still published, marked
+// incomplete, and the step fails.
 
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -12,9 +14,10 @@ import type { Config } from '../config/schema.js';
 import { configSecrets } from '../config/secrets.js';
 import type { GateThresholds } from '../core/gate.js';
 import { scrub } from '../core/mask.js';
-import type { Report } from '../core/report.js';
+import { verdictOf, type Report } from '../core/report.js';
 import type { RunRecord } from '../core/types.js';
 import { runGate } from '../gate-run.js';
+import { abortOnInterrupt } from '../process-interrupt.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
@@ -51,6 +54,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
       concurrency: inputs.concurrency,
       thresholds,
       sequential: inputs.sequential,
+      signal: abortOnInterrupt(),
       ...(inputs.checks && { only: inputs.checks }),
       onCode: (code) => masker.addCode(code),
       onRun: (record) => core.info(runLine(record, counts)),
@@ -113,7 +117,8 @@ async function publish(report: Report, inputs: ActionInputs, context: SummaryCon
     core[annotation.level](annotation.message, { title: annotation.title });
   }
 
-  if (report.gate?.passed === false) core.setFailed(verdictLine(report));
+  const verdict = verdictOf(report);
+  if (verdict === 'failed' || verdict === 'incomplete') core.setFailed(verdictLine(report));
   else core.info(verdictLine(report));
 }
 

@@ -3,10 +3,10 @@
 // (no run finished, no SMS arrived) is an empty string, as GitHub has no null output. In mode prometheus
 // the report holds Prometheus's figures in the same shape, so the same outputs follow from it.
 
-import type { Report } from '../core/report.js';
+import { verdictOf, type Report } from '../core/report.js';
 
 export const OUTPUTS = {
-  passed: { description: '"true" when every threshold was met (or none was set), "false" otherwise.' },
+  passed: { description: '"true" when every threshold was met (or none was set) by a gate that ran to its end, "false" otherwise: a missed threshold, or runs cut short by a cancelled job.' },
   runs: { description: 'Finished runs over all checks (cancelled runs excluded). Mode prometheus: runs in the window that exercised the target, increase() rounded.' },
   'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
   'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
@@ -21,7 +21,7 @@ export type OutputName = keyof typeof OUTPUTS;
 export function actionOutputs(report: Report, reportPath: string): Record<OutputName, string> {
   const { overall } = report;
   return {
-    passed: String(report.gate?.passed ?? true),
+    passed: String(['passed', 'measured'].includes(verdictOf(report))),
     runs: String(overall.runs),
     'success-rate': figure(overall.successRate),
     'success-rate-lower-bound': overall.runs === 0 ? '' : figure(overall.successRateInterval.lower),

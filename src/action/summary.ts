@@ -3,7 +3,7 @@
 // delivery latencies. Pure: report in, Markdown out. It shows aggregates and masked details only.
 // Figures read from Prometheus have no run records behind them: the summary says what that leaves out.
 
-import type { ThresholdName, ThresholdResult } from '../core/gate.js';
+import { describeIncomplete, type ThresholdName, type ThresholdResult } from '../core/gate.js';
 import type { Report } from '../core/report.js';
 import type { CheckSummary } from '../core/summary.js';
 import type { DeliveryBucket } from '../prometheus/slo.js';
@@ -40,14 +40,25 @@ export function renderJobSummary(report: Report, context: SummaryContext): strin
 
 /** The one-line verdict: the Action's failure message, and the summary's heading. */
 export function verdictLine(report: Report): string {
-  const { gate } = report;
+  const { gate, incomplete } = report;
+  if (incomplete !== undefined) return `OTP delivery gate incomplete: ${describeIncomplete(incomplete)}`;
   if (gate === undefined) return 'OTP delivery measured: no thresholds were set, so the gate cannot fail';
   if (gate.passed) return 'OTP delivery gate passed';
   return `OTP delivery gate failed: ${gate.reasons.join('; ')}`;
 }
 
 function verdict(report: Report): string {
-  const { gate } = report;
+  const { gate, incomplete } = report;
+  if (incomplete !== undefined) {
+    const cutShort = describeIncomplete(incomplete);
+    const misses = (gate?.reasons ?? []).filter((reason) => reason !== cutShort);
+    return [
+      '## ⏹️ OTP delivery gate incomplete',
+      '',
+      `Runs were cut short, so the gate cannot pass: ${escapeMarkdown(cutShort)}. The figures below are those of the runs that ended.`,
+      ...(misses.length > 0 ? ['', ...misses.map((reason) => `- ${escapeMarkdown(reason)}`)] : []),
+    ].join('\n');
+  }
   if (gate === undefined) return `## ➖ OTP delivery measured\n\nNo thresholds were set, so the gate could not fail.`;
   if (gate.passed) return '## ✅ OTP delivery gate passed';
   return ['## ❌ OTP delivery gate failed', '', ...gate.reasons.map((reason) => `- ${escapeMarkdown(reason)}`)].join('\n');

@@ -1,4 +1,5 @@
-// Exit codes shared by every face that ends a process: documented in the README.
+// Exit codes shared by every face that ends a process: documented in the README. A run cut short by a
+// signal exits with that signal's code instead (INTERRUPTED_EXIT_CODES in src/process-interrupt.ts).
 export const EXIT_OK = 0;
 export const EXIT_GATE_FAILED = 1;
 export const EXIT_USAGE = 2;

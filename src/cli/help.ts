@@ -23,6 +23,7 @@ Options for run:
   --fail-on-degraded              a degraded run fails the gate
   --sequential                    stop sending once the verdict is statistically decided
   --no-progress                   no progress line, even on a terminal
+  SIGINT/SIGTERM cut it short: the runs that ended are reported, marked incomplete, exit 130/143.
 
 Options for probe (see docs/probe.md):
   --config FILE                   otp-canary.yml (default: the demo checks against the embedded sandbox)

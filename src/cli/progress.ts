@@ -30,6 +30,13 @@ export class Progress {
     this.draw();
   }
 
+  /** A line of its own, the progress line redrawn below it. */
+  note(text: string): void {
+    if (this.enabled) this.io.stderr('\r\x1b[2K');
+    this.io.stderr(text);
+    this.draw();
+  }
+
   finish(): void {
     if (this.enabled) this.io.stderr('\r\x1b[2K');
   }

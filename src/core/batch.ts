@@ -34,6 +34,8 @@ export interface BatchOptions {
 export interface BatchResult {
   /** One entry per item, in the items' order; runs in the order they ended. */
   readonly checks: { readonly name: string; readonly runs: RunRecord[] }[];
+  /** True when the signal cut the batch short: a run was cancelled, or a check had runs left to start. */
+  readonly interrupted: boolean;
 }
 
 interface CheckProgress {
@@ -86,7 +88,11 @@ export async function runBatch(items: readonly BatchItem[], options: BatchOption
       }
       if (running === 0) {
         scope.close();
-        resolve({ checks: progress.map((check) => ({ name: check.item.spec.name, runs: check.runs })) });
+        resolve({
+          checks: progress.map((check) => ({ name: check.item.spec.name, runs: check.runs })),
+          // With nothing running, only an abort leaves a check with runs to start.
+          interrupted: progress.some((check) => check.runs.some((run) => run.cancelled === true) || (!check.stopped && check.started < options.samples)),
+        });
       }
     };
 

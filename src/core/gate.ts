@@ -1,7 +1,8 @@
 // The release gate's verdict. Each threshold is judged per check on the observed figure (the point
 // estimate): a gate that needs 73 flawless runs before it can pass 0.95 would either cost a fortune in
 // SMS or be switched off. The Wilson interval is reported beside it, and a note says whenever N is too
-// small for the data to support the threshold. Reasons: docs/statistics.md.
+// small for the data to support the threshold. A gate cut short before its runs ended is incomplete:
+// it never passes, whatever the runs that finished show. Reasons: docs/statistics.md.
 
 import type { SequentialSnapshot } from './sequential.js';
 import { requiredConsecutiveSuccesses } from './stats.js';
@@ -16,6 +17,21 @@ export interface GateThresholds {
   readonly failOnDegraded?: boolean;
   /** Every check needs at least this many finished runs. */
   readonly minRuns?: number;
+}
+
+/** The process signals that cut a gate short (rather than kill it): a CI runner's cancel, Ctrl-C. */
+export type InterruptSignal = 'SIGINT' | 'SIGTERM';
+
+/** A gate cut short (a signal, a caller's abort) before every run it set out to do had ended. */
+export interface Incomplete {
+  /** Why: the abort reason's message, e.g. `interrupted by SIGTERM`. */
+  readonly reason: string;
+  /** The process signal that cut it short, when one did. */
+  readonly signal?: InterruptSignal;
+  /** Runs that ended on their own, all checks together; the runs cut off are counted as cancelled. */
+  readonly finished: number;
+  /** Runs the gate set out to do: samples × checks (in sequential mode, the cap). */
+  readonly planned: number;
 }
 
 export type ThresholdName = 'minRuns' | 'minSuccessRate' | 'maxP95DeliverySeconds' | 'failOnDegraded';
@@ -37,6 +53,7 @@ export interface ThresholdResult extends ThresholdVerdict {
 }
 
 export interface GateResult {
+  /** False when a threshold was missed, and when the gate was incomplete. */
   readonly passed: boolean;
   readonly thresholds: readonly ThresholdResult[];
   /** One line per miss, e.g. `signup-us: success rate 0.85 (17/20) is below 0.95`. */
@@ -51,16 +68,19 @@ const P95_DISTINCT_FROM_MAX = 20;
 /**
  * Judges the summaries against the thresholds. `sequential` holds, per check, a sequential test run
  * against `minSuccessRate`: a decided test replaces the point-estimate rule for that check's success rate.
+ * An `incomplete` gate fails with that as its first reason; its thresholds are still judged on the runs
+ * that finished, to show how far it had got.
  */
 export function evaluateGate(
   summary: ChecksSummary,
   thresholds: GateThresholds,
   sequential: Readonly<Record<string, SequentialSnapshot>> = {},
+  incomplete?: Incomplete,
 ): GateResult {
   validateThresholds(thresholds, summary, sequential);
   const names = Object.keys(summary.checks);
   const results: ThresholdResult[] = [];
-  const reasons: string[] = [];
+  const reasons: string[] = incomplete === undefined ? [] : [describeIncomplete(incomplete)];
   const notes: string[] = [];
 
   const judge = (
@@ -120,7 +140,12 @@ export function evaluateGate(
     );
   }
   if (names.length === 0 && results.length > 0) reasons.push('no checks ran');
-  return { passed: results.every((result) => result.passed), thresholds: results, reasons, notes };
+  return { passed: incomplete === undefined && results.every((result) => result.passed), thresholds: results, reasons, notes };
+}
+
+/** `interrupted by SIGTERM after 10 of 150 runs`: the one wording every face shows. */
+export function describeIncomplete({ reason, finished, planned }: Incomplete): string {
+  return `${reason} after ${finished} of ${planned} runs`;
 }
 
 function validateThresholds(

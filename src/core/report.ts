@@ -2,7 +2,7 @@
 // written to disk and uploaded as an artifact, so its shape is a contract (docs/report.md) and every
 // run is masked once more on the way out.
 
-import type { GateResult } from './gate.js';
+import type { GateResult, Incomplete } from './gate.js';
 import { maskCode, maskNumber } from './mask.js';
 import type { SequentialSnapshot } from './sequential.js';
 import { summarizeChecks, type CheckSummary } from './summary.js';
@@ -31,6 +31,8 @@ export interface Report {
   readonly gate?: GateResult;
   /** Per check, the sequential test's final state, when the gate ran in sequential mode. */
   readonly sequential?: Readonly<Record<string, SequentialSnapshot>>;
+  /** Present when the gate was cut short: the report holds the runs that ended and those cancelled. */
+  readonly incomplete?: Incomplete;
 }
 
 export interface ReportInput {
@@ -41,6 +43,16 @@ export interface ReportInput {
   readonly location: string;
   readonly version: string;
   readonly sequential?: Readonly<Record<string, SequentialSnapshot>>;
+  readonly incomplete?: Incomplete;
+}
+
+/** What a report amounts to. An incomplete one never passes, with thresholds or without. */
+export type Verdict = 'passed' | 'failed' | 'incomplete' | 'measured';
+
+export function verdictOf(report: Pick<Report, 'gate' | 'incomplete'>): Verdict {
+  if (report.incomplete !== undefined) return 'incomplete';
+  if (report.gate === undefined) return 'measured';
+  return report.gate.passed ? 'passed' : 'failed';
 }
 
 export function buildReport(input: ReportInput): Report {
@@ -65,6 +77,7 @@ export function buildReport(input: ReportInput): Report {
     overall: summaries.overall,
     ...(input.gate !== undefined && { gate: input.gate }),
     ...(input.sequential !== undefined && { sequential: input.sequential }),
+    ...(input.incomplete !== undefined && { incomplete: input.incomplete }),
   };
 }
 

@@ -1,6 +1,7 @@
 // The per-check summary as a terminal table, then the gate's verdict. Pure: report in, text out.
 // It shows aggregates only, so no code or phone number can reach a terminal or CI log through it.
 
+import { describeIncomplete } from '../core/gate.js';
 import type { Report } from '../core/report.js';
 import type { CheckSummary } from '../core/summary.js';
 
@@ -67,10 +68,12 @@ function row(name: string, s: CheckSummary): Cell[] {
 }
 
 function verdict(report: Report): Cell[] {
-  const { gate } = report;
-  if (gate === undefined) return [{ text: 'No gate thresholds set: measured only.' }];
-  const lines: Cell[] = [
-    gate.passed ? { text: 'Gate PASSED', tone: 'good' } : { text: 'Gate FAILED', tone: 'bad' },
+  const { gate, incomplete } = report;
+  if (gate === undefined) return [heading(report)];
+  // The heading already says why an incomplete gate did not pass.
+  const cutShort = incomplete && describeIncomplete(incomplete);
+  return [
+    heading(report),
     ...gate.thresholds.map((threshold) => {
       const observed = Object.entries(threshold.perCheck)
         .map(([name, verdict]) => `${name} ${figure(verdict.observed)}${verdict.passed ? '' : ' (missed)'}`)
@@ -80,10 +83,15 @@ function verdict(report: Report): Cell[] {
         tone: threshold.passed ? ('good' as const) : ('bad' as const),
       };
     }),
-    ...gate.reasons.map((reason) => ({ text: `  - ${reason}`, tone: 'bad' as const })),
+    ...gate.reasons.filter((reason) => reason !== cutShort).map((reason) => ({ text: `  - ${reason}`, tone: 'bad' as const })),
     ...gate.notes.map((note) => ({ text: `  note: ${note}` })),
   ];
-  return lines;
+}
+
+function heading({ gate, incomplete }: Report): Cell {
+  if (incomplete !== undefined) return { text: `Gate INCOMPLETE: ${describeIncomplete(incomplete)}`, tone: 'bad' };
+  if (gate === undefined) return { text: 'No gate thresholds set: measured only.' };
+  return gate.passed ? { text: 'Gate PASSED', tone: 'good' } : { text: 'Gate FAILED', tone: 'bad' };
 }
 
 /** Three significant decimals at most: 0.925, 31.5, 1. */

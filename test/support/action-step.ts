@@ -2,10 +2,11 @@
 // runner names them (upper-cased, hyphens kept), GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, a fresh
 // workspace, and nothing else from this environment.
 
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { repoRoot } from './cli.js';
 
 export const ACTION = join(repoRoot, 'dist/index.js');
@@ -27,6 +28,18 @@ export interface StepResult {
 }
 
 export async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
+  return (await startStep(node, inputs, env)).result;
+}
+
+/** The step still running, for a test that signals it as the runner does when a job is cancelled. */
+export interface RunningStep {
+  readonly child: ChildProcessByStdio<null, Readable, Readable>;
+  /** Resolves once stdout holds `text`; rejects if the step ends first. */
+  printed(text: string): Promise<void>;
+  readonly result: Promise<StepResult>;
+}
+
+export async function startStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<RunningStep> {
   const dir = await mkdtemp(join(tmpdir(), 'otp-canary-action-'));
   const outputFile = join(dir, 'github-output');
   const summaryFile = join(dir, 'step-summary');
@@ -43,20 +56,20 @@ export async function runStep(node: string, inputs: Record<string, string>, env:
   };
   for (const [name, value] of Object.entries(inputs)) stepEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
-  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-    const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (exitCode) => {
       clearTimeout(timer);
-      resolve({ code: exitCode, stdout: out, stderr: err });
+      resolve(exitCode);
     });
   });
-  return {
+  const result = exited.then(async (code) => ({
     code,
     stdout,
     stderr,
@@ -64,7 +77,19 @@ export async function runStep(node: string, inputs: Record<string, string>, env:
     summary: await readFile(summaryFile, 'utf8'),
     dir,
     exitedAt: Date.now(),
-  };
+  }));
+  const printed = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const look = () => {
+        if (!stdout.includes(text)) return;
+        child.stdout.off('data', look);
+        resolve();
+      };
+      child.stdout.on('data', look);
+      void exited.then((code) => reject(new Error(`the step exited (${code}) before printing "${text}":\n${stdout}\n${stderr}`)));
+      look();
+    });
+  return { child, printed, result };
 }
 
 /** GITHUB_OUTPUT's `name<<DELIMITER\nvalue\nDELIMITER` records. */

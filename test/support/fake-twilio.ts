@@ -48,7 +48,8 @@ export interface FakeAnswer {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type Handler = (req: RecordedRequest) => FakeAnswer;
+/** An answer, or a promise of one: a test can hold a request open until it chooses to answer. */
+export type Handler = (req: RecordedRequest) => FakeAnswer | Promise<FakeAnswer>;
 
 interface Operation {
   readonly id: string;
@@ -178,14 +179,14 @@ export async function startFakeTwilio(options: { readonly username: string; read
   const expectedAuth = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
 
   const server: Server = createServer((req, res) => {
-    void readBody(req).then((text) => {
-      const answer = handle(req, text);
+    void readBody(req).then(async (text) => {
+      const answer = await handle(req, text);
       res.writeHead(answer.status, { ...(answer.body !== undefined && { 'content-type': 'application/json' }), ...answer.headers });
       res.end(answer.body === undefined ? undefined : JSON.stringify(answer.body));
     });
   });
 
-  const handle = (req: IncomingMessage, text: string): FakeAnswer => {
+  const handle = async (req: IncomingMessage, text: string): Promise<FakeAnswer> => {
     const url = new URL(req.url ?? '/', 'http://fake');
     const method = req.method ?? 'GET';
     const match = ops.map((op) => ({ op, m: op.method === method ? op.pattern.exec(url.pathname) : null })).find((c) => c.m !== null);
@@ -210,7 +211,7 @@ export async function startFakeTwilio(options: { readonly username: string; read
     if (req.headers.authorization !== expectedAuth) {
       return { status: 401, body: twilioError(20003, 'Authenticate', 401) };
     }
-    const answer = (handlers.get(op.id) ?? (() => op.defaultAnswer))(recorded);
+    const answer = await (handlers.get(op.id) ?? (() => op.defaultAnswer))(recorded);
     const validate = op.validateAnswer.get(answer.status);
     if (validate && !validate(answer.body)) violations.push(`answer to ${op.id} ${answer.status}: ${JSON.stringify(validate.errors)}`);
     return answer;

@@ -1,14 +1,18 @@
 // `otp-canary run`: N verifications per check against the configured (or demo) world, a progress line
-// on terminals, the per-check table and the verdict; exit 1 when the gate fails.
+// on terminals, the per-check table and the verdict; exit 1 when the gate fails. SIGINT/SIGTERM cut it
+// short: the runs in flight are cancelled, the table and report show what ended, and the exit code is
+// the signal's (130, 143).
 
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { GateThresholds } from '../../core/gate.js';
+import { verdictOf, type Report } from '../../core/report.js';
+import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
-import { EXIT_GATE_FAILED, EXIT_OK } from '../errors.js';
+import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
 
@@ -43,6 +47,8 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
 
   io.stderr(`otp-canary: ${description}\n`);
   const progress = new Progress(io, !values['no-progress']);
+  const announceInterrupt = () => progress.note('otp-canary: interrupted: cancelling the runs in flight, then reporting what ended; a second signal exits at once\n');
+  signal.addEventListener('abort', announceInterrupt, { once: true });
   const report = await runGate(config, {
     samples,
     concurrency,
@@ -52,7 +58,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     ...(only && { only }),
     onStart: (checks) => progress.start(checks.map((c) => c.spec.name), samples),
     onRun: (record) => progress.record(record),
-  });
+  }).finally(() => signal.removeEventListener('abort', announceInterrupt));
   progress.finish();
 
   io.stdout(renderSummaryTable(report, { color: io.interactive }));
@@ -60,5 +66,18 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
     io.stderr(`report written to ${values.json}\n`);
   }
-  return report.gate?.passed === false ? EXIT_GATE_FAILED : EXIT_OK;
+  return exitCode(report);
+}
+
+function exitCode(report: Report): number {
+  switch (verdictOf(report)) {
+    case 'passed':
+    case 'measured':
+      return EXIT_OK;
+    case 'failed':
+      return EXIT_GATE_FAILED;
+    case 'incomplete':
+      // Only a signal cuts the CLI's gate short; anything else would be our bug.
+      return report.incomplete?.signal === undefined ? EXIT_INTERNAL : INTERRUPTED_EXIT_CODES[report.incomplete.signal];
+  }
 }
