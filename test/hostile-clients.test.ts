@@ -6,6 +6,8 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NumberLeases } from '../src/core/lease.js';
+import { NumberHolds } from '../src/probe/holds.js';
 import { createProbeMetrics } from '../src/probe/metrics.js';
 import { createProbeServer, type ProbeServer } from '../src/probe/server.js';
 import { SLOW_CLIENT_LIMITS } from '../src/providers/http/guarded-server.js';
@@ -47,6 +49,7 @@ async function probeServer(): Promise<{ port: number; server: ProbeServer; rejec
       runNow: () => 'unknown',
       readinessProblems: async () => [],
       webhooks: () => webhooks,
+      holds: new NumberHolds(new NumberLeases(), pino({ level: 'silent' })),
     },
     LIMITS,
   );

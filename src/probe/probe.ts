@@ -9,6 +9,7 @@ import { prepareChecks, type CheckEnvironment } from '../providers/build.js';
 import type { WebhookHandlerOptions } from '../providers/webhook/handler.js';
 import { VERSION } from '../version.js';
 import { createAuditLog } from './audit.js';
+import { NumberHolds } from './holds.js';
 import type { ProbeLogger } from './logger.js';
 import { createProbeMetrics } from './metrics.js';
 import { assertProbeConfig, configSecrets } from './probe-config.js';
@@ -68,6 +69,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
   const audit = settings.audit && createAuditLog({ ...settings.audit, onError: (error) => logger.error({ event: 'audit_error', err: error }, error.message) });
   const recorder = createRecorder({ metrics, recent, logger, ...(audit && { audit }) });
   const leases = new NumberLeases();
+  const holds = new NumberHolds(leases, logger);
   const webhooks = new HostedWebhooks(logger);
   let runtime: Runtime | undefined;
   let stopping = false;
@@ -94,6 +96,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       if (runtime === undefined || !runtime.runner.has(check)) return 'unknown';
       return runtime.runner.isRunning(check) ? 'running' : runtime.runner.run(check);
     },
+    holds,
     readinessProblems: () => readinessProblems(runtime, stopping, server),
     webhooks: () => webhooks.handler,
   });
@@ -113,7 +116,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
         return url;
       },
     });
-    const runner = new CheckRunner({ checks: environment.checks, leases, recorder, logger });
+    const runner = new CheckRunner({ checks: environment.checks, leases, holds, recorder, logger });
     return { config, environment, runner, ...(webhook && { webhook }) };
   }
 
@@ -177,6 +180,8 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       await reloading;
       logger.info({ event: 'stopping', graceMs }, 'stopping: no new runs; waiting for in-flight runs');
       await Promise.all([...(runtime ? [retire(runtime)] : []), ...retiring]);
+      // Only now: a hold's end hands its numbers to runs that waited for them, and none may start.
+      holds.close();
       await audit?.close();
       await server.close();
       logger.info({ event: 'stopped' }, 'stopped');
