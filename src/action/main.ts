@@ -143,7 +143,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
  * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name)) return error.message;
+  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
     core.debug(scrub(error.stack ?? error.message));
     return scrub(`otp-canary failed: ${error.name}: ${error.message}`);

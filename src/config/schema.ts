@@ -289,6 +289,13 @@ const gate = z.strictObject({
   minSuccessRate: z.number().min(0).max(1).optional(),
   maxP95DeliverySeconds: z.number().positive().optional(),
   failOnDegraded: z.boolean().default(false),
+  /** The probe that shares these numbers: the gate holds them there while it runs (docs/probe.md, Sharing numbers). */
+  holdProbe: z
+    .strictObject({
+      url: httpUrl,
+      token: secret('the probe\'s hold API takes its probe.token, e.g. "${PROBE_TOKEN}"'),
+    })
+    .optional(),
 });
 
 const probe = z.strictObject({
