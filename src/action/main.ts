@@ -18,7 +18,7 @@ import { runGate } from '../gate-run.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
-import { readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
+import { holdProbeFor, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
 import { runPrometheusGate } from './prometheus-gate.js';
@@ -30,6 +30,7 @@ export async function run(): Promise<void> {
   try {
     // Masked before anything else is read, whatever the mode.
     masker.addCredential(core.getInput('bearer-token').trim());
+    masker.addCredential(core.getInput('hold-probe-token').trim());
     const inputs = readInputs((name) => core.getInput(name));
     if (inputs.prometheus !== undefined) await gateOnPrometheus(inputs, inputs.prometheus, masker);
     else await gateOnRuns(inputs, masker);
@@ -42,6 +43,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
   const { config, source } = await loadSource(inputs, masker);
   const thresholds = thresholdsFor(inputs, config.gate);
   warnWithoutThresholds(thresholds);
+  const holdProbe = holdProbeFor(inputs, config.gate);
 
   core.info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
   const counts = new Map<string, number>();
@@ -52,6 +54,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
       thresholds,
       sequential: inputs.sequential,
       ...(inputs.checks && { only: inputs.checks }),
+      ...(holdProbe && { holdProbe: { ...holdProbe, holder: workflowRun(process.env) } }),
       onCode: (code) => masker.addCode(code),
       onRun: (record) => core.info(runLine(record, counts)),
     }),
@@ -127,6 +130,12 @@ async function writeAt(path: string, content: string): Promise<string> {
 function describePlan(inputs: ActionInputs): string {
   const perCheck = inputs.sequential ? `up to ${inputs.samples} runs per check, stopping once the sequential test decides` : `${inputs.samples} runs per check`;
   return `${perCheck}, ${inputs.concurrency} at a time`;
+}
+
+/** Names the job in the probe's logs: `owner/repo run 123 (attempt 1)`. */
+function workflowRun(env: NodeJS.ProcessEnv): string {
+  const repository = env['GITHUB_REPOSITORY'] ?? 'a repository';
+  return `GitHub Actions: ${repository} run ${env['GITHUB_RUN_ID'] ?? '?'} (attempt ${env['GITHUB_RUN_ATTEMPT'] ?? '?'})`;
 }
 
 function runLine(record: RunRecord, counts: Map<string, number>): string {
