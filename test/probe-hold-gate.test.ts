@@ -190,7 +190,7 @@ describe('otp-canary run --hold-probe', () => {
       trigger: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
       inbox,
       verify: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
-      timeouts: { delivery: '1s', total: '3s', step: '500ms' },
+      timeouts: { delivery: '3s', total: '6s', step: '1s' },
       ...extra,
     };
   }
@@ -199,9 +199,10 @@ describe('otp-canary run --hold-probe', () => {
 
   it('holds the numbers on the probe for the whole gate: the probe skips them as held and none of its runs overlaps the gate\'s', async () => {
     const { sandbox, configPath } = await gateWorld();
-    // The probe texts the same number through the same sandbox every second; its SMS never reach it.
+    // The probe texts the same number through the same sandbox every second. Its SMS never reach it, and
+    // its runs wait out a delivery timeout longer than the carrier's delays, so none lands after its run.
     const probe = await probeWith(
-      { probe: { token: TOKEN, host: '127.0.0.1' }, checks: [sandboxCheck(sandbox, 'probe-side', { type: 'webhook', format: 'generic', secret: 'unused-secret' }, { schedule: EVERY_SECOND, timeouts: { delivery: '200ms', total: '1s', step: '500ms' } })] },
+      { probe: { token: TOKEN, host: '127.0.0.1' }, checks: [sandboxCheck(sandbox, 'probe-side', { type: 'webhook', format: 'generic', secret: 'unused-secret' }, { schedule: EVERY_SECOND, timeouts: { delivery: '2s', total: '3s', step: '500ms' } })] },
       ['--port', '0'],
     );
     await probe.waitForLog((line) => line.event === 'run');
