@@ -209,4 +209,13 @@ describe('what a hold does to the probe\'s own work', () => {
     expect((await fetch(holdUrl(id, busy), { method: 'DELETE', headers: withToken() })).status).toBe(204);
     await busy.waitForLogs((log) => log.event === 'run', runsBefore + 1);
   });
+
+  it('skips the scheduled controls of a held number, logged at info with the reason held', async () => {
+    const controlled = await startProbeWith([appCheck(app, 'controlled', OTHER, { controls: ['wrong_code_rejected'], controlSchedule: EVERY_SECOND })]);
+
+    await hold([OTHER], { waitSeconds: 10 }, controlled);
+    const skipped = await controlled.waitForLog((log) => log.event === 'controls_skipped' && log.reason === 'held');
+
+    expect(skipped).toMatchObject({ level: 'info', check: 'controlled' });
+  });
 });

@@ -47,11 +47,6 @@ export class NumberHolds {
     return this.#held.has(number);
   }
 
-  /** Who holds the number, for refusals; undefined when nobody does. */
-  holderOf(number: string): string | undefined {
-    return this.#held.get(number);
-  }
-
   /** Grants the hold once the probe's in-flight work on its numbers has ended, waiting at most request.waitSeconds. */
   async grant(request: HoldRequest): Promise<HoldAnswer | HoldRefusal> {
     if (this.#closing.signal.aborted) return { status: 'stopping' };
