@@ -33,7 +33,7 @@ export interface GateRunOptions {
   readonly holdProbe?: GateProbeHold;
 }
 
-export type GateProbeHold = Pick<ProbeHoldOptions, 'url' | 'token' | 'holder'>;
+export type GateProbeHold = Pick<ProbeHoldOptions, 'url' | 'token' | 'holder' | 'settleSeconds'>;
 
 /** Options that cannot make a gate, found before anything is started or sent; faces report it as bad usage. */
 export class GateOptionsError extends Error {

@@ -25,7 +25,9 @@ beforeAll(async () => {
   await writeFile(probeConfig, stringify({ probe: { token: TOKEN, host: '127.0.0.1' }, checks: [{ ...check, schedule: '0 0 1 1 *' }] }));
   probe = await startProbeProcess(['--config', probeConfig, '--port', '0']);
   gateConfig = join(dir, 'gate.yml');
-  await writeFile(gateConfig, stringify({ sandbox: { carrier: { delay: { median: '20ms', p95: '60ms' } }, otp: { resendWindow: '0s' } }, checks: [check] }));
+  // No quiet gap after each hold, so the next test can hold the numbers at once.
+  const gate = { holdProbe: { url: probe.url, token: 'overridden-by-the-input', settle: '0s' } };
+  await writeFile(gateConfig, stringify({ sandbox: { carrier: { delay: { median: '20ms', p95: '60ms' } }, otp: { resendWindow: '0s' } }, gate, checks: [check] }));
 });
 
 afterEach(() => {

@@ -114,15 +114,15 @@ describe('readInputs', () => {
 
 describe('holdProbeFor', () => {
   const inputs = (values: Partial<Record<InputName, string>>) => readInputs((name) => values[name] ?? '');
-  const configured = { failOnDegraded: false, holdProbe: { url: 'http://probe.monitoring.svc:9477', token: 'config-token' } };
+  const configured = { failOnDegraded: false, holdProbe: { url: 'http://probe.monitoring.svc:9477', token: 'config-token', settleSeconds: 5 } };
 
   it('holds nothing when neither the inputs nor the config name a probe', () => {
     expect(holdProbeFor(inputs({}), { failOnDegraded: false })).toBeUndefined();
   });
 
-  it("takes the URL and the token each from its input, else from the config's gate.holdProbe", () => {
-    expect(holdProbeFor(inputs({ 'hold-probe-url': 'http://replicas.svc:9477' }), configured)).toEqual({ url: 'http://replicas.svc:9477', token: 'config-token' });
-    expect(holdProbeFor(inputs({ 'hold-probe-token': ' input-token ' }), configured)).toEqual({ url: 'http://probe.monitoring.svc:9477', token: 'input-token' });
+  it("takes the URL and the token each from its input, else from the config's gate.holdProbe, and the quiet gap from the config", () => {
+    expect(holdProbeFor(inputs({ 'hold-probe-url': 'http://replicas.svc:9477' }), configured)).toEqual({ url: 'http://replicas.svc:9477', token: 'config-token', settleSeconds: 5 });
+    expect(holdProbeFor(inputs({ 'hold-probe-token': ' input-token ' }), configured)).toEqual({ url: 'http://probe.monitoring.svc:9477', token: 'input-token', settleSeconds: 5 });
   });
 
   it.each([

@@ -166,9 +166,9 @@ describe('holding numbers on every replica behind the probe\'s name', () => {
   });
 });
 
-describe('otp-canary run --hold-probe', () => {
-  /** A sandbox pushing every SMS to `webhookPort`, and a gate config of one check on NUMBER through it. */
-  async function gateWorld(): Promise<{ sandbox: Sandbox; configPath: string }> {
+describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.holdProbe)', () => {
+  /** A sandbox pushing every SMS to the gate's webhook port, and a gate config of one check on NUMBER through it. */
+  async function gateWorld(): Promise<{ sandbox: Sandbox; writeConfig(gate?: Record<string, unknown>): Promise<string> }> {
     const webhookPort = await freePort();
     const sandbox = await startSandbox({
       seed: 3,
@@ -178,9 +178,15 @@ describe('otp-canary run --hold-probe', () => {
       webhook: { url: `http://127.0.0.1:${webhookPort}/webhooks/twilio`, authToken: WEBHOOK_TOKEN },
     });
     sandboxes.push(sandbox);
-    const configPath = join(dir, `gate-${Math.random().toString(36).slice(2)}.yml`);
-    await writeFile(configPath, stringify({ location: 'gate', checks: [sandboxCheck(sandbox, 'gate', { type: 'webhook', format: 'twilio', authToken: WEBHOOK_TOKEN, listen: { port: webhookPort } })] }));
-    return { sandbox, configPath };
+    const inbox = { type: 'webhook', format: 'twilio', authToken: WEBHOOK_TOKEN, listen: { port: webhookPort } };
+    return {
+      sandbox,
+      async writeConfig(gate = {}) {
+        const path = join(dir, `gate-${Math.random().toString(36).slice(2)}.yml`);
+        await writeFile(path, stringify({ location: 'gate', gate, checks: [sandboxCheck(sandbox, 'gate', inbox)] }));
+        return path;
+      },
+    };
   }
 
   function sandboxCheck(sandbox: Sandbox, name: string, inbox: Record<string, unknown>, extra: Record<string, unknown> = {}) {
@@ -197,8 +203,8 @@ describe('otp-canary run --hold-probe', () => {
 
   const sends = (sandbox: Sandbox) => sandbox.groundTruth().sends.filter((send) => send.to === NUMBER);
 
-  it('holds the numbers on the probe for the whole gate: the probe skips them as held and none of its runs overlaps the gate\'s', async () => {
-    const { sandbox, configPath } = await gateWorld();
+  it('holds the numbers on the probe for the whole gate, a quiet gap each side: the probe skips them as held and none of its runs comes near the gate\'s', async () => {
+    const { sandbox, writeConfig } = await gateWorld();
     // The probe texts the same number through the same sandbox every second. Its SMS never reach it, and
     // its runs wait out a delivery timeout longer than the carrier's delays, so none lands after its run.
     const probe = await probeWith(
@@ -206,14 +212,17 @@ describe('otp-canary run --hold-probe', () => {
       ['--port', '0'],
     );
     await probe.waitForLog((line) => line.event === 'run');
+    const configPath = await writeConfig({ holdProbe: { url: probe.url, token: '${PROBE_TOKEN}', settle: '2s' } });
     const reportPath = join(dir, 'report.json');
 
-    const result = await runCli(['run', '--config', configPath, '--samples', '6', '--concurrency', '1', '--json', reportPath, '--hold-probe', probe.url], { env: { OTP_CANARY_PROBE_TOKEN: TOKEN } });
+    const result = await runCli(['run', '--config', configPath, '--samples', '6', '--concurrency', '1', '--json', reportPath], { env: { PROBE_TOKEN: TOKEN } });
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
     const hold = await granted(probe);
     const release = await released(probe);
+    const runsBefore = probe.logs.filter((line) => line.event === 'run').length;
+    await probe.waitForLogs((line) => line.event === 'run', runsBefore + 1);
 
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(report.checks[0]!.runs.map((run) => run.outcome)).toEqual(Array(6).fill('success'));
     expect(hold.holder).toMatch(/^otp-canary run on .+ \(pid \d+\)$/);
     const metrics = parseExposition(await (await fetch(`${probe.url}/metrics`)).text());
@@ -224,16 +233,19 @@ describe('otp-canary run --hold-probe', () => {
     const heldUntil = Date.parse(release.time as string);
     const duringHold = sends(sandbox).filter((send) => send.acceptedAtEpochMs >= heldFrom && send.acceptedAtEpochMs <= heldUntil);
     expect(duringHold).toHaveLength(6);
+    // And the probe's runs keep 2 s away from the gate's on both sides (less the clocks' rounding).
     const probeRuns = ((await (await fetch(`${probe.url}/api/runs?check=probe-side&limit=500`)).json()) as { runs: { startedAt: string; timings: { totalMs: number } }[] }).runs;
     const gateRuns = report.checks[0]!.runs;
     const gateFrom = Math.min(...gateRuns.map((run) => Date.parse(run.startedAt)));
     const gateUntil = Math.max(...gateRuns.map((run) => Date.parse(run.startedAt) + run.timings.totalMs));
-    const overlapping = probeRuns.filter((run) => Date.parse(run.startedAt) < gateUntil && Date.parse(run.startedAt) + run.timings.totalMs > gateFrom);
-    expect(overlapping).toEqual([]);
+    const tooClose = probeRuns.filter((run) => Date.parse(run.startedAt) < gateUntil + 1_950 && Date.parse(run.startedAt) + run.timings.totalMs > gateFrom - 1_950);
+    expect(tooClose).toEqual([]);
+    expect(probeRuns.some((run) => Date.parse(run.startedAt) > gateUntil)).toBe(true);
   });
 
   it('stops before any SMS, exit 2, when the probe refuses the token: the error names the replica and the 401', async () => {
-    const { sandbox, configPath } = await gateWorld();
+    const { sandbox, writeConfig } = await gateWorld();
+    const configPath = await writeConfig();
     const probe = await quietProbe('127.0.0.1', await freePort());
 
     const result = await runCli(['run', '--config', configPath, '--samples', '2', '--hold-probe', probe.url], { env: { OTP_CANARY_PROBE_TOKEN: 'not-the-token' } });
@@ -246,7 +258,8 @@ describe('otp-canary run --hold-probe', () => {
   });
 
   it('stops before any SMS, exit 2, when no probe answers at the URL', async () => {
-    const { sandbox, configPath } = await gateWorld();
+    const { sandbox, writeConfig } = await gateWorld();
+    const configPath = await writeConfig();
     const port = await freePort();
 
     const result = await runCli(['run', '--config', configPath, '--samples', '2', '--hold-probe', `http://127.0.0.1:${port}`], { env: { OTP_CANARY_PROBE_TOKEN: TOKEN } });
@@ -257,7 +270,8 @@ describe('otp-canary run --hold-probe', () => {
   });
 
   it('refuses --hold-probe without a token, exit 2, naming where the token comes from', async () => {
-    const { sandbox, configPath } = await gateWorld();
+    const { sandbox, writeConfig } = await gateWorld();
+    const configPath = await writeConfig();
 
     const result = await runCli(['run', '--config', configPath, '--hold-probe', 'http://127.0.0.1:9']);
 

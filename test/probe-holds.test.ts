@@ -182,6 +182,28 @@ describe('what a hold does to the probe\'s own work', () => {
     expect(probe.logs.indexOf(grantLine)).toBeGreaterThan(probe.logs.indexOf(runLine));
   });
 
+  it('is granted no sooner than settleSeconds after the probe\'s last run on the number ended', async () => {
+    const record = (await (await fetch(`${probe.url}/api/checks/quiet/run`, { method: 'POST', headers: withToken() })).json()) as { id: string };
+
+    const granted = await hold([NUMBER], { settleSeconds: 2 });
+    const runLine = await probe.waitForLog((log) => log.event === 'run' && log.runId === record.id);
+    const grantLine = await probe.waitForLog((log) => log.event === 'hold_granted' && log.holdId === granted.id);
+
+    expect(Date.parse(grantLine.time as string) - Date.parse(runLine.time as string)).toBeGreaterThanOrEqual(2_000);
+    await fetch(holdUrl(granted.id), { method: 'DELETE', headers: withToken() });
+    await probe.waitForLog((log) => log.event === 'hold_settled' && log.holdId === granted.id, 5_000);
+  });
+
+  it('keeps the numbers held for settleSeconds after the hold ends, then frees them (logged)', async () => {
+    const { id } = await hold([NUMBER], { settleSeconds: 1 });
+    expect((await fetch(holdUrl(id), { method: 'DELETE', headers: withToken() })).status).toBe(204);
+
+    expect((await fetch(`${probe.url}/api/checks/quiet/run`, { method: 'POST', headers: withToken() })).status).toBe(409);
+    expect((await postHold({ numbers: [NUMBER], ttlSeconds: 60, holder: 'next gate' })).status).toBe(409);
+    await probe.waitForLog((log) => log.event === 'hold_settled' && log.holdId === id, 5_000);
+    expect((await fetch(`${probe.url}/api/checks/quiet/run`, { method: 'POST', headers: withToken() })).status).toBe(200);
+  });
+
   it('answers 503 when the probe\'s in-flight run outlasts the wait, holding nothing', async () => {
     const sent = new Promise((resolve) => app.sends.once('send', resolve));
     const run = fetch(`${probe.url}/api/checks/quiet/run`, { method: 'POST', headers: withToken() });

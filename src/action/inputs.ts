@@ -190,7 +190,7 @@ function refusePrometheusOnly(raw: (name: InputName) => string): undefined {
 }
 
 /** Where mode run holds its numbers: each input, else the config's gate.holdProbe; undefined for no hold. */
-export function holdProbeFor(inputs: ActionInputs, gate: GateConfig): { readonly url: string; readonly token: string } | undefined {
+export function holdProbeFor(inputs: ActionInputs, gate: GateConfig): { readonly url: string; readonly token: string; readonly settleSeconds?: number } | undefined {
   const url = inputs.holdProbe?.url ?? gate.holdProbe?.url;
   const token = inputs.holdProbe?.token ?? gate.holdProbe?.token;
   if (url === undefined) {
@@ -198,7 +198,7 @@ export function holdProbeFor(inputs: ActionInputs, gate: GateConfig): { readonly
     return undefined;
   }
   if (token === undefined) throw new InputError('hold-probe-url needs the probe\'s token: set hold-probe-token from a secret (or the config\'s gate.holdProbe.token)');
-  return { url, token };
+  return { url, token, ...(gate.holdProbe && { settleSeconds: gate.holdProbe.settleSeconds }) };
 }
 
 /** The value is not echoed: a URL can carry a password. */

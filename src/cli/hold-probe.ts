@@ -18,7 +18,7 @@ export function holdProbeFrom(flag: string | undefined, config: Config, env: Nod
   if (token === undefined || token === '') {
     throw new UsageError(`--hold-probe needs the probe's token: set gate.holdProbe.token in the config or ${PROBE_TOKEN_ENV} in the environment`);
   }
-  return { url, token, holder: `otp-canary run on ${hostname()} (pid ${process.pid})` };
+  return { url, token, holder: `otp-canary run on ${hostname()} (pid ${process.pid})`, ...(configured && { settleSeconds: configured.settleSeconds }) };
 }
 
 function isHttpUrl(text: string): boolean {

@@ -11,7 +11,7 @@ import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
 import type { HttpAnswer, TransportFailure } from '../providers/http/exchange.js';
 import { callJsonApi, parseBody, stringField } from '../providers/http/json-api.js';
-import { HOLDS_PATH, holdAnswerSchema } from './protocol.js';
+import { DEFAULT_HOLD_SETTLE_SECONDS, HOLDS_PATH, holdAnswerSchema } from './protocol.js';
 
 /** A gate's hold lives this long without renewal: a gate that dies keeps the probe off no longer. */
 export const DEFAULT_HOLD_TTL_SECONDS = 120;
@@ -31,6 +31,7 @@ export interface ProbeHoldOptions {
   readonly holder: string;
   readonly ttlSeconds?: number;
   readonly waitSeconds?: number;
+  readonly settleSeconds?: number;
   /** Every address of a host name; node:dns lookup with `all: true` unless given. */
   readonly resolve?: (hostname: string) => Promise<readonly LookupAddress[]>;
   /** Gives up taking the hold. Renewals and the release never follow it: a cancelled gate still releases. */
@@ -65,6 +66,7 @@ interface Replica {
 export async function holdProbeNumbers(options: ProbeHoldOptions): Promise<ProbeHold> {
   const ttlSeconds = options.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
   const waitSeconds = options.waitSeconds ?? DEFAULT_HOLD_WAIT_SECONDS;
+  const settleSeconds = options.settleSeconds ?? DEFAULT_HOLD_SETTLE_SECONDS;
   const signal = options.signal ?? NEVER;
   const base = new URL(options.url);
   const endpoint = (path: string) => `${base.href.replace(/\/+$/, '')}${path}`;
@@ -75,8 +77,8 @@ export async function holdProbeNumbers(options: ProbeHoldOptions): Promise<Probe
     callJsonApi({ method, url: endpoint(path), headers, json, timeoutMs, signal: callSignal, dispatcher: replica.dispatcher });
   const grant = async (replica: Replica): Promise<string | undefined> => {
     const sentAt = performance.now();
-    const body = { numbers: options.numbers, ttlSeconds, holder: options.holder, waitSeconds };
-    const answer = await call(replica, 'POST', HOLDS_PATH, body, waitSeconds * 1000 + REQUEST_TIMEOUT_MS, signal);
+    const body = { numbers: options.numbers, ttlSeconds, holder: options.holder, waitSeconds, settleSeconds };
+    const answer = await call(replica, 'POST', HOLDS_PATH, body, (waitSeconds + settleSeconds) * 1000 + REQUEST_TIMEOUT_MS, signal);
     if (answer.kind === 'transport' || answer.status !== 201) return `${replica.label}: ${refusal(answer)}`;
     const granted = parseBody(answer, holdAnswerSchema);
     if (!granted.ok) return `${replica.label}: answered 201 with a body that is not a hold`;
@@ -89,8 +91,8 @@ export async function holdProbeNumbers(options: ProbeHoldOptions): Promise<Probe
     await Promise.all(replicas.map((replica) => replica.dispatcher.close()));
   };
 
-  const granted = await Promise.allSettled(replicas.map(grant));
-  const failures = granted.flatMap((result) => (result.status === 'rejected' ? [] : result.value ?? []));
+  const answers = await Promise.allSettled(replicas.map(grant));
+  const failures = answers.flatMap((result) => (result.status === 'rejected' ? [] : result.value ?? []));
   if (failures.length > 0 || signal.aborted) {
     await releaseAll();
     signal.throwIfAborted();

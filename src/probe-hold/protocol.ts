@@ -18,6 +18,13 @@ export const MAX_HOLD_TTL_SECONDS = 900;
  */
 export const MAX_HOLD_WAIT_SECONDS = 600;
 export const MAX_HOLD_NUMBERS = 100;
+/** The longest quiet gap a hold may ask for between the probe's use of a number and the gate's. */
+export const MAX_HOLD_SETTLE_SECONDS = 300;
+/**
+ * The quiet gap a gate asks for unless configured: the probe's late SMS (of a run that gave up waiting
+ * for it) and the gate's land while nobody reads the number. Most late SMS are seconds late, not minutes.
+ */
+export const DEFAULT_HOLD_SETTLE_SECONDS = 30;
 
 export const holdRequestSchema = z.strictObject({
   numbers: z
@@ -30,6 +37,12 @@ export const holdRequestSchema = z.strictObject({
   holder: z.string().trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
   /** How long the probe may wait for its in-flight runs on the numbers; 0 refuses at once if one is going. */
   waitSeconds: z.number().int().min(0).max(MAX_HOLD_WAIT_SECONDS).default(0),
+  /**
+   * The quiet gap kept on each number between the probe's use and the gate's, both ways: the hold is
+   * granted no sooner than this after the probe's last run on a number ended, and the probe keeps off
+   * the numbers this long after the hold ends. A late SMS of one side then lands while nobody reads it.
+   */
+  settleSeconds: z.number().int().min(0).max(MAX_HOLD_SETTLE_SECONDS).default(0),
 });
 export type HoldRequest = z.output<typeof holdRequestSchema>;
 
