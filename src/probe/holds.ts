@@ -129,6 +129,7 @@ export class NumberHolds {
       this.#logger.warn({ event: 'hold_refused', holder: request.holder, numbers: masked(request.numbers), waitSeconds: request.waitSeconds }, 'hold refused: the probe\'s own run on a number outlasted the wait');
       return giveUp({ status: 'busy', waitSeconds: request.waitSeconds });
     }
+    // The probe's leases keep the default clock (systemClock), whose time is performance.now().
     const lastUse = Math.max(...leases.map((lease) => lease.previousReleaseAt ?? Number.NEGATIVE_INFINITY));
     const quietFor = lastUse + request.settleSeconds * 1000 - performance.now();
     if (quietFor > 0) {
