@@ -10,6 +10,7 @@ import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate,
 import { summarizeChecks } from './core/summary.js';
 import type { RunRecord } from './core/types.js';
 import { ProcessInterrupt } from './process-interrupt.js';
+import { holdProbeNumbers, ProbeHoldError, type ProbeHoldOptions } from './probe-hold/client.js';
 import { prepareChecks, type PreparedCheck } from './providers/build.js';
 import { VERSION } from './version.js';
 
@@ -34,14 +35,38 @@ export interface GateRunOptions {
   readonly onRun?: (record: RunRecord) => void;
   /** Called with each raw code as it is extracted, so a face can mask it (see RunOptions.onCode). */
   readonly onCode?: (code: string) => void;
+  /** Keep the probe that shares the checks' numbers off them, from before the first send to the end. */
+  readonly holdProbe?: GateProbeHold;
 }
+
+export type GateProbeHold = Pick<ProbeHoldOptions, 'url' | 'token' | 'holder' | 'settleSeconds'>;
 
 /** Options that cannot make a gate, found before anything is started or sent; faces report it as bad usage. */
 export class GateOptionsError extends Error {
   override readonly name = 'GateOptionsError';
 }
 
+/**
+ * With `holdProbe`, the checks' numbers are held on the probe before anything is sent (a ProbeHoldError
+ * when not) and released at the end, whatever the end; a hold lost midway stops the runs and throws.
+ */
 export async function runGate(config: Config, options: GateRunOptions): Promise<Report> {
+  if (options.holdProbe === undefined) return runChecks(config, options);
+  const numbers = [...new Set(config.checks.filter((check) => options.only?.includes(check.name) ?? true).map((check) => check.number))];
+  const hold = await holdProbeNumbers({ ...options.holdProbe, numbers, ...(options.signal && { signal: options.signal }) }).catch((error: unknown) => {
+    throw error instanceof ProbeHoldError ? new ProbeHoldError(`${error.message}; no SMS was sent`, { cause: error }) : error;
+  });
+  try {
+    const signal = options.signal ? AbortSignal.any([options.signal, hold.lost]) : hold.lost;
+    const report = await runChecks(config, { ...options, signal });
+    hold.lost.throwIfAborted();
+    return report;
+  } finally {
+    await hold.release();
+  }
+}
+
+async function runChecks(config: Config, options: GateRunOptions): Promise<Report> {
   const startedAt = new Date();
   const design = options.sequential ? sequentialDesign(options) : undefined;
   const environment = await prepareChecks(config, { ...(options.only && { only: options.only }) });

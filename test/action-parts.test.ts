@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { failureAnnotations, MAX_ANNOTATIONS } from '../src/action/annotations.js';
-import { INPUTS, InputError, readInputs, thresholdsFor, type InputName } from '../src/action/inputs.js';
+import { holdProbeFor, INPUTS, InputError, readInputs, thresholdsFor, type InputName } from '../src/action/inputs.js';
 import { escapeXml, renderJUnit } from '../src/action/junit.js';
 import { actionOutputs, OUTPUTS } from '../src/action/outputs.js';
 import { histogram, renderJobSummary } from '../src/action/summary.js';
@@ -109,6 +109,37 @@ describe('readInputs', () => {
     ['fail-on-degraded', '1', 'fail-on-degraded must be true or false, got "1"'],
   ] as const)('refuses %s = "%s", naming the input and the value', (name, value, message) => {
     expect(() => readInputs(given({ [name]: value }))).toThrow(new InputError(message));
+  });
+});
+
+describe('holdProbeFor', () => {
+  const inputs = (values: Partial<Record<InputName, string>>) => readInputs((name) => values[name] ?? '');
+  const configured = { failOnDegraded: false, holdProbe: { url: 'http://probe.monitoring.svc:9477', token: 'config-token', settleSeconds: 5 } };
+
+  it('holds nothing when neither the inputs nor the config name a probe', () => {
+    expect(holdProbeFor(inputs({}), { failOnDegraded: false })).toBeUndefined();
+  });
+
+  it("takes the URL and the token each from its input, else from the config's gate.holdProbe, and the quiet gap from the config", () => {
+    expect(holdProbeFor(inputs({ 'hold-probe-url': 'http://replicas.svc:9477' }), configured)).toEqual({ url: 'http://replicas.svc:9477', token: 'config-token', settleSeconds: 5 });
+    expect(holdProbeFor(inputs({ 'hold-probe-token': ' input-token ' }), configured)).toEqual({ url: 'http://probe.monitoring.svc:9477', token: 'input-token', settleSeconds: 5 });
+  });
+
+  it.each([
+    [{ 'hold-probe-url': 'http://probe:9477' }, "hold-probe-url needs the probe's token: set hold-probe-token from a secret (or the config's gate.holdProbe.token)"],
+    [{ 'hold-probe-token': 'token' }, "hold-probe-token is set but no probe is: set hold-probe-url (or the config's gate.holdProbe)"],
+  ] as const)('refuses half a probe (%o), naming what is missing', (values, message) => {
+    expect(() => holdProbeFor(inputs(values), { failOnDegraded: false })).toThrow(new InputError(message));
+  });
+
+  it('refuses a URL that is not http(s) without echoing it', () => {
+    expect(() => inputs({ 'hold-probe-url': 'ftp://user:pa55@probe' })).toThrow(new InputError('hold-probe-url must be an absolute http:// or https:// URL'));
+  });
+
+  it('refuses the hold inputs in mode prometheus, which sends nothing', () => {
+    expect(() => inputs({ mode: 'prometheus', 'prometheus-url': 'http://prometheus:9090', 'hold-probe-url': 'http://probe:9477' })).toThrow(
+      new InputError('hold-probe-url and hold-probe-token apply to mode run: mode prometheus sends nothing, so it holds nothing'),
+    );
   });
 });
 

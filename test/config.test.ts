@@ -199,6 +199,19 @@ describe('phone numbers', () => {
 });
 
 describe('structure', () => {
+  test('gate.holdProbe takes the probe\'s URL and its token, interpolated like any credential', () => {
+    const config = parseConfig(`${oneCheck()}\ngate: { holdProbe: { url: "http://probe.svc:9477", token: "\${PROBE_TOKEN}" } }`, { env: { PROBE_TOKEN: 'from-env' } });
+    expect(config.gate.holdProbe).toEqual({ url: 'http://probe.svc:9477', token: 'from-env', settleSeconds: 30 });
+  });
+
+  test('gate.holdProbe without a token, with a URL that is not http(s) or a quiet gap past 300s, is refused at the field', () => {
+    expect(problemsOf(`${oneCheck()}\ngate: { holdProbe: { url: "probe.svc:9477", settle: 10m } }`)).toEqual([
+      problem('gate.holdProbe.url', 'must be an absolute http:// or https:// URL'),
+      problem('gate.holdProbe.token', /^required: the probe's hold API takes its probe.token/),
+      problem('gate.holdProbe.settle', 'must be whole seconds, at most 300s'),
+    ]);
+  });
+
   test('an unknown key is an error naming it, with its line', () => {
     expect(problemsOf(oneCheck('    timeots: { delivery: 5s }'))).toEqual([
       { path: 'checks[0].timeots', message: 'unknown key', line: 7, column: 5 },

@@ -8,6 +8,8 @@ import type { ServerResponse } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NumberLeases } from '../src/core/lease.js';
+import { NumberHolds } from '../src/probe/holds.js';
 import { createProbeMetrics } from '../src/probe/metrics.js';
 import { createProbeServer, type ProbeServer } from '../src/probe/server.js';
 import type { RunResult } from '../src/probe/runner.js';
@@ -81,6 +83,7 @@ async function probeServer(overrides: Partial<ConnectionLimits> = {}): Promise<{
       },
       readinessProblems: async () => [],
       webhooks: () => webhooks,
+      holds: new NumberHolds(new NumberLeases(), pino({ level: 'silent' })),
     },
     limits(overrides),
   );

@@ -26,6 +26,23 @@ describe('probe/deploy/kubernetes', () => {
     expect(service.spec.ports).toEqual([{ name: 'metrics', port: DEFAULT_PROBE_PORT, targetPort: 'metrics', protocol: 'TCP' }]);
   });
 
+  it('lists every probe pod, ready or not, under the headless Service that release gates hold numbers through', async () => {
+    const deployment = await manifest('deployment.yaml');
+    const replicas = await manifest('service-replicas.yaml');
+    const kustomization = await manifest('kustomization.yaml');
+
+    expect(replicas.spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true, selector: deployment.spec.template.metadata.labels });
+    expect(replicas.spec.ports).toEqual([{ name: 'metrics', port: DEFAULT_PROBE_PORT, targetPort: 'metrics', protocol: 'TCP' }]);
+    expect(kustomization.resources).toContain('service-replicas.yaml');
+  });
+
+  it('keeps the ServiceMonitor to the ordinary Service: each pod is scraped once, not once per Service', async () => {
+    const monitor = await manifest('servicemonitor.yaml');
+    const replicas = await manifest('service-replicas.yaml');
+
+    expect(Object.entries(monitor.spec.selector.matchLabels).every(([key, value]) => replicas.metadata.labels[key] === value)).toBe(false);
+  });
+
   it('probes liveness on /healthz and readiness on /readyz, the paths the server serves', async () => {
     const container = (await manifest('deployment.yaml')).spec.template.spec.containers[0];
 

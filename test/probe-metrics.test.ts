@@ -75,13 +75,14 @@ describe('probe metrics', () => {
     }
   });
 
-  it('pre-sets runs, degraded, both skip reasons and histogram counts to 0, and sets info to 1', async () => {
+  it('pre-sets runs, degraded, every skip reason and histogram counts to 0, and sets info to 1', async () => {
     const own = await probeMetrics().renderOwn();
 
     expect(own).toContain('otp_canary_runs_total{check="signup-us",location="eu-west-1"} 0');
     expect(own).toContain('otp_canary_degraded_total{check="signup-us",location="eu-west-1"} 0');
     expect(own).toContain('otp_canary_skipped_runs_total{check="signup-us",reason="overlap"} 0');
     expect(own).toContain('otp_canary_skipped_runs_total{check="signup-us",reason="number_busy"} 0');
+    expect(own).toContain('otp_canary_skipped_runs_total{check="signup-us",reason="held"} 0');
     expect(own).toContain('otp_canary_delivery_seconds_count{check="signup-us",location="eu-west-1"} 0');
     expect(own).toContain('otp_canary_step_duration_seconds_count{check="signup-us",location="eu-west-1",step="verify"} 0');
     expect(own).toContain('otp_canary_info{version="1.2.3"} 1');

@@ -145,7 +145,7 @@ export function checkDashboard(): Dashboard {
           {
             type: 'timeseries',
             title: 'Runs, degraded runs and skipped runs',
-            description: 'Runs finished, runs slower than degradedAfter, and scheduled runs skipped (overlap, number_busy).',
+            description: 'Runs finished, runs slower than degradedAfter, and scheduled runs skipped (overlap, number_busy, held by a release gate).',
             unit: 'short',
             w: 14,
             h: 8,

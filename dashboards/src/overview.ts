@@ -143,7 +143,7 @@ export function overviewDashboard(): Dashboard {
           {
             type: 'timeseries',
             title: 'Skipped runs',
-            description: 'Scheduled runs not started: overlap (the previous run was still going) or number_busy (another run held the test number).',
+            description: 'Scheduled runs not started: overlap (the previous run was still going), number_busy (another run held the test number) or held (a release gate held it).',
             unit: 'short',
             w: 8,
             h: 7,

@@ -73,6 +73,14 @@ export const INPUTS = {
     default: '',
     description: 'mode prometheus: sent as Authorization: Bearer <token> to Prometheus; masked in the log. Pass it from a secret.',
   },
+  'hold-probe-url': {
+    default: '',
+    description: "mode run: base URL of the otp-canary probe that shares the checks' numbers; every replica behind it holds them while the gate runs. Empty: the config's gate.holdProbe.url, else no hold.",
+  },
+  'hold-probe-token': {
+    default: '',
+    description: "mode run: the probe's probe.token, for its hold API; masked in the log. Pass it from a secret. Empty: the config's gate.holdProbe.token.",
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
@@ -103,6 +111,8 @@ export interface ActionInputs {
   readonly reportPath: string;
   /** Absent: no JUnit report. */
   readonly junitPath?: string;
+  /** Either may be absent: the config's gate.holdProbe fills it in (holdProbeFor). */
+  readonly holdProbe?: { readonly url?: string; readonly token?: string };
 }
 
 /** A malformed input; its message names the input and the value given. */
@@ -126,9 +136,14 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
   const maxP95DeliverySeconds = optional('max-p95-delivery-seconds', positiveNumber);
   const failOnDegraded = optional('fail-on-degraded', boolean);
   const junitPath = optional('junit-path', (_, value) => value);
+  const holdProbeUrl = optional('hold-probe-url', httpUrl);
+  const holdProbeToken = optional('hold-probe-token', (_, value) => value);
   const mode = oneOf('mode', raw('mode'), ['run', 'prometheus'] as const);
   const sequential = boolean('sequential', raw('sequential'));
   const prometheus = mode === 'prometheus' ? prometheusInputs(raw, checks ?? [], sequential) : refusePrometheusOnly(raw);
+  if (prometheus !== undefined && (holdProbeUrl !== undefined || holdProbeToken !== undefined)) {
+    throw new InputError('hold-probe-url and hold-probe-token apply to mode run: mode prometheus sends nothing, so it holds nothing');
+  }
   return {
     ...(prometheus !== undefined && { prometheus }),
     ...(configPath !== undefined && { configPath }),
@@ -141,6 +156,9 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
     sequential,
     reportPath: raw('report-path'),
     ...(junitPath !== undefined && { junitPath }),
+    ...((holdProbeUrl !== undefined || holdProbeToken !== undefined) && {
+      holdProbe: { ...(holdProbeUrl !== undefined && { url: holdProbeUrl }), ...(holdProbeToken !== undefined && { token: holdProbeToken }) },
+    }),
   };
 }
 
@@ -169,6 +187,24 @@ function refusePrometheusOnly(raw: (name: InputName) => string): undefined {
     if (raw(name) !== '') throw new InputError(`${name} is only read in mode prometheus, and mode is run`);
   }
   return undefined;
+}
+
+/** Where mode run holds its numbers: each input, else the config's gate.holdProbe; undefined for no hold. */
+export function holdProbeFor(inputs: ActionInputs, gate: GateConfig): { readonly url: string; readonly token: string; readonly settleSeconds?: number } | undefined {
+  const url = inputs.holdProbe?.url ?? gate.holdProbe?.url;
+  const token = inputs.holdProbe?.token ?? gate.holdProbe?.token;
+  if (url === undefined) {
+    if (inputs.holdProbe?.token !== undefined) throw new InputError('hold-probe-token is set but no probe is: set hold-probe-url (or the config\'s gate.holdProbe)');
+    return undefined;
+  }
+  if (token === undefined) throw new InputError('hold-probe-url needs the probe\'s token: set hold-probe-token from a secret (or the config\'s gate.holdProbe.token)');
+  return { url, token, ...(gate.holdProbe && { settleSeconds: gate.holdProbe.settleSeconds }) };
+}
+
+/** The value is not echoed: a URL can carry a password. */
+function httpUrl(name: InputName, value: string): string {
+  if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol)) throw new InputError(`${name} must be an absolute http:// or https:// URL`);
+  return value;
 }
 
 /** The value is not echoed: a URL can carry a password. */

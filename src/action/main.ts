@@ -21,7 +21,7 @@ import { abortOnInterrupt } from '../process-interrupt.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
-import { readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
+import { holdProbeFor, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
 import { runPrometheusGate } from './prometheus-gate.js';
@@ -33,6 +33,7 @@ export async function run(): Promise<void> {
   try {
     // Masked before anything else is read, whatever the mode.
     masker.addCredential(core.getInput('bearer-token').trim());
+    masker.addCredential(core.getInput('hold-probe-token').trim());
     const inputs = readInputs((name) => core.getInput(name));
     if (inputs.prometheus !== undefined) await gateOnPrometheus(inputs, inputs.prometheus, masker);
     else await gateOnRuns(inputs, masker);
@@ -45,6 +46,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
   const { config, source } = await loadSource(inputs, masker);
   const thresholds = thresholdsFor(inputs, config.gate);
   warnWithoutThresholds(thresholds);
+  const holdProbe = holdProbeFor(inputs, config.gate);
 
   core.info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
   const counts = new Map<string, number>();
@@ -56,6 +58,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
       sequential: inputs.sequential,
       signal: abortOnInterrupt(),
       ...(inputs.checks && { only: inputs.checks }),
+      ...(holdProbe && { holdProbe: { ...holdProbe, holder: workflowRun(process.env) } }),
       onCode: (code) => masker.addCode(code),
       onRun: (record) => core.info(runLine(record, counts)),
     }),
@@ -134,6 +137,12 @@ function describePlan(inputs: ActionInputs): string {
   return `${perCheck}, ${inputs.concurrency} at a time`;
 }
 
+/** Names the job in the probe's logs: `owner/repo run 123 (attempt 1)`. */
+function workflowRun(env: NodeJS.ProcessEnv): string {
+  const repository = env['GITHUB_REPOSITORY'] ?? 'a repository';
+  return `GitHub Actions: ${repository} run ${env['GITHUB_RUN_ID'] ?? '?'} (attempt ${env['GITHUB_RUN_ATTEMPT'] ?? '?'})`;
+}
+
 function runLine(record: RunRecord, counts: Map<string, number>): string {
   const ordinal = (counts.get(record.check) ?? 0) + 1;
   counts.set(record.check, ordinal);
@@ -148,7 +157,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
  * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name)) return error.message;
+  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
     core.debug(scrub(error.stack ?? error.message));
     return scrub(`otp-canary failed: ${error.name}: ${error.message}`);

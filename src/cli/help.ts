@@ -23,6 +23,8 @@ Options for run:
   --fail-on-degraded              a degraded run fails the gate
   --sequential                    stop sending once the verdict is statistically decided
   --no-progress                   no progress line, even on a terminal
+  --hold-probe URL                keep the probe at URL (every replica) off the checks' numbers while running;
+                                  token from gate.holdProbe.token or OTP_CANARY_PROBE_TOKEN (see docs/probe.md)
   SIGINT/SIGTERM cut it short: the runs that ended are reported, marked incomplete, exit 130/143.
 
 Options for probe (see docs/probe.md):

@@ -5,6 +5,7 @@ import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
 import { scrub } from '../core/mask.js';
 import { GateOptionsError } from '../gate-run.js';
+import { ProbeHoldError } from '../probe-hold/client.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
 import { numbersCommand } from './commands/numbers.js';
@@ -59,6 +60,10 @@ function report(error: unknown, io: CommandIo): number {
   }
   if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError || isParseArgsError(error)) {
     io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (error instanceof ProbeHoldError) {
+    io.stderr(`otp-canary: ${error.message}\n`);
     return EXIT_USAGE;
   }
   io.stderr(`otp-canary: internal error: ${describeInternalError(error)}\n`);

@@ -18,6 +18,7 @@ import {
 } from './fields.js';
 import { validateRequestTemplate, type PlaceholderName } from '../providers/http/template.js';
 import { VONAGE_SIGNATURE_METHODS } from '../providers/vonage/signature.js';
+import { DEFAULT_HOLD_SETTLE_SECONDS, MAX_HOLD_SETTLE_SECONDS } from '../probe-hold/protocol.js';
 import { sandboxSchema } from './sandbox-schema.js';
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
@@ -308,6 +309,18 @@ const gate = z.strictObject({
   minSuccessRate: z.number().min(0).max(1).optional(),
   maxP95DeliverySeconds: z.number().positive().optional(),
   failOnDegraded: z.boolean().default(false),
+  /** The probe that shares these numbers: the gate holds them there while it runs (docs/probe.md, Sharing numbers). */
+  holdProbe: z
+    .strictObject({
+      url: httpUrl,
+      token: secret('the probe\'s hold API takes its probe.token, e.g. "${PROBE_TOKEN}"'),
+      /** The quiet gap kept between the probe's runs on the numbers and the gate's, on both sides of the hold. */
+      settle: duration()
+        .refine((ms) => ms % 1000 === 0 && ms <= MAX_HOLD_SETTLE_SECONDS * 1000, { error: `must be whole seconds, at most ${MAX_HOLD_SETTLE_SECONDS}s` })
+        .prefault(`${DEFAULT_HOLD_SETTLE_SECONDS}s`),
+    })
+    .transform(({ settle, ...hold }) => ({ ...hold, settleSeconds: settle / 1000 }))
+    .optional(),
 });
 
 const probe = z.strictObject({

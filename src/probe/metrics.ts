@@ -14,7 +14,7 @@ export const SMS_BUCKETS = [1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 90, 120, 18
 /** One HTTP request (trigger, verify): 10 ms on loopback up to a 30 s step timeout. */
 export const HTTP_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 
-export const SKIP_REASONS = ['overlap', 'number_busy'] as const;
+export const SKIP_REASONS = ['overlap', 'number_busy', 'held'] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** The labels of every per-run series: one series per check and probe location. */
@@ -129,7 +129,7 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
   });
   const skipped = new Counter({
     name: 'otp_canary_skipped_runs_total',
-    help: 'Scheduled runs not started: overlap (the previous run was still going) or number_busy (another run held the number).',
+    help: 'Scheduled runs not started: overlap (the previous run was still going), number_busy (another run held the number) or held (a release gate held the number).',
     labelNames: ['check', 'reason'] as const,
     registers,
   });

@@ -10,6 +10,7 @@ import { prepareChecks, type CheckEnvironment } from '../providers/build.js';
 import type { WebhookEndpoints } from '../providers/webhook/handler.js';
 import { VERSION } from '../version.js';
 import { createAuditLog } from './audit.js';
+import { NumberHolds } from './holds.js';
 import type { ProbeLogger } from './logger.js';
 import { createProbeMetrics } from './metrics.js';
 import { assertProbeConfig, configSecrets } from './probe-config.js';
@@ -69,6 +70,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
   const audit = settings.audit && createAuditLog({ ...settings.audit, onError: (error) => logger.error({ event: 'audit_error', err: error }, error.message) });
   const recorder = createRecorder({ metrics, recent, logger, ...(audit && { audit }) });
   const leases = new NumberLeases();
+  const holds = new NumberHolds(leases, logger);
   const webhooks = new HostedWebhooks(logger);
   let runtime: Runtime | undefined;
   let stopping = false;
@@ -95,6 +97,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       if (runtime === undefined || !runtime.runner.has(check)) return 'unknown';
       return runtime.runner.isRunning(check) ? 'running' : runtime.runner.run(check);
     },
+    holds,
     readinessProblems: () => readinessProblems(runtime, stopping, server),
     webhooks: () => webhooks.handler,
   });
@@ -118,7 +121,7 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
     for (const warning of configWarnings(config).filter(({ check }) => only.includes(check))) {
       logger.warn({ event: 'config_warning', check: warning.check, path: warning.path }, warning.message);
     }
-    const runner = new CheckRunner({ checks: environment.checks, leases, recorder, logger });
+    const runner = new CheckRunner({ checks: environment.checks, leases, holds, recorder, logger });
     return { config, environment, runner, ...(webhook && { webhook }) };
   }
 
@@ -184,6 +187,8 @@ export async function startProbe(options: ProbeOptions): Promise<Probe> {
       await reloading;
       logger.info({ event: 'stopping', graceMs }, 'stopping: no new runs; waiting for in-flight runs');
       await Promise.all([...(runtime ? [retire(runtime)] : []), ...retiring]);
+      // Only now: a hold's end hands its numbers to runs that waited for them, and none may start.
+      holds.close();
       await audit?.close();
       await webhooks.flush();
       await server.close();

@@ -56,7 +56,8 @@ export function createRecorder({ metrics, recent, logger, audit }: RecorderParts
     },
     recordSkip(check, reason) {
       metrics.recordSkip(check, reason);
-      logger.warn({ event: 'skip', check, reason }, `run ${check} skipped: ${reason}`);
+      // A release gate's hold is planned: no one needs to look at it.
+      logger[reason === 'held' ? 'info' : 'warn']({ event: 'skip', check, reason }, `run ${check} skipped: ${reason}`);
     },
   };
 }

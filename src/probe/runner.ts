@@ -1,6 +1,6 @@
 // Runs the checks of one loaded config: at most one journey per check at a time (a second start is an
 // `overlap`), and one run per test number across all checks (a check sharing a number waits, boundedly,
-// for its lease, then counts as `number_busy`). On shutdown or reload, in-flight work gets a grace period,
+// for its lease, then counts as `number_busy`), and none on a number a release gate holds (`held`). On shutdown or reload, in-flight work gets a grace period,
 // then is cut off; cut-off runs are still recorded, marked cancelled, never dropped.
 
 import { setMaxListeners } from 'node:events';
@@ -20,10 +20,12 @@ export interface CheckRunnerOptions {
   readonly leases: NumberLeases;
   readonly recorder: Recorder;
   readonly logger: Logger;
+  /** The release gates' holds: work on a held number does not start. */
+  readonly holds: { isHeld(number: string): boolean };
 }
 
 /** Why a run did not produce a record. */
-export type NotRun = 'overlap' | 'number_busy' | 'stopped';
+export type NotRun = 'overlap' | 'number_busy' | 'held' | 'stopped';
 
 export type RunResult = { readonly status: 'recorded'; readonly record: RunRecord } | { readonly status: NotRun };
 
@@ -115,9 +117,12 @@ export class CheckRunner {
   /**
    * Holds the number's probe-wide lease around `work`, waiting at most the check's total timeout. The
    * journey and the controls run under that lease, so what one run learns of the number (codes spent,
-   * when it was last released) reaches the next, for the probe's whole life.
+   * when it was last released) reaches the next, for the probe's whole life. A held number is not
+   * touched; nor is one a hold asked for while this run waited in line, the hold being what it waited behind.
    */
-  async #underLease<T>(check: PreparedCheck, work: (lease: Lease) => Promise<T>): Promise<T | { readonly status: 'number_busy' | 'stopped' }> {
+  async #underLease<T>(check: PreparedCheck, work: (lease: Lease) => Promise<T>): Promise<T | { readonly status: 'number_busy' | 'held' | 'stopped' }> {
+    const { holds } = this.#options;
+    if (holds.isHeld(check.spec.number)) return { status: 'held' };
     let lease: Lease;
     try {
       lease = await this.#options.leases.acquire(check.spec.number, { signal: this.#cutOff.signal, waitMs: check.spec.timeouts.totalMs });
@@ -125,6 +130,10 @@ export class CheckRunner {
       if (!(error instanceof LeaseWaitTimeout)) return { status: 'stopped' };
       this.#options.logger.warn({ event: 'number_busy', check: check.spec.name, number: maskNumber(check.spec.number) }, error.message);
       return { status: 'number_busy' };
+    }
+    if (holds.isHeld(check.spec.number)) {
+      lease.release();
+      return { status: 'held' };
     }
     try {
       return await work(lease);

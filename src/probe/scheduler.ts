@@ -1,9 +1,11 @@
 // Each check on its own cron schedule (UTC), its anti-abuse controls on their own `controlSchedule`.
 // A tick never waits: it hands the check to the runner, and a tick the runner cannot take (the previous
-// run still going, the number held too long by another check) is counted as a skipped run.
+// run still going, the number held too long by another check, the number held by a release gate) is
+// counted as a skipped run.
 
 import { createTask, type ScheduledTask } from 'node-cron';
 import type { Logger } from 'pino';
+import { SKIP_REASONS, type SkipReason } from './metrics.js';
 import type { Recorder } from './recorder.js';
 import type { CheckRunner } from './runner.js';
 
@@ -31,14 +33,15 @@ export function scheduleChecks(runner: CheckRunner, recorder: Recorder, logger: 
     if (config.schedule !== undefined) {
       schedule(config.schedule, name, async () => {
         const result = await runner.run(name);
-        if (result.status === 'overlap' || result.status === 'number_busy') recorder.recordSkip(name, result.status);
+        if (isSkip(result.status)) recorder.recordSkip(name, result.status);
       });
     }
     if (config.controlSchedule !== undefined && spec.controls.length > 0) {
       schedule(config.controlSchedule, `${name} controls`, async () => {
         const result = await runner.runControls(name);
-        if (result.status === 'overlap' || result.status === 'number_busy') {
-          logger.warn({ event: 'controls_skipped', check: name, reason: result.status }, `controls of ${name} skipped: ${result.status}`);
+        if (isSkip(result.status)) {
+          // A release gate's hold is planned, like the run skips it causes (see the recorder).
+          logger[result.status === 'held' ? 'info' : 'warn']({ event: 'controls_skipped', check: name, reason: result.status }, `controls of ${name} skipped: ${result.status}`);
         }
       });
     }
@@ -49,4 +52,8 @@ export function scheduleChecks(runner: CheckRunner, recorder: Recorder, logger: 
       for (const task of tasks) void task.destroy();
     },
   };
+}
+
+function isSkip(status: string): status is SkipReason {
+  return (SKIP_REASONS as readonly string[]).includes(status);
 }

@@ -5,6 +5,8 @@
 //   GET  /                        the status page (strict CSP, no scripts)
 //   GET  /api/runs?check=&limit=  recent run records, newest first, as JSON
 //   POST /api/checks/{name}/run   run a check now (bearer token required)
+//   POST /api/holds               keep the probe off test numbers a release gate is about to use (token required)
+//   PUT|DELETE /api/holds/{id}    renew or release a hold (token required)
 //   POST /webhooks/twilio|vonage|generic  inbound SMS for `inbox: { type: webhook }` (Vonage also by GET)
 // Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
 // too slow to send its request is cut off with a 408, an idle connection closed (CONNECTION_LIMITS).
@@ -13,9 +15,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
 import type { RunRecord } from '../core/types.js';
 import { CONNECTION_LIMITS, createGuardedServer, HttpRefusal, type ConnectionLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
+import { HOLD_PATH, HOLDS_PATH, holdRequestSchema, HoldRequestError, parseHoldBody, renewRequestSchema } from '../probe-hold/protocol.js';
+import type { NumberHolds } from './holds.js';
 import type { ProbeMetrics } from './metrics.js';
 import type { RunResult } from './runner.js';
 import { STATUS_PAGE_CSP } from './status-page.js';
@@ -24,7 +29,7 @@ export const DEFAULT_PROBE_PORT = 9477;
 export const PROBE_PATHS = { metrics: '/metrics', healthz: '/healthz', readyz: '/readyz', status: '/', runs: '/api/runs' } as const;
 /** Runs /api/runs returns when no limit is given. */
 export const DEFAULT_RUNS_LIMIT = 50;
-/** The API takes no request bodies; this much is read and ignored, more is a 413. */
+/** The most of a request body the API reads (a hold's list of numbers is far less); more is a 413. */
 const MAX_API_BODY_BYTES = 16 * 1024;
 
 /** What the server serves; the probe implements it over its current config. */
@@ -36,13 +41,14 @@ export interface ProbeEndpoints {
   recentRuns(options: { check?: string; limit: number }): readonly RunRecord[] | undefined;
   /** The most /api/runs returns. */
   readonly maxRuns: number;
-  /** The configured bearer token; none means the run endpoint always answers 401. */
+  /** The configured bearer token; none means the run and hold endpoints always answer 401. */
   token(): string | undefined;
   /** undefined when no such check; `running` when a run of it is in flight. */
   runNow(check: string): Promise<RunResult> | 'unknown' | 'running';
   /** Why the probe is not ready; empty when it is. */
   readinessProblems(): Promise<readonly string[]>;
   webhooks(): WebhookRequestHandler | undefined;
+  readonly holds: Pick<NumberHolds, 'grant' | 'renew' | 'release'>;
 }
 
 export interface ProbeServer {
@@ -86,10 +92,15 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
   const run = RUN_PATH.exec(path);
   if (run !== null) {
     allow(req, 'POST');
-    await discardBody(req);
+    await readBody(req);
     return runCheckNow(endpoints, req, res, decodeSegment(run[1]!));
   }
+  const hold = HOLD_PATH.exec(path);
+  if (hold !== null) return changeHold(endpoints, req, res, hold[1]!);
   switch (path) {
+    case HOLDS_PATH:
+      allow(req, 'POST');
+      return grantHold(endpoints, req, res);
     case PROBE_PATHS.metrics:
       allow(req, 'GET');
       return send(res, 200, endpoints.metrics.contentType, await endpoints.metrics.render());
@@ -121,9 +132,7 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
 }
 
 async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, check: string): Promise<void> {
-  if (!authorised(req.headers.authorization, endpoints.token())) {
-    throw new HttpRefusal(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
-  }
+  requireToken(endpoints, req);
   const started = endpoints.runNow(check);
   if (started === 'unknown') throw new HttpRefusal(404, `no check is named "${check}"`);
   if (started === 'running') throw new HttpRefusal(409, `a run of ${check} is already in progress`);
@@ -131,7 +140,56 @@ async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res:
   if (result.status === 'recorded') return sendJson(res, 200, result.record);
   if (result.status === 'overlap') throw new HttpRefusal(409, `a run of ${check} is already in progress`);
   if (result.status === 'number_busy') throw new HttpRefusal(409, `the number of ${check} stayed busy with another check's run`);
+  if (result.status === 'held') throw new HttpRefusal(409, `the number of ${check} is held by a release gate (see the probe's hold_granted log)`);
   throw new HttpRefusal(503, 'the probe is shutting down');
+}
+
+async function grantHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  requireToken(endpoints, req);
+  const request = holdBody(await readBody(req), holdRequestSchema);
+  const granted = await endpoints.holds.grant(request);
+  if ('id' in granted) return sendJson(res, 201, granted);
+  switch (granted.status) {
+    case 'conflict':
+      throw new HttpRefusal(409, `a number is already held by "${granted.holder}"`);
+    case 'busy':
+      throw new HttpRefusal(503, `the probe's own run on a number was still going after ${granted.waitSeconds} s (waitSeconds)`, { 'retry-after': '10' });
+    case 'stopping':
+      throw new HttpRefusal(503, 'the probe is shutting down');
+  }
+}
+
+async function changeHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+  if (req.method !== 'PUT' && req.method !== 'DELETE') throw new HttpRefusal(405, 'only PUT (renew) and DELETE (release) are accepted here', { allow: 'PUT, DELETE' });
+  requireToken(endpoints, req);
+  const body = await readBody(req);
+  if (req.method === 'DELETE') {
+    if (!endpoints.holds.release(id)) throw unknownHold();
+    res.writeHead(204).end();
+    return;
+  }
+  const renewed = endpoints.holds.renew(id, holdBody(body, renewRequestSchema).ttlSeconds);
+  if (renewed === undefined) throw unknownHold();
+  return sendJson(res, 200, renewed);
+}
+
+function unknownHold(): HttpRefusal {
+  return new HttpRefusal(404, 'no such hold: it was released, it expired, or the probe restarted');
+}
+
+function holdBody<T extends z.ZodType>(text: string, schema: T): z.output<T> {
+  try {
+    return parseHoldBody(text, schema);
+  } catch (error) {
+    if (!(error instanceof HoldRequestError)) throw error;
+    throw new HttpRefusal(400, error.message, {}, { cause: error });
+  }
+}
+
+function requireToken(endpoints: ProbeEndpoints, req: IncomingMessage): void {
+  if (!authorised(req.headers.authorization, endpoints.token())) {
+    throw new HttpRefusal(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
+  }
 }
 
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
@@ -170,20 +228,21 @@ function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
   throw new HttpRefusal(405, `only ${method} is accepted here`, { allow: method === 'GET' ? 'GET, HEAD' : method });
 }
 
-/** Reads and drops a request body, refusing one larger than the API could ever need. */
-function discardBody(req: IncomingMessage): Promise<void> {
+/** Reads a request body as UTF-8, refusing one larger than the API could ever need. */
+function readBody(req: IncomingMessage): Promise<string> {
   const tooLarge = () => new HttpRefusal(413, `the body is larger than ${MAX_API_BODY_BYTES} bytes`, { connection: 'close' });
   if (Number(req.headers['content-length']) > MAX_API_BODY_BYTES) return Promise.reject(tooLarge());
   return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_API_BODY_BYTES) {
         req.removeAllListeners('data').pause();
         reject(tooLarge());
-      }
+      } else chunks.push(chunk);
     });
-    req.once('end', () => resolve());
+    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.once('error', reject);
   });
 }

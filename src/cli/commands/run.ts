@@ -12,6 +12,7 @@ import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
+import { holdProbeFrom } from '../hold-probe.js';
 import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
@@ -33,6 +34,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
       'fail-on-degraded': { type: 'boolean' },
       sequential: { type: 'boolean', default: false },
       'no-progress': { type: 'boolean', default: false },
+      'hold-probe': { type: 'string' },
     },
   });
   const samples = positiveInteger('samples', values.samples) ?? DEFAULT_SAMPLES;
@@ -44,6 +46,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
     failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
   };
+  const holdProbe = holdProbeFrom(values['hold-probe'], config, process.env);
 
   io.stderr(`otp-canary: ${description}\n`);
   const progress = new Progress(io, !values['no-progress']);
@@ -56,6 +59,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     sequential: values.sequential,
     signal,
     ...(only && { only }),
+    ...(holdProbe && { holdProbe }),
     onStart: (checks) => progress.start(checks.map((c) => c.spec.name), samples),
     onRun: (record) => progress.record(record),
   }).finally(() => signal.removeEventListener('abort', announceInterrupt));

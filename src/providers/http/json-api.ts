@@ -15,7 +15,7 @@ import { exchange, type HttpAnswer, type TransportFailure } from './exchange.js'
 export const JSON_API_MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface JsonApiRequest {
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Absolute, query included. */
   readonly url: string;
   /** The provider's authentication (`authorization`, `x-api-key`…). */
