@@ -34,7 +34,10 @@ export interface Lease {
   readonly outstanding: readonly OutstandingSend[];
   /** Monotonic time (the leases' clock) a holder last asked for a send to the number; undefined before the first. */
   readonly lastSentAt: number | undefined;
-  /** Remembers a code this holder read from an SMS to the number and submitted, for the holders after it. */
+  /**
+   * Remembers a code read from an SMS to the number that is spent or about to be (submitted by a run,
+   * read past its TTL, or handed to a waitForOtp caller), for the holders after it.
+   */
   markUsed(code: string): void;
   /** Remembers that this holder asked for a send to the number now, so the next keeps to the resend window. */
   noteSend(): void;

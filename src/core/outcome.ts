@@ -29,7 +29,11 @@ export const FAILURE_REASONS = {
   verify_rate_limited: { stage: 'verify', origin: 'target', meaning: 'the verify was refused with 429 or max check attempts' },
   verify_error: { stage: 'verify', origin: 'target', meaning: 'the verify failed with a 5xx, a reset or a timeout' },
   inbox_error: { stage: 'any', origin: 'probe', meaning: "the receiving provider's API failed" },
-  internal_error: { stage: 'any', origin: 'probe', meaning: 'a bug or misconfiguration in otp-canary' },
+  internal_error: {
+    stage: 'any',
+    origin: 'probe',
+    meaning: 'a bug or misconfiguration in otp-canary, or its process running out of file descriptors, memory, disk space or local ports',
+  },
   number_contention: {
     stage: 'any',
     origin: 'probe',

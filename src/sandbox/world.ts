@@ -50,7 +50,9 @@ export class SandboxWorld {
     private readonly work: PendingWork,
   ) {
     const stream = (name: string): Random => randomStream(options.seed, name);
-    this.#ids = stream('ids');
+    // Never seeded: message ids are what receivers remember to refuse replays, so a restarted seeded
+    // sandbox must not repeat the ids its previous life already pushed.
+    this.#ids = randomStream(undefined, 'ids');
     this.faults = new FaultInjector(options.faults, stream('faults'));
     this.#service = new OtpService(options.otp, stream('codes'), () => this.#sid('VE'));
     this.#carrier = new Carrier(options.carrier, stream('carrier'), work);

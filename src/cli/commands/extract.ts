@@ -30,6 +30,7 @@ export function extractCommand(argv: string[], io: CommandIo): number {
     for (const [rank, candidate] of result.candidates.entries()) {
       io.stderr(`#${rank + 1} ${candidate.code} score ${candidate.score}: ${candidate.reasons.join('; ')}\n`);
     }
+    if (result.candidates.length === 0) io.stderr('no candidates: no number or code-shaped word outside links, and none announced as a code\n');
     if (result.ambiguous) io.stderr('ambiguous: another candidate scored close to the best\n');
   }
   if (result.code === undefined) return EXIT_GATE_FAILED;
