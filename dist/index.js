@@ -89030,42 +89030,29 @@ function readContext(text) {
 }
 
 ;// CONCATENATED MODULE: ./src/core/extract/tokens.ts
-// Cuts normalised text into ASCII letter/digit words and groups adjacent numbers into clusters, so that
+// Cuts normalised text into letter/digit words and groups adjacent numbers into clusters, so that
 // `482 913` can be read as one split code while `(555) 010-0123` or `2026-11-26` are read as a whole
 // phone number or date instead of as loose fragments.
-function charClass(code) {
-    if (code >= 48 && code <= 57)
-        return 'digit';
-    if ((code >= 65 && code <= 90) || (code >= 97 && code <= 122))
-        return 'letter';
-    return undefined;
-}
-/** Maximal runs of ASCII letters and digits. */
+/**
+ * Letters of scripts written without spaces between words, or that glue particles straight onto a
+ * number (`验证码482913`, `482913입니다`, `รหัส482913`): they end a word instead of joining it.
+ */
+const UNSPACED_SCRIPT = '[\\p{scx=Han}\\p{scx=Hiragana}\\p{scx=Katakana}\\p{scx=Hangul}\\p{scx=Thai}\\p{scx=Lao}\\p{scx=Khmer}\\p{scx=Myanmar}]';
+/** Digits (ASCII by now) and letters, marks included, of every script but those; ASCII first, as the common case. */
+const WORD = new RegExp(`(?:[0-9A-Za-z]|(?!${UNSPACED_SCRIPT})[\\p{L}\\p{M}])+`, 'gu');
+const DIGIT = /[0-9]/;
+const NON_DIGIT = /[^0-9]/;
+/**
+ * Maximal runs of letters and digits. Digits glued to letters make one word, whatever the script:
+ * `login34`, `жк123456` and `login٣٤` are words with a number in them, not a number beside a word.
+ */
 function scanWords(text) {
-    const words = [];
-    let start = -1;
-    let hasDigit = false;
-    let hasLetter = false;
-    for (let i = 0; i <= text.length; i += 1) {
-        const cls = i < text.length ? charClass(text.charCodeAt(i)) : undefined;
-        if (cls !== undefined) {
-            if (start < 0)
-                start = i;
-            if (cls === 'digit')
-                hasDigit = true;
-            else
-                hasLetter = true;
-            continue;
-        }
-        if (start >= 0) {
-            const kind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
-            words.push({ start, end: i, text: text.slice(start, i), kind });
-        }
-        start = -1;
-        hasDigit = false;
-        hasLetter = false;
-    }
-    return words;
+    return Array.from(text.matchAll(WORD), ({ 0: word, index: start }) => {
+        const hasDigit = DIGIT.test(word);
+        const hasLetter = NON_DIGIT.test(word);
+        const kind = hasDigit && hasLetter ? 'mixed' : hasDigit ? 'digits' : 'letters';
+        return { start, end: start + word.length, text: word, kind };
+    });
 }
 /** What may join two numbers of one cluster: `482 913`, `010-0123`, `12.50`, `10:45`, `(555) 010`. */
 const JOINING_GAP = /^(?: |-| - |\.|,|\/|:|\) ?|\) ?- ?| \()$/;
@@ -89185,10 +89172,11 @@ const IS_OR_COLON_REACH = 12;
 const TYPICAL_DIGITS = { min: 4, max: 8 };
 const TYPICAL_ALPHANUMERIC = { min: 6, max: 8 };
 const YEAR = /^(?:19|20)\d\d$/;
-/** `10min`, `5GB`, `2FA`, `1st`, `v2`, `MP3`: a quantity or a name, not a code. */
-const UNIT_OR_NAME = /^(?:\d+[A-Za-z]{1,3}|[A-Za-z]{1,3}\d{1,2})$/;
-/** Letter/digit alternations in a plausible alphanumeric code: `K7X9QP` has five runs, `ABC123` two. */
-const MIN_ALPHANUMERIC_RUNS = 3;
+const ONE_CASE_ASCII = /^(?:[A-Z0-9]+|[a-z0-9]+)$/;
+const TWO_DIGIT_RUNS = /[0-9][A-Za-z]+[0-9]/;
+const NUMBER_AMID_CAPITALS = /^[A-Z]+[0-9]+[A-Z]+$/;
+/** Capitals without a vowel and one number beside them: `KXQP7`, `7KXQP` (not `COVID19`, `WIN10`). */
+const VOWEL_FREE_CAPITALS_AND_A_NUMBER = /^(?:[B-DF-HJ-NP-TV-Z]+[0-9]+|[0-9]+[B-DF-HJ-NP-TV-Z]+)$/;
 const SHAPE_PENALTY = {
     phone: [WEIGHT.strongPenalty, 'penalty: looks like a phone number'],
     date: [WEIGHT.strongPenalty, 'penalty: looks like a date'],
@@ -89213,16 +89201,16 @@ function contains(outer, inner) {
 function inWebOtpLine(context, span) {
     return context.webOtpCode !== undefined && contains(context.webOtpCode, span);
 }
-function letterDigitRuns(token) {
-    let runs = 0;
-    let previous;
-    for (const char of token) {
-        const isDigit = char >= '0' && char <= '9';
-        if (isDigit !== previous)
-            runs += 1;
-        previous = isDigit;
-    }
-    return runs;
+/**
+ * How a generated alphanumeric code differs from a word with a number in it. A generator draws from
+ * ASCII capitals (or lower-case letters) and digits, so its digits land scattered: two runs or more
+ * (`K7X9Q`, `123ABC78`, `a7k2m9`). A word carries one number, at its start, end or middle (`login34`,
+ * `4you`, `ready2go`, `abc123def`, `COVID19`, `MP3`, `iOS17`), or is written in another script
+ * (`жк123456`). One number between capitals (`KX7QPZ`) is a code's shape too: words in running text
+ * are not written in capitals, and codes such as Steam Guard's are.
+ */
+function hasCodeShape(token) {
+    return ONE_CASE_ASCII.test(token) && (TWO_DIGIT_RUNS.test(token) || NUMBER_AMID_CAPITALS.test(token));
 }
 /** Longest gap that can still count as "right after" a keyword: `code is: [ `, `验证码为`. */
 const LONGEST_CONNECTING_GAP = 40;
@@ -89329,21 +89317,28 @@ function clusterDraft(cluster, bounds) {
         return undefined;
     return { code: cluster.digits, start: cluster.start, end: cluster.end, shape: cluster.shape, alphanumeric: false };
 }
-/** An alphanumeric word counts only in a message about a code, and only if it reads like one. */
+/**
+ * A word of letters and digits counts in a WebOTP line, which says what its code is; elsewhere only in
+ * a message about a code, and only when it has a code's shape (see hasCodeShape), however close to a
+ * keyword it stands: `Your code is ready2go` holds no code. One shape needs the keyword right before
+ * it: vowel-free capitals and one number (`Your Steam Guard code: KXQP7`). Generators such as Steam
+ * Guard's drop vowels so that no code spells a word, while a name with a number has them (`COVID19`).
+ */
 function alphanumericDraft(context, word, bounds) {
     if (!within(word.text.length, bounds.alphanumeric))
         return undefined;
     const draft = { code: word.text, start: word.start, end: word.end, shape: 'single', alphanumeric: true };
     if (inWebOtpLine(context, draft))
         return draft;
-    if (UNIT_OR_NAME.test(word.text))
-        return undefined;
     if (!context.keywords.some((hit) => hit.announcesCode))
+        return undefined;
+    if (hasCodeShape(word.text))
+        return draft;
+    if (!VOWEL_FREE_CAPITALS_AND_A_NUMBER.test(word.text))
         return undefined;
     const previous = context.keywords.findLast((hit) => hit.end <= word.start);
     const rightAfterKeyword = previous?.announcesCode === true && gapIsConnectorsOnly(context.text.slice(previous.end, word.start));
-    const readsLikeCode = word.text === word.text.toUpperCase() && letterDigitRuns(word.text) >= MIN_ALPHANUMERIC_RUNS;
-    return rightAfterKeyword || readsLikeCode ? draft : undefined;
+    return rightAfterKeyword ? draft : undefined;
 }
 /** Every plausible code token in the (normalised) message, scored; unordered. */
 function heuristicCandidates(context, bounds) {
@@ -89369,6 +89364,8 @@ function heuristicCandidates(context, bounds) {
 // Folds the many ways a code can be written into one: every Unicode decimal digit becomes its ASCII
 // digit, full-width Latin letters and exotic spaces or dashes become their ASCII counterparts. CJK
 // punctuation (`，`, `：`, `。`) is kept: it separates clauses, and must not read as a decimal point.
+// Invisible characters are dropped, so the text is read as a person sees it: `48<ZWSP>2913` is
+// `482913`, never the fragments `48` and `2913`, and `login<ZWSP>34` stays one word.
 // Each character of the result remembers where it came from, so candidates can point back into the
 // original text.
 const DECIMAL_DIGIT = /\p{Nd}/u;
@@ -89376,6 +89373,12 @@ const SPACE_LIKE = /[\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]/;
 const DASH_LIKE = /[\u2010-\u2015\u2212\uFE58\uFE63\uFF0D]/;
 const FULL_WIDTH_LETTER = /[\uFF21-\uFF3A\uFF41-\uFF5A]/;
 const FULL_WIDTH_SHIFT = 0xfee0;
+/**
+ * Characters that take no room on screen: controls and format characters (NUL, soft hyphen, ZWSP,
+ * ZWNJ/ZWJ, LRM/RLM, bidi embeddings, word joiner, BOM…) and the other default-ignorables such as
+ * variation selectors. Tabs and line breaks are whitespace and stay: they separate words.
+ */
+const INVISIBLE = /^(?!\p{White_Space})[\p{Cc}\p{Cf}\p{Default_Ignorable_Code_Point}]$/u;
 const digitValues = new Map();
 /**
  * The value of a non-ASCII decimal digit. Unicode assigns decimal digits only in contiguous runs of
@@ -89392,9 +89395,14 @@ function digitValue(codePoint) {
     digitValues.set(codePoint, value);
     return value;
 }
+/** What `char` reads as: itself, its ASCII counterpart, or nothing when it is invisible. */
 function fold(char, codePoint) {
+    if (codePoint >= 0x20 && codePoint < 0x7f)
+        return char; // printable ASCII, by far the most common
+    if (INVISIBLE.test(char))
+        return '';
     if (codePoint < 0x80)
-        return char;
+        return char; // tab and line breaks
     if (FULL_WIDTH_LETTER.test(char))
         return String.fromCharCode(codePoint - FULL_WIDTH_SHIFT);
     if (DECIMAL_DIGIT.test(char))
@@ -89408,17 +89416,22 @@ function fold(char, codePoint) {
 /** Normalises `text` (see the module comment); the result never has more code units than `text`. */
 function normaliseText(text) {
     let out = '';
-    const offsets = [];
+    const starts = [];
+    const ends = [];
+    const dropped = [];
     let index = 0;
     for (const char of text) {
         const folded = fold(char, char.codePointAt(0) ?? 0);
+        if (folded === '')
+            dropped.push(index);
         out += folded;
-        for (let unit = 0; unit < folded.length; unit += 1)
-            offsets.push(index);
+        for (let unit = 0; unit < folded.length; unit += 1) {
+            starts.push(index);
+            ends.push(index + char.length);
+        }
         index += char.length;
     }
-    offsets.push(index);
-    return { text: out, offsets };
+    return { text: out, starts, ends, dropped };
 }
 
 ;// CONCATENATED MODULE: ./src/core/extract/pattern.ts
@@ -89496,6 +89509,22 @@ function boundsFor(options) {
     });
     return { digits: override(DEFAULT_BOUNDS.digits), alphanumeric: override(DEFAULT_BOUNDS.alphanumeric) };
 }
+/**
+ * `candidate` with its span moved back onto the original text. A code read across an invisible
+ * character says so, since the code submitted is not the text a log or a copy-paste shows.
+ */
+function inOriginal(candidate, normalised) {
+    const start = normalised.starts[candidate.start] ?? 0;
+    const end = candidate.end > candidate.start ? (normalised.ends[candidate.end - 1] ?? start) : start;
+    const readAcrossInvisible = normalised.dropped.some((index) => index > start && index < end);
+    return {
+        ...candidate,
+        score: Math.round(candidate.score * 100) / 100,
+        start,
+        end,
+        reasons: readAcrossInvisible ? [...candidate.reasons, 'read across an invisible character'] : candidate.reasons,
+    };
+}
 function rank(candidates) {
     return candidates.sort((a, b) => b.score - a.score || a.start - b.start);
 }
@@ -89513,19 +89542,14 @@ function isCloseCall(ranked, threshold) {
  * plausible token. Never throws on any text; throws InvalidCodePatternError for a bad pattern.
  */
 function extractOtp(text, options = {}) {
-    const { text: normalised, offsets } = normaliseText(text.slice(0, MAX_SCANNED_CHARS));
+    const normalised = normaliseText(text.slice(0, MAX_SCANNED_CHARS));
     const bounds = boundsFor(options);
     const { pattern } = options;
     const found = pattern === undefined
-        ? rank(heuristicCandidates(readContext(normalised), bounds))
+        ? rank(heuristicCandidates(readContext(normalised.text), bounds))
         : // A pattern may match any kind of code, so the widest bounds apply.
-            patternCandidates(normalised, pattern).filter(({ code }) => within(code.length, bounds.alphanumeric));
-    const candidates = found.map((candidate) => ({
-        ...candidate,
-        score: Math.round(candidate.score * 100) / 100,
-        start: offsets[candidate.start] ?? 0,
-        end: offsets[candidate.end] ?? text.length,
-    }));
+            patternCandidates(normalised.text, pattern).filter(({ code }) => within(code.length, bounds.alphanumeric));
+    const candidates = found.map((candidate) => inOriginal(candidate, normalised));
     const threshold = pattern === undefined ? CODE_THRESHOLD : 0;
     const best = candidates[0];
     if (best === undefined || best.score < threshold)
@@ -89555,7 +89579,16 @@ const FAILURE_REASONS = {
     verify_rate_limited: { stage: 'verify', origin: 'target', meaning: 'the verify was refused with 429 or max check attempts' },
     verify_error: { stage: 'verify', origin: 'target', meaning: 'the verify failed with a 5xx, a reset or a timeout' },
     inbox_error: { stage: 'any', origin: 'probe', meaning: "the receiving provider's API failed" },
-    internal_error: { stage: 'any', origin: 'probe', meaning: 'a bug or misconfiguration in otp-canary' },
+    internal_error: {
+        stage: 'any',
+        origin: 'probe',
+        meaning: 'a bug or misconfiguration in otp-canary, or its process running out of file descriptors, memory, disk space or local ports',
+    },
+    number_contention: {
+        stage: 'any',
+        origin: 'probe',
+        meaning: "another send to the test number (another process, or an earlier run's SMS still in flight) made the run's own SMS impossible to tell apart",
+    },
 };
 const FAILURE_REASON_NAMES = Object.keys(FAILURE_REASONS);
 /** Things worth knowing about a run that never change its outcome. */
@@ -89564,6 +89597,9 @@ const WARNINGS = (/* unused pure expression or super */ null && ([
     'stale_messages_ignored', // messages to the number that arrived while no run awaited them (after its previous run ended, before this trigger; any before it on a number's first run) were skipped
     'ambiguous_code', // extraction found more than one plausible code; the best-ranked was used
     'provider_clock_skew', // the receiving provider's timestamp disagrees with ours by more than a second
+    'late_sms_awaited', // before its trigger, the run waited for an earlier run's SMS that never reached it, and retired its code if it landed
+    'code_retried', // the app refused the code, a newer SMS had arrived, and its code was accepted (a second attempt)
+    'foreign_sms', // messages to the number carried codes no run here was sent: someone else is using the number
 ]));
 const CONTROLS = [
     'wrong_code_rejected',
@@ -95389,6 +95425,98 @@ function isValidVonageSignature(params, secret, method) {
     return received !== undefined && hexSignatureMatches(vonageSignature(params, secret, method), received);
 }
 
+;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
+
+
+
+function iso_datetime(params) {
+    return _isoDateTime(ZodISODateTime, params);
+}
+function iso_date(params) {
+    return core._isoDate(ZodISODate, params);
+}
+function iso_time(params) {
+    return core._isoTime(ZodISOTime, params);
+}
+function iso_duration(params) {
+    return core._isoDuration(ZodISODuration, params);
+}
+
+;// CONCATENATED MODULE: ./src/probe-hold/protocol.ts
+// The probe's hold API, as both sides speak it: a release gate asks the probe to keep off the test
+// numbers it is about to use (POST /api/holds), renews the hold while it runs (PUT /api/holds/{id}) and
+// releases it at the end (DELETE /api/holds/{id}). Numbers travel in JSON bodies only, never in URLs,
+// so no access log or proxy ever records one.
+
+
+const HOLDS_PATH = '/api/holds';
+/** A hold's id in its URL: what the probe hands out (a UUID), nothing else. */
+const HOLD_PATH = /^\/api\/holds\/([0-9a-f-]{36})$/;
+/** The longest a hold lives without renewal: a gate that dies leaves the probe off its numbers no longer. */
+const MAX_HOLD_TTL_SECONDS = 900;
+/**
+ * The longest the probe waits for its own in-flight runs and controls on the numbers before it refuses:
+ * a run is bounded by its check's total timeout (120 s by default), a control series by a few of those.
+ */
+const MAX_HOLD_WAIT_SECONDS = 600;
+const MAX_HOLD_NUMBERS = 100;
+/** The longest quiet gap a hold may ask for between the probe's use of a number and the gate's. */
+const MAX_HOLD_SETTLE_SECONDS = 300;
+/**
+ * The quiet gap a gate asks for unless configured: the probe's late SMS (of a run that gave up waiting
+ * for it) and the gate's land while nobody reads the number. Most late SMS are seconds late, not minutes.
+ */
+const DEFAULT_HOLD_SETTLE_SECONDS = 30;
+const holdRequestSchema = strictObject({
+    numbers: array(phoneNumber)
+        .min(1, { error: 'must list at least one number' })
+        .max(MAX_HOLD_NUMBERS, { error: `must list at most ${MAX_HOLD_NUMBERS} numbers` })
+        .refine((numbers) => new Set(numbers).size === numbers.length, { error: 'lists a number more than once' }),
+    ttlSeconds: ttlSeconds(),
+    /** Who holds the numbers, for the probe's logs: a job, a pipeline, a person. */
+    holder: schemas_string().trim().min(1, { error: 'must not be empty' }).max(200, { error: 'must be at most 200 characters' }),
+    /** How long the probe may wait for its in-flight runs on the numbers; 0 refuses at once if one is going. */
+    waitSeconds: schemas_number().int().min(0).max(MAX_HOLD_WAIT_SECONDS).default(0),
+    /**
+     * The quiet gap kept on each number between the probe's use and the gate's, both ways: the hold is
+     * granted no sooner than this after the probe's last run on a number ended, and the probe keeps off
+     * the numbers this long after the hold ends. A late SMS of one side then lands while nobody reads it.
+     */
+    settleSeconds: schemas_number().int().min(0).max(MAX_HOLD_SETTLE_SECONDS).default(0),
+});
+const renewRequestSchema = strictObject({ ttlSeconds: ttlSeconds() });
+/** The probe's answer to a grant or a renewal. */
+const holdAnswerSchema = object({ id: schemas_string().regex(/^[0-9a-f-]{36}$/), expiresAt: iso_datetime() });
+function ttlSeconds() {
+    return schemas_number({ error: 'must be a whole number of seconds' })
+        .int({ error: 'must be a whole number of seconds' })
+        .min(1, { error: 'must be at least 1' })
+        .max(MAX_HOLD_TTL_SECONDS, { error: `must be at most ${MAX_HOLD_TTL_SECONDS} (renew the hold to keep it longer)` });
+}
+/** A body that is not a valid request: the message names the field, e.g. `numbers[1]: "+1…" is not…`. */
+class HoldRequestError extends (/* unused pure expression or super */ null && (Error)) {
+    name = 'HoldRequestError';
+}
+/** Parses a JSON body against `schema`; every problem names its field. */
+function parseHoldBody(text, schema) {
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch (cause) {
+        throw new HoldRequestError('the body must be a JSON object', { cause });
+    }
+    const parsed = schema.safeParse(json);
+    if (parsed.success)
+        return parsed.data;
+    throw new HoldRequestError(parsed.error.issues.map((issue) => `${fieldPath(issue.path)}: ${issue.message}`).join('; '));
+}
+function fieldPath(path) {
+    if (path.length === 0)
+        return 'body';
+    return path.map((key, index) => (typeof key === 'number' ? `[${key}]` : `${index === 0 ? '' : '.'}${String(key)}`)).join('');
+}
+
 ;// CONCATENATED MODULE: ./src/sandbox/options.ts
 // How the embedded world behaves. The `sandbox:` block of otp-canary.yml parses into this shape
 // (durations in milliseconds); every field has a default so `{}` is a working, well-behaved sandbox.
@@ -95631,6 +95759,7 @@ function dropUndefined(object) {
 
 
 
+
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const statusCode = schemas_number().int().min(100).max(599);
 const jsonValue = json();
@@ -95749,16 +95878,29 @@ const inbox = discriminatedUnion('type', [
             type: literal('webhook'),
             format: literal('generic'),
             secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
+            /** How far a signed X-Signature-Timestamp may be from our clock. */
+            timestampTolerance: fields_duration({ positive: true }).prefault('5m'),
             listen: listen.prefault({}),
-        }),
+        })
+            .transform(({ timestampTolerance, ...rest }) => ({ ...rest, timestampToleranceMs: timestampTolerance })),
         strictObject({
             type: literal('webhook'),
             format: literal('vonage'),
-            /** Checks the `sig` of signed inbound SMS; without it, unsigned messages are accepted. */
+            /** Checks the `sig` of every inbound SMS; required unless `unsigned: true`. */
             signatureSecret: nonEmptyString.optional(),
+            /** Accept unsigned messages: anyone who reaches the endpoint can put an SMS in this check's inbox. */
+            unsigned: literal(true, { error: 'must be true when set: it accepts unauthenticated SMS' }).optional(),
             /** Vonage's "signature method" (named so it is not taken for a credential). */
             signingMethod: schemas_enum(VONAGE_SIGNATURE_METHODS).default('md5hash'),
             listen: listen.prefault({}),
+        })
+            .superRefine((inbox, ctx) => {
+            if (inbox.signatureSecret === undefined && inbox.unsigned === undefined) {
+                ctx.addIssue({ code: 'custom', path: ['signatureSecret'], message: 'required unless unsigned: true (which accepts unauthenticated SMS)' });
+            }
+            if (inbox.signatureSecret !== undefined && inbox.unsigned !== undefined) {
+                ctx.addIssue({ code: 'custom', path: ['unsigned'], message: 'contradicts signatureSecret: a signed inbox refuses unsigned messages' });
+            }
         }),
     ]),
     strictObject({
@@ -95830,6 +95972,8 @@ const policy = strictObject({
     maxAttempts: schemas_number().int().min(1).default(5),
 })
     .transform((p) => ({ ttlMs: p.ttl, resendWindowMs: p.resendWindow, maxAttempts: p.maxAttempts }));
+/** The policy of a check that states none (and whose app is not the embedded sandbox). */
+const DEFAULT_POLICY = policy.parse({});
 const controls = array(schemas_enum(CONTROLS))
     .refine((names) => new Set(names).size === names.length, { error: 'lists a control more than once' })
     .default([]);
@@ -95842,7 +95986,8 @@ const schema_check = strictObject({
     extract: extract.prefault({}),
     timeouts: timeouts.prefault({}),
     degradedAfter: fields_duration({ positive: true }).optional(),
-    policy: policy.prefault({}),
+    /** Default: the embedded sandbox's own policy when it is the trigger, else DEFAULT_POLICY. */
+    policy: policy.optional(),
     controls,
     schedule: cronExpression.optional(),
     controlSchedule: cronExpression.optional(),
@@ -95870,6 +96015,17 @@ const gate = strictObject({
     minSuccessRate: schemas_number().min(0).max(1).optional(),
     maxP95DeliverySeconds: schemas_number().positive().optional(),
     failOnDegraded: schemas_boolean().default(false),
+    /** The probe that shares these numbers: the gate holds them there while it runs (docs/probe.md, Sharing numbers). */
+    holdProbe: strictObject({
+        url: fields_httpUrl,
+        token: secret('the probe\'s hold API takes its probe.token, e.g. "${PROBE_TOKEN}"'),
+        /** The quiet gap kept between the probe's runs on the numbers and the gate's, on both sides of the hold. */
+        settle: fields_duration()
+            .refine((ms) => ms % 1000 === 0 && ms <= MAX_HOLD_SETTLE_SECONDS * 1000, { error: `must be whole seconds, at most ${MAX_HOLD_SETTLE_SECONDS}s` })
+            .prefault(`${DEFAULT_HOLD_SETTLE_SECONDS}s`),
+    })
+        .transform(({ settle, ...hold }) => ({ ...hold, settleSeconds: settle / 1000 }))
+        .optional(),
 });
 const probe = strictObject({
     port: port.default(9477),
@@ -95879,6 +96035,15 @@ const probe = strictObject({
     recentRuns: schemas_number().int().min(1).default(500),
     audit: strictObject({ path: nonEmptyString, maxBytes: size().prefault('10MB'), keep: schemas_number().int().min(0).default(5) })
         .optional(),
+    /** The message ids webhooks already delivered, kept across restarts so a replay is refused. */
+    webhookReplays: strictObject({
+        /** Default: beside the audit file, else in the OS temporary directory (see docs/webhooks.md). */
+        path: nonEmptyString.optional(),
+        maxEntries: schemas_number().int().min(1).default(10_000),
+        maxAge: fields_duration({ positive: true }).prefault('168h'),
+    })
+        .transform(({ maxAge, ...rest }) => ({ ...rest, maxAgeMs: maxAge }))
+        .prefault({}),
 });
 const configSchema = strictObject({
     location: nonEmptyString.max(64).default('local'),
@@ -95903,7 +96068,18 @@ const configSchema = strictObject({
         else
             ctx.addIssue({ code: 'custom', path: ['checks', index, 'name'], message: `"${name}" is already the name of checks[${first}]` });
     });
-}, { when: () => true });
+}, { when: () => true })
+    .transform(({ checks, ...config }) => ({
+    ...config,
+    // A sandbox trigger asks the embedded sandbox, whose policy is known exactly: runs keep to its resend window.
+    checks: checks.map(({ policy: stated, ...check }) => ({
+        ...check,
+        policy: stated ?? (check.trigger.type === 'sandbox' ? sandboxPolicy(config.sandbox.otp) : DEFAULT_POLICY),
+    })),
+}));
+function sandboxPolicy({ ttlMs, resendWindowMs, maxAttempts }) {
+    return { ttlMs, resendWindowMs, maxAttempts };
+}
 
 ;// CONCATENATED MODULE: ./src/config/demo.ts
 // The config `otp-canary run`, `otp-canary probe` and `npm start` use when given none: three checks
@@ -96298,646 +96474,6 @@ function urlPassword(text) {
     }
 }
 
-;// CONCATENATED MODULE: external "node:timers/promises"
-const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
-;// CONCATENATED MODULE: ./src/core/deadlines.ts
-// Cancellation and deadlines for provider work. Waiting is unavoidable (stage deadlines, a control that
-// must outlast a TTL), so the one timer is injected: production uses the platform's, tests a fake
-// clock that advances on demand.
-
-const systemSleep = async (ms, signal) => {
-    await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, signal === undefined ? undefined : { signal });
-};
-/** Why we cut a call short, as opposed to an answer from the far side. */
-class Interruption extends Error {
-    kind;
-    name = 'Interruption';
-    constructor(kind, message) {
-        super(message);
-        this.kind = kind;
-    }
-}
-/** A unit of provider work: aborted when its parent is, when its deadline passes, or when closed. */
-class Scope {
-    #controller = new AbortController();
-    #detach;
-    constructor(parent, translate = (reason) => reason) {
-        const forward = () => this.#controller.abort(translate(parent?.reason));
-        if (parent?.aborted)
-            forward();
-        else
-            parent?.addEventListener('abort', forward, { once: true });
-        this.#detach = () => parent?.removeEventListener('abort', forward);
-    }
-    get signal() {
-        return this.#controller.signal;
-    }
-    abort(reason) {
-        this.#controller.abort(reason);
-    }
-    /** Aborts whatever still runs under it: the work is over. */
-    close() {
-        this.#detach();
-        this.abort(new Interruption('finished', 'the step is over'));
-    }
-}
-/** The root scope of a run: the caller's abort becomes a cancellation, whatever reason it gave. */
-function cancellable(signal) {
-    return new Scope(signal, (reason) => new Interruption('cancelled', reason instanceof Error ? reason.message : String(reason)));
-}
-/** Aborts `scope` after `ms`; the returned function disarms the deadline. */
-function arm(scope, ms, sleep, reason) {
-    const timer = new AbortController();
-    sleep(ms, timer.signal).then(() => {
-        if (!timer.signal.aborted)
-            scope.abort(reason());
-    }, () => { });
-    return () => timer.abort();
-}
-/**
- * Runs `work` under `scope` until it settles, the scope aborts, or `limitMs` passes — whether or not
- * the work heeds its signal. After an abort the error is the abort's reason (an Interruption), whatever
- * error the work surfaced for it.
- */
-async function deadlines_within(scope, limitMs, sleep, onTimeout, work) {
-    scope.signal.throwIfAborted();
-    const disarm = arm(scope, limitMs, sleep, onTimeout);
-    try {
-        return await Promise.race([work(scope.signal), rejectedOnAbort(scope.signal)]);
-    }
-    catch (error) {
-        throw scope.signal.aborted ? scope.signal.reason : error;
-    }
-    finally {
-        disarm();
-    }
-}
-function rejectedOnAbort(signal) {
-    return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
-}
-
-;// CONCATENATED MODULE: ./src/core/providers.ts
-// The three small interfaces every provider implements. The journey engine knows nothing else about
-// the outside world: a provider turns its far side's answers into these shapes, and its failures into
-// a StageError carrying the right FailureReason (see outcome.ts).
-const systemClock = {
-    now: () => performance.now(),
-    wallNow: () => new Date(),
-};
-
-;// CONCATENATED MODULE: ./src/core/lease.ts
-// One run per test number at a time. Two runs on one number would each see the other's SMS as their
-// own (a code from the wrong send, a false `duplicate_sms`), so every journey and control holds the
-// number's lease from its trigger to its last verify — whichever check it belongs to.
-// The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
-// copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
-// And they remember when each number was last released: a message that reached it after that and
-// before the next trigger arrived while no run was waiting for it (see Lease.previousReleaseAt).
-
-
-
-class LeaseWaitTimeout extends Error {
-    number;
-    waitMs;
-    name = 'LeaseWaitTimeout';
-    constructor(number, waitMs) {
-        super(`the number ${maskNumber(number)} stayed busy with another run for ${waitMs} ms`);
-        this.number = number;
-        this.waitMs = waitMs;
-    }
-}
-/**
- * Late copies land within minutes, a run or two later, so a few codes suffice; keeping more only
- * raises the odds that a fresh code equals a remembered one and is passed over (`codes` in the
- * code space: 8 in a million for six digits, 8 in ten thousand for four).
- */
-const DEFAULT_CODE_MEMORY = { codes: 8, forMs: 10 * 60_000 };
-class NumberLeases {
-    /** A number is held exactly when it has an entry; the entry lists its waiters, first come first. */
-    #waiters = new Map();
-    /** Per number, the codes its holders used, oldest first. */
-    #used = new Map();
-    /** Per number, the monotonic time its last holder released it. */
-    #releasedAt = new Map();
-    #sleep;
-    #clock;
-    #memory;
-    constructor(options = {}) {
-        this.#sleep = options.sleep ?? systemSleep;
-        this.#clock = options.clock ?? systemClock;
-        this.#memory = options.memory ?? DEFAULT_CODE_MEMORY;
-        const { codes, forMs } = this.#memory;
-        if (!Number.isInteger(codes) || codes < 0)
-            throw new RangeError(`NumberLeases: memory.codes must be a whole number of codes, got ${codes}`);
-        if (!(forMs >= 0))
-            throw new RangeError(`NumberLeases: memory.forMs must be a duration in milliseconds, got ${forMs}`);
-    }
-    isHeld(number) {
-        return this.#waiters.has(number);
-    }
-    /** The lease if the number is free now; undefined when busy (the probe counts that as a `number_busy` skip). */
-    tryAcquire(number) {
-        return this.#waiters.has(number) ? undefined : this.#take(number);
-    }
-    /** Waits in line (FIFO) for the number. */
-    acquire(number, options = {}) {
-        const { signal, waitMs } = options;
-        if (signal?.aborted)
-            return Promise.reject(signal.reason);
-        const queue = this.#waiters.get(number);
-        if (queue === undefined)
-            return Promise.resolve(this.#take(number));
-        return new Promise((resolve, reject) => {
-            const timer = new AbortController();
-            let settled = false;
-            const settle = () => {
-                settled = true;
-                timer.abort();
-                signal?.removeEventListener('abort', onAbort);
-            };
-            const grant = (lease) => {
-                settle();
-                resolve(lease);
-            };
-            const giveUp = (reason) => {
-                if (settled)
-                    return;
-                settle();
-                queue.splice(queue.indexOf(grant), 1);
-                reject(reason);
-            };
-            const onAbort = () => giveUp(signal?.reason);
-            queue.push(grant);
-            signal?.addEventListener('abort', onAbort, { once: true });
-            if (waitMs !== undefined) {
-                this.#sleep(waitMs, timer.signal).then(() => giveUp(new LeaseWaitTimeout(number, waitMs)), () => { });
-            }
-        });
-    }
-    #take(number) {
-        this.#waiters.set(number, []);
-        return this.#leaseOf(number);
-    }
-    #leaseOf(number) {
-        let released = false;
-        return {
-            number,
-            usedCodes: new Set(this.#recentlyUsed(number).map((used) => used.code)),
-            previousReleaseAt: this.#releasedAt.get(number),
-            markUsed: (code) => this.#markUsed(number, code),
-            release: () => {
-                if (released)
-                    return;
-                released = true;
-                this.#releasedAt.set(number, this.#clock.now());
-                this.#handOver(number);
-            },
-        };
-    }
-    #handOver(number) {
-        const next = this.#waiters.get(number)?.shift();
-        if (next)
-            next(this.#leaseOf(number));
-        else
-            this.#waiters.delete(number);
-    }
-    /** The number's used codes still within `memory.forMs`; forgets the others. */
-    #recentlyUsed(number) {
-        const oldest = this.#clock.now() - this.#memory.forMs;
-        const kept = (this.#used.get(number) ?? []).filter((used) => used.at > oldest);
-        if (kept.length === 0)
-            this.#used.delete(number);
-        else
-            this.#used.set(number, kept);
-        return kept;
-    }
-    #markUsed(number, code) {
-        const kept = [...this.#recentlyUsed(number).filter((used) => used.code !== code), { code, at: this.#clock.now() }];
-        this.#used.set(number, kept.slice(Math.max(0, kept.length - this.#memory.codes)));
-    }
-}
-/** The leases every run in this process shares unless it is given its own set. */
-const processLeases = new NumberLeases();
-
-;// CONCATENATED MODULE: ./src/core/journey.ts
-// One verification, end to end: trigger → deliver → extract → verify, under the number's lease, every
-// wait bounded, every stage timed on one monotonic clock, and exactly one reason when it fails.
-// Nothing here does I/O: providers do, behind the interfaces in providers.ts.
-
-
-
-
-
-
-
-/**
- * Runs one verification and records it. Never throws: every path, including cancellation, ends in a
- * RunRecord, and the number's lease is released and every provider call still running is aborted.
- *
- * A run cut off by the caller's signal is recorded as a failure with `internal_error` (origin `probe`,
- * so SLOs never count it against the target) and `cancelled: true`, in the stage it was cut off in:
- * dropping it would hide SMS that were sent and paid for, and the flag lets statistics leave it out.
- */
-async function runCheck(spec, providers, options = {}) {
-    const clock = options.clock ?? systemClock;
-    const sleep = options.sleep ?? systemSleep;
-    const leases = options.leases ?? processLeases;
-    const root = cancellable(options.signal);
-    const warnings = [];
-    const timings = {};
-    let startedAt = clock.now();
-    let startedAtWall = clock.wallNow();
-    let stage = 'trigger';
-    let message;
-    let code;
-    let lease;
-    /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
-    let releaseSend;
-    const record = (outcome, totalMs, failure) => ({
-        id: options.id ?? (0,external_node_crypto_.randomUUID)(),
-        check: spec.name,
-        location: spec.location,
-        number: maskNumber(spec.number),
-        startedAt: startedAtWall.toISOString(),
-        outcome,
-        ...(failure && {
-            reason: failure.reason,
-            stage: stageOf(failure.reason, stage),
-            origin: FAILURE_REASONS[failure.reason].origin,
-            detail: scrub(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
-        }),
-        warnings,
-        timings: { ...timings, totalMs },
-        ...(timings.deliverMs !== undefined && { deliverySeconds: timings.deliverMs / 1000 }),
-        ...(message?.providerReceivedAt && { providerReceivedAt: message.providerReceivedAt.toISOString() }),
-        ...(failure?.providerCode !== undefined && { providerCode: failure.providerCode }),
-        ...(code !== undefined && { code: maskCode(code) }),
-        ...(failure?.cancelled && { cancelled: true }),
-    });
-    try {
-        lease = await leases.acquire(spec.number, { signal: root.signal, waitMs: spec.timeouts.totalMs });
-        // The journey, and its budget, start once the number is ours: waiting in line is not the target's latency.
-        startedAt = clock.now();
-        startedAtWall = clock.wallNow();
-        const budget = new Scope(root.signal);
-        const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
-        try {
-            const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal, lease });
-            const enter = (next) => {
-                stage = next;
-                options.onStage?.(next, clock.now() - startedAt);
-            };
-            enter('trigger');
-            const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send());
-            releaseSend = () => steps.release(sent);
-            enter('deliver');
-            const delivery = await steps.receive(sent);
-            message = delivery.message;
-            // An SMS can reach the inbox before a slow send API answers; its latency is then nil, not negative.
-            timings.deliverMs = Math.max(0, message.receivedAt - sent.acceptedAt);
-            warnings.push(...deliveryWarnings(delivery, sent, startedAt, startedAtWall));
-            enter('extract');
-            const extractStart = clock.now();
-            const extracted = steps.extract(message);
-            timings.extractMs = clock.now() - extractStart;
-            code = extracted.code;
-            options.onCode?.(code);
-            if (extracted.ambiguous)
-                warnings.push('ambiguous_code');
-            if (timings.deliverMs > spec.policy.ttlMs) {
-                // Past its TTL the code is dead: no OTP system resends it, so a late copy of it is never ours.
-                steps.retire(code);
-                throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
-            }
-            enter('verify');
-            await timed(clock, (ms) => (timings.verifyMs = ms), () => steps.submit(extracted.code));
-            const totalMs = clock.now() - startedAt;
-            return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
-        }
-        finally {
-            disarm();
-            budget.close();
-        }
-    }
-    catch (error) {
-        const failed = record('failure', clock.now() - startedAt, failureOf(error, stage));
-        // A failed run leaves its send pending, a rejected code included. Cancelled once the record is
-        // made, so the cancel's time and fate are no part of it; under the lease, so the next run starts after.
-        await releaseSend?.();
-        return failed;
-    }
-    finally {
-        lease?.release();
-        root.close();
-    }
-}
-class JourneySteps {
-    spec;
-    providers;
-    context;
-    /** Codes these steps read from an SMS. */
-    #read = new Set();
-    constructor(spec, providers, context) {
-        this.spec = spec;
-        this.providers = providers;
-        this.context = context;
-    }
-    /**
-     * Asks the trigger for a send, within `timeouts.stepMs`. The trigger's signal stays open after it
-     * answers, until the send is closed, so the provider can keep watching delivery reports.
-     */
-    async send() {
-        const { clock } = this.context;
-        const scope = new Scope(this.context.signal);
-        const startedAt = clock.now();
-        const startedAtWall = clock.wallNow();
-        try {
-            const result = await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => this.providers.trigger.send({ number: this.spec.number, signal }));
-            return { startedAt, startedAtWall, acceptedAt: clock.now(), result, close: () => scope.close() };
-        }
-        catch (error) {
-            scope.close();
-            throw error;
-        }
-    }
-    /**
-     * Cancels a send that will not be verified (TriggerResult.release), within `timeouts.stepMs`. Runs
-     * even when the run was cancelled, since the pending send outlives it otherwise. Never throws.
-     */
-    async release(sent) {
-        const { result } = sent;
-        const release = result.release;
-        if (release === undefined)
-            return;
-        const scope = new Scope();
-        try {
-            await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => release.call(result, signal));
-        }
-        catch {
-            // Best effort: an uncancelled send only expires on the provider's own schedule.
-        }
-        finally {
-            scope.close();
-        }
-    }
-    /**
-     * Waits, within `timeouts.deliveryMs` of the send being accepted, for an SMS received since the
-     * request went out — not since it was answered: a fast carrier can beat a slow send API, and under
-     * the lease nothing else can be texting the number meanwhile. A delivery report saying the message
-     * failed ends the wait early. Closes the send.
-     *
-     * Messages whose code was already used are passed over and the wait goes on: carriers deliver late
-     * second copies, and a copy of the previous run's SMS landing after this trigger would otherwise be
-     * taken, its spent code submitted and refused — and this run's own SMS would then land in the next
-     * run, and so on down the line.
-     */
-    async receive(sent) {
-        const scope = new Scope(this.context.signal);
-        const passedOver = new Set();
-        const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall, ...this.#unexpectedAfter() };
-        const failed = undelivered(sent.result.deliveryFailure);
-        try {
-            return await this.#bounded(scope, this.spec.timeouts.deliveryMs, async (signal) => {
-                for (;;) {
-                    const inbox = await Promise.race([
-                        this.providers.inbox.waitForSms({ ...query, signal, ...(passedOver.size > 0 && { ignore: new Set(passedOver) }) }),
-                        failed,
-                    ]);
-                    if (inbox.messages.length === 0)
-                        throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
-                    const candidates = [];
-                    for (const sms of inbox.messages) {
-                        if (this.#alreadyUsed(sms))
-                            passedOver.add(sms.id);
-                        else
-                            candidates.push(sms);
-                    }
-                    const message = newest(candidates);
-                    if (message !== undefined)
-                        return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored };
-                }
-            }, () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`);
-        }
-        finally {
-            scope.close();
-            sent.close();
-        }
-    }
-    extract(message) {
-        const extraction = extractOtp(message.body, this.spec.extract);
-        if (extraction.code === undefined) {
-            throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
-        }
-        this.#read.add(extraction.code);
-        return { code: extraction.code, ambiguous: extraction.ambiguous === true };
-    }
-    /** Remembers on the number's lease that `code`, read by these steps, can no longer be anyone's. */
-    retire(code) {
-        if (this.#read.has(code))
-            this.context.lease.markUsed(code);
-    }
-    /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
-    async submit(code) {
-        // Spent from here on, whatever the answer: refused, accepted, or lost on the way.
-        this.retire(code);
-        const scope = new Scope(this.context.signal);
-        try {
-            await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => this.providers.verifier.verify({ number: this.spec.number, code, signal }));
-        }
-        finally {
-            scope.close();
-        }
-    }
-    /**
-     * From when a message before the trigger was unexpected: the number's previous release, on both
-     * clocks. Nothing for the number's first run here, which then counts every earlier message: it cannot
-     * tell which of them some run awaited.
-     */
-    #unexpectedAfter() {
-        const { clock, lease } = this.context;
-        const releasedAt = lease.previousReleaseAt;
-        if (releasedAt === undefined)
-            return undefined;
-        const now = clock.now();
-        return { unexpectedAfter: releasedAt, unexpectedAfterWallClock: new Date(clock.wallNow().getTime() - (now - releasedAt)) };
-    }
-    /**
-     * Whether the message carries a code already used on this number: one an earlier run submitted, or
-     * one these steps read before (a control that resends wants the new code, not a copy of the old).
-     *
-     * Only codes an earlier run retired count (submitted, or read past their TTL), not those it merely
-     * saw: some OTP systems resend the same code while it is still valid, so a live code an earlier run
-     * saw but never submitted (it was cancelled) may well be this run's own SMS. A retired code is spent
-     * or dead, so a message carrying it after this trigger is a late copy. The price: a late copy of a
-     * live code never submitted is still taken, and a fresh code that happens to equal a remembered one
-     * is passed over (the lease remembers few codes, for minutes, to keep those odds small).
-     */
-    #alreadyUsed(message) {
-        const { code } = extractOtp(message.body, this.spec.extract);
-        return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
-    }
-    #bounded(scope, limitMs, work, timeoutDetail = () => `no answer within ${inSeconds(limitMs)}`) {
-        return deadlines_within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail()), work);
-    }
-}
-/** What a stage running out of time means, stage by stage. */
-const TIMEOUT_REASONS = {
-    trigger: 'trigger_error',
-    deliver: 'sms_not_received',
-    extract: 'internal_error',
-    verify: 'verify_error',
-};
-/** Maps whatever ended `stage` onto exactly one reason. */
-function failureOf(error, stage) {
-    if (error instanceof Interruption && error.kind === 'cancelled') {
-        return { reason: 'internal_error', detail: `cancelled during ${stage}: ${error.message}`, cancelled: true };
-    }
-    if (error instanceof Interruption && error.kind === 'timeout')
-        return { reason: TIMEOUT_REASONS[stage], detail: error.message };
-    if (error instanceof StageError) {
-        return { reason: error.reason, detail: error.message, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) };
-    }
-    return { reason: 'internal_error', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
-}
-/** Reasons that belong to one stage carry it; `any` reasons take the stage they happened in. */
-function stageOf(reason, current) {
-    const stage = FAILURE_REASONS[reason].stage;
-    return stage === 'any' ? current : stage;
-}
-/** The forms a phone number can take in provider messages, for redact(). */
-function secretsOf(number) {
-    const digits = number.replace(/^\+/, '');
-    return [number, encodeURIComponent(number), digits];
-}
-/** A delivery report of failure, as the error that ends the wait; a report that never comes, never. */
-function undelivered(report) {
-    const never = new Promise(() => { });
-    if (report === undefined)
-        return never;
-    return report.then((failure) => {
-        throw new StageError('sms_undelivered', `the provider reported the message ${failure.status}${failure.errorCode === undefined ? '' : ` (error ${failure.errorCode})`}`, failure.errorCode === undefined ? {} : { providerCode: failure.errorCode });
-    }, () => never);
-}
-// ---------------------------------------------------------------------------------------------------
-// Small helpers.
-async function timed(clock, store, work) {
-    const start = clock.now();
-    try {
-        return await work();
-    }
-    finally {
-        store(clock.now() - start);
-    }
-}
-/** The last received; on a tie, the one the inbox listed last. */
-function newest(messages) {
-    return messages.reduce((best, message) => (best === undefined || message.receivedAt >= best.receivedAt ? message : best), undefined);
-}
-/** Clocks disagree when the provider says it received the message before we sent it, or after we saw it. */
-const CLOCK_SKEW_TOLERANCE_MS = 1000;
-function deliveryWarnings(delivery, sent, startedAt, startedAtWall) {
-    const warnings = [];
-    if (delivery.received + delivery.passedOver > 1)
-        warnings.push('duplicate_sms');
-    if (delivery.staleIgnored > 0)
-        warnings.push('stale_messages_ignored');
-    const theirs = delivery.message.providerReceivedAt?.getTime();
-    if (theirs !== undefined) {
-        const wallAt = (monotonic) => startedAtWall.getTime() + (monotonic - startedAt);
-        const earliest = wallAt(sent.startedAt) - CLOCK_SKEW_TOLERANCE_MS;
-        const latest = wallAt(delivery.message.receivedAt) + CLOCK_SKEW_TOLERANCE_MS;
-        if (theirs < earliest || theirs > latest)
-            warnings.push('provider_clock_skew');
-    }
-    return warnings;
-}
-/** `1500` → `1.5 s`: durations in details, for humans. */
-function inSeconds(ms) {
-    return `${Number((ms / 1000).toFixed(3))} s`;
-}
-
-;// CONCATENATED MODULE: ./src/core/batch.ts
-// N samples of several checks under one concurrency limit: what the release gate runs. Checks on
-// different numbers run side by side; runs on one number take turns (the lease makes it so, and the
-// scheduler skips a number that is in use rather than park a slot waiting for it).
-
-
-
-/** Rejects only on invalid options or when a callback throws; runs still in flight are then cancelled. */
-async function runBatch(items, options) {
-    requirePositiveInteger(options.samples, 'samples');
-    requirePositiveInteger(options.concurrency, 'concurrency');
-    const scope = new Scope(options.signal);
-    const runOptions = {
-        signal: scope.signal,
-        leases: options.leases ?? processLeases,
-        ...(options.clock && { clock: options.clock }),
-        ...(options.sleep && { sleep: options.sleep }),
-        ...(options.onCode && { onCode: options.onCode }),
-    };
-    const progress = items.map((item) => ({ item, runs: [], started: 0, stopped: false }));
-    const numbersInUse = new Set();
-    let running = 0;
-    let cursor = 0;
-    let failed = false;
-    const startable = (check) => !check.stopped && check.started < options.samples && !numbersInUse.has(check.item.spec.number);
-    /** The next startable check after the last one started, so every check gets its turn. */
-    const nextCheck = () => {
-        for (let offset = 0; offset < progress.length; offset += 1) {
-            const index = (cursor + offset) % progress.length;
-            const check = progress[index];
-            if (check !== undefined && startable(check)) {
-                cursor = index + 1;
-                return check;
-            }
-        }
-        return undefined;
-    };
-    return new Promise((resolve, reject) => {
-        const fill = () => {
-            while (running < options.concurrency && !scope.signal.aborted) {
-                const check = nextCheck();
-                if (check === undefined)
-                    break;
-                start(check);
-            }
-            if (running === 0) {
-                scope.close();
-                resolve({ checks: progress.map((check) => ({ name: check.item.spec.name, runs: check.runs })) });
-            }
-        };
-        const start = (check) => {
-            const { spec, providers } = check.item;
-            running += 1;
-            check.started += 1;
-            numbersInUse.add(spec.number);
-            void runCheck(spec, providers, runOptions)
-                .then((record) => {
-                if (failed)
-                    return;
-                running -= 1;
-                numbersInUse.delete(spec.number);
-                check.runs.push(record);
-                options.onRun?.(record);
-                if (options.shouldStop?.(spec.name, check.runs))
-                    check.stopped = true;
-                fill();
-            })
-                .catch((error) => {
-                failed = true;
-                scope.abort(new Interruption('cancelled', 'the batch stopped on an error in a callback'));
-                scope.close();
-                reject(error);
-            });
-        };
-        fill();
-    });
-}
-function requirePositiveInteger(value, field) {
-    if (!Number.isInteger(value) || value < 1)
-        throw new RangeError(`runBatch: ${field} must be a positive integer, got ${value}`);
-}
-
 ;// CONCATENATED MODULE: ./src/core/stats.ts
 // The few statistics the release gate needs, written out so that every figure in a report can be
 // traced to a formula in docs/statistics.md.
@@ -97047,137 +96583,6 @@ function inverseNormalCdf(p) {
     return q < 0 ? -x : x;
 }
 
-;// CONCATENATED MODULE: ./src/core/gate.ts
-// The release gate's verdict. Each threshold is judged per check on the observed figure (the point
-// estimate): a gate that needs 73 flawless runs before it can pass 0.95 would either cost a fortune in
-// SMS or be switched off. The Wilson interval is reported beside it, and a note says whenever N is too
-// small for the data to support the threshold. Reasons: docs/statistics.md.
-
-/** With fewer deliveries than this, the nearest-rank p95 is the slowest one: ⌈0.95 · N⌉ = N for N ≤ 19. */
-const P95_DISTINCT_FROM_MAX = 20;
-/**
- * Judges the summaries against the thresholds. `sequential` holds, per check, a sequential test run
- * against `minSuccessRate`: a decided test replaces the point-estimate rule for that check's success rate.
- */
-function evaluateGate(summary, thresholds, sequential = {}) {
-    validateThresholds(thresholds, summary, sequential);
-    const names = Object.keys(summary.checks);
-    const results = [];
-    const reasons = [];
-    const notes = [];
-    const judge = (name, threshold, observe, check) => {
-        const perCheck = {};
-        for (const checkName of names) {
-            const checkSummary = summary.checks[checkName];
-            const observed = observe(checkSummary);
-            const miss = check(observed, checkName, checkSummary);
-            if (miss !== undefined)
-                reasons.push(`${checkName}: ${miss}`);
-            perCheck[checkName] = { observed, passed: miss === undefined };
-        }
-        const passed = names.length > 0 && Object.values(perCheck).every((verdict) => verdict.passed);
-        results.push({ name, threshold, observed: observe(summary.overall), passed, perCheck });
-    };
-    const { minRuns, minSuccessRate, maxP95DeliverySeconds, failOnDegraded } = thresholds;
-    if (minRuns !== undefined) {
-        judge('minRuns', minRuns, (s) => s.runs, (runs = 0) => (runs >= minRuns ? undefined : `${runs} finished runs, fewer than the ${minRuns} required`));
-    }
-    if (minSuccessRate !== undefined) {
-        judge('minSuccessRate', minSuccessRate, (s) => s.successRate, (rate, checkName, s) => {
-            const test = sequential[checkName];
-            if (test !== undefined && test.decision !== 'continue') {
-                notes.push(`${checkName}: ${describeSequential(test)}`);
-                if (test.decision === 'fail')
-                    return `success rate ${formatRate(s)} failed the sequential test against ${minSuccessRate}`;
-                return undefined;
-            }
-            if (test !== undefined)
-                notes.push(`${checkName}: the sequential test was undecided after ${test.samples} runs; judged on the observed rate`);
-            if (rate === undefined)
-                return 'no finished runs, so the success rate cannot be measured';
-            if (rate < minSuccessRate)
-                return `success rate ${formatRate(s, minSuccessRate)} is below ${minSuccessRate}`;
-            const note = smallSampleNote(s, minSuccessRate);
-            if (note !== undefined)
-                notes.push(`${checkName}: ${note}`);
-            return undefined;
-        });
-    }
-    if (maxP95DeliverySeconds !== undefined) {
-        judge('maxP95DeliverySeconds', maxP95DeliverySeconds, (s) => s.deliveryP95Seconds, (p95, checkName, s) => {
-            if (s.deliverySamples > 0 && s.deliverySamples < P95_DISTINCT_FROM_MAX) {
-                notes.push(`${checkName}: with ${s.deliverySamples} ${s.deliverySamples === 1 ? 'delivery' : 'deliveries'} the nearest-rank p95 is the slowest one; ` +
-                    `${P95_DISTINCT_FROM_MAX} are needed for it to differ from the maximum`);
-            }
-            if (p95 === undefined)
-                return 'no SMS was delivered, so the delivery p95 cannot be measured';
-            if (p95 <= maxP95DeliverySeconds)
-                return undefined;
-            return `delivery p95 ${formatAgainst(p95, maxP95DeliverySeconds, 1)} s (n=${s.deliverySamples}) is above ${maxP95DeliverySeconds} s`;
-        });
-    }
-    if (failOnDegraded === true) {
-        judge('failOnDegraded', true, (s) => s.degraded, (degraded = 0, _name, s) => degraded === 0 ? undefined : `${degraded} of ${s.runs} runs were degraded (slower than degradedAfter) and failOnDegraded is set`);
-    }
-    if (names.length === 0 && results.length > 0)
-        reasons.push('no checks ran');
-    return { passed: results.every((result) => result.passed), thresholds: results, reasons, notes };
-}
-function validateThresholds(thresholds, summary, sequential) {
-    const { minRuns, minSuccessRate, maxP95DeliverySeconds } = thresholds;
-    if (minSuccessRate !== undefined && !(minSuccessRate > 0 && minSuccessRate <= 1)) {
-        throw new RangeError(`gate.minSuccessRate must be in (0, 1], got ${minSuccessRate}`);
-    }
-    if (maxP95DeliverySeconds !== undefined && !(maxP95DeliverySeconds > 0 && Number.isFinite(maxP95DeliverySeconds))) {
-        throw new RangeError(`gate.maxP95DeliverySeconds must be a positive number of seconds, got ${maxP95DeliverySeconds}`);
-    }
-    if (minRuns !== undefined && !(Number.isInteger(minRuns) && minRuns >= 1)) {
-        throw new RangeError(`gate.minRuns must be a positive integer, got ${minRuns}`);
-    }
-    for (const [checkName, test] of Object.entries(sequential)) {
-        if (!Object.hasOwn(summary.checks, checkName))
-            throw new Error(`sequential result for unknown check "${checkName}"`);
-        if (test.design.minSuccessRate !== minSuccessRate) {
-            throw new Error(`sequential result for check "${checkName}" tests minSuccessRate ${test.design.minSuccessRate}, ` +
-                `but gate.minSuccessRate is ${minSuccessRate ?? 'not set'}`);
-        }
-    }
-}
-/** `17 of 20 succeeded, the 95% lower bound is 0.84; 73 consecutive successes are needed to show ≥ 0.95`. */
-function smallSampleNote(s, minSuccessRate) {
-    const { lower, confidence } = s.successRateInterval;
-    if (lower >= minSuccessRate)
-        return undefined;
-    const bound = `${s.successes} of ${s.runs} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
-    if (minSuccessRate === 1)
-        return `${bound}; no number of runs can show a rate of 1`;
-    return `${bound}; ${requiredConsecutiveSuccesses(minSuccessRate, confidence)} consecutive successes are needed to show ≥ ${minSuccessRate}`;
-}
-function describeSequential(test) {
-    const { decision, decidedBy, samples, successes, logLikelihoodRatio, design } = test;
-    const exact = `exact error rates ${design.atP0.pass.toFixed(4)} ≤ α ${design.alpha}, ${design.atP1.fail.toFixed(4)} ≤ β ${design.beta}`;
-    if (decidedBy === 'max_samples') {
-        return `the sequential test reached maxSamples (${design.maxSamples}) undecided; "${decision}" on ${successes} successes against the cut-off ${design.capMinSuccesses} (${exact})`;
-    }
-    const bound = decision === 'pass' ? `≥ ${design.upperBound.toFixed(2)}` : `≤ ${design.lowerBound.toFixed(2)}`;
-    return `the sequential test decided "${decision}" after ${samples} runs (log-likelihood ratio ${logLikelihoodRatio.toFixed(2)} ${bound}; ${exact})`;
-}
-function formatRate(s, against) {
-    const rate = s.successRate ?? 0;
-    return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${s.runs})`;
-}
-/** Enough decimals that a value never prints equal to the threshold it missed (0.9496 is not "0.95"). */
-function formatAgainst(value, threshold, minDecimals) {
-    for (let decimals = minDecimals; decimals <= 6; decimals += 1) {
-        if (value.toFixed(decimals) !== threshold.toFixed(decimals))
-            return value.toFixed(decimals);
-    }
-    return String(value);
-}
-function percent(fraction) {
-    return `${Math.round(fraction * 1000) / 10}%`;
-}
-
 ;// CONCATENATED MODULE: ./src/core/summary.ts
 // What a set of runs of one check amounts to: the figures a release gate judges and a report shows.
 
@@ -97238,6 +96643,13 @@ function summarizeChecks(checks) {
 // run is masked once more on the way out.
 
 
+function verdictOf(report) {
+    if (report.incomplete !== undefined)
+        return 'incomplete';
+    if (report.gate === undefined)
+        return 'measured';
+    return report.gate.passed ? 'passed' : 'failed';
+}
 function buildReport(input) {
     const started = parseTimestamp('startedAt', input.startedAt);
     const finished = parseTimestamp('finishedAt', input.finishedAt);
@@ -97260,6 +96672,7 @@ function buildReport(input) {
         overall: summaries.overall,
         ...(input.gate !== undefined && { gate: input.gate }),
         ...(input.sequential !== undefined && { sequential: input.sequential }),
+        ...(input.incomplete !== undefined && { incomplete: input.incomplete }),
     };
 }
 /** Runs arrive masked; masking is idempotent, so doing it again costs nothing and guards the artifact. */
@@ -97271,6 +96684,1100 @@ function parseTimestamp(field, value) {
     if (Number.isNaN(time))
         throw new RangeError(`report ${field} is not an ISO 8601 timestamp: "${value}"`);
     return time;
+}
+
+;// CONCATENATED MODULE: external "node:timers/promises"
+const external_node_timers_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:timers/promises");
+;// CONCATENATED MODULE: ./src/core/deadlines.ts
+// Cancellation and deadlines for provider work. Waiting is unavoidable (stage deadlines, a control that
+// must outlast a TTL), so the one timer is injected: production uses the platform's, tests a fake
+// clock that advances on demand.
+
+const systemSleep = async (ms, signal) => {
+    await (0,external_node_timers_promises_namespaceObject.setTimeout)(ms, undefined, signal === undefined ? undefined : { signal });
+};
+/** Why we cut a call short, as opposed to an answer from the far side. */
+class Interruption extends Error {
+    kind;
+    name = 'Interruption';
+    constructor(kind, message) {
+        super(message);
+        this.kind = kind;
+    }
+}
+/** A unit of provider work: aborted when its parent is, when its deadline passes, or when closed. */
+class Scope {
+    #controller = new AbortController();
+    #detach;
+    constructor(parent, translate = (reason) => reason) {
+        const forward = () => this.#controller.abort(translate(parent?.reason));
+        if (parent?.aborted)
+            forward();
+        else
+            parent?.addEventListener('abort', forward, { once: true });
+        this.#detach = () => parent?.removeEventListener('abort', forward);
+    }
+    get signal() {
+        return this.#controller.signal;
+    }
+    abort(reason) {
+        this.#controller.abort(reason);
+    }
+    /** Aborts whatever still runs under it: the work is over. */
+    close() {
+        this.#detach();
+        this.abort(new Interruption('finished', 'the step is over'));
+    }
+}
+/** The root scope of a run: the caller's abort becomes a cancellation, whatever reason it gave. */
+function cancellable(signal) {
+    return new Scope(signal, (reason) => new Interruption('cancelled', reason instanceof Error ? reason.message : String(reason)));
+}
+/** Aborts `scope` after `ms`; the returned function disarms the deadline. */
+function arm(scope, ms, sleep, reason) {
+    const timer = new AbortController();
+    sleep(ms, timer.signal).then(() => {
+        if (!timer.signal.aborted)
+            scope.abort(reason());
+    }, () => { });
+    return () => timer.abort();
+}
+/**
+ * Runs `work` under `scope` until it settles, the scope aborts, or `limitMs` passes — whether or not
+ * the work heeds its signal. After an abort the error is the abort's reason (an Interruption), whatever
+ * error the work surfaced for it.
+ */
+async function deadlines_within(scope, limitMs, sleep, onTimeout, work) {
+    scope.signal.throwIfAborted();
+    const disarm = arm(scope, limitMs, sleep, onTimeout);
+    try {
+        return await Promise.race([work(scope.signal), rejectedOnAbort(scope.signal)]);
+    }
+    catch (error) {
+        throw scope.signal.aborted ? scope.signal.reason : error;
+    }
+    finally {
+        disarm();
+    }
+}
+function rejectedOnAbort(signal) {
+    return new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason), { once: true }));
+}
+
+;// CONCATENATED MODULE: ./src/core/attribution.ts
+// Which SMS is the run's own. Under the number's lease no other run of this process texts the number,
+// yet three things still can: an earlier run's SMS still in flight (that run gave up waiting for it), a
+// carrier's late copy, and another process using the same number (a second CI job, a probe). A careful
+// human tester tells them apart by what they know of their own sends, and so does a run:
+// - before it sends, it waits (boundedly) for the SMS an earlier run is still owed, and retires its code;
+// - when the app refuses its code, it looks at what else reached the number before blaming the app: a
+//   newer SMS gets a second attempt, and codes that no send of ours explains make the failure ours
+//   (`number_contention`, origin probe), never the target's.
+
+
+/**
+ * Waits for the SMS of earlier sends that never reached their run (Lease.outstanding), until as many
+ * messages with a live code have landed, their codes die, or one delivery timeout has passed, whichever
+ * is first; retires the code of each that lands. Without it, a late SMS lands in the next run, which
+ * submits its stale code and fails `code_rejected`, and that run's own SMS lands in the run after, down
+ * the line. Sends already awaited once are not waited for again (see refusalEvidence).
+ */
+async function awaitOwedSms(spec, inbox, context) {
+    const { clock, lease } = context;
+    const owed = lease.outstanding.filter((send) => send.awaited !== true);
+    const first = owed[0];
+    if (first === undefined)
+        return undefined;
+    const start = clock.now();
+    const until = Math.min(Math.max(...owed.map((send) => send.expiresAt)), start + spec.timeouts.deliveryMs);
+    const seen = new Set();
+    let arrivedWhileWaiting = 0;
+    let landed = 0;
+    try {
+        while (landed < owed.length) {
+            const messages = await messagesWithin(inbox, { number: spec.number, since: first.sentAt, sinceWallClock: first.sentAtWall, ignore: new Set(seen) }, until - clock.now(), context);
+            if (messages.length === 0)
+                break;
+            for (const sms of messages) {
+                seen.add(sms.id);
+                if (sms.receivedAt >= start)
+                    arrivedWhileWaiting += 1;
+                const code = codeOf(sms, spec);
+                if (code !== undefined && !lease.usedCodes.has(code)) {
+                    lease.markUsed(code);
+                    landed += 1;
+                }
+            }
+        }
+    }
+    finally {
+        lease.settleOutstanding(landed);
+    }
+    return { waitedMs: clock.now() - start, owed: owed.length, landed, seen, arrivedWhileWaiting };
+}
+/**
+ * Waits until the check's resend window has passed since the number's last send by this process. A
+ * tester does not ask for a code the app must refuse: back-to-back runs on one number (a batch, a fast
+ * probe schedule) would otherwise meet the app's own throttle and call it a target failure.
+ */
+async function keepToResendWindow(spec, context) {
+    const { lastSentAt } = context.lease;
+    if (lastSentAt === undefined)
+        return;
+    const wait = lastSentAt + spec.policy.resendWindowMs - context.clock.now();
+    if (wait > 0)
+        await context.sleep(wait, context.signal);
+}
+/** How long a second look at the inbox waits for a message that may not be there. */
+const PEEK_MS = 1_000;
+/**
+ * Counts the messages whose code no send of this process explains that reached the number shortly
+ * before a send the app throttled: since the number's previous run here, within the resend window
+ * (at least one delivery timeout). Our own sends keep to the window (keepToResendWindow), so such a
+ * message is someone else's send, and the throttle is theirs, not the app misbehaving.
+ */
+async function throttleEvidence(spec, inbox, context, requestedAt, requestedAtWall) {
+    const { lease } = context;
+    const from = Math.max(lease.previousReleaseAt ?? -Infinity, requestedAt - Math.max(spec.policy.resendWindowMs, spec.timeouts.deliveryMs));
+    const fromWall = new Date(requestedAtWall.getTime() - (requestedAt - from));
+    const recent = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock: fromWall }, PEEK_MS, context);
+    return recent.filter((sms) => {
+        const code = codeOf(sms, spec);
+        return code !== undefined && !lease.usedCodes.has(code);
+    }).length;
+}
+/** However fast the run's own SMS came, a second one gets at least this long to show up. */
+const MIN_SETTLE_MS = 1_000;
+/**
+ * Looks at what reached the number around a refused code, as a tester would before filing a bug:
+ * first waits a little for an SMS newer than the refused one (as long again as the run's own took,
+ * twice, and at least a second), then lists every message since the number's previous run (or, on
+ * its first run here, within one TTL before the send) and counts those whose code no send of this
+ * process explains: not the refused code, not one retired by an earlier run. Either is a sign that
+ * the refused code was not the app's answer to this run's send.
+ */
+async function refusalEvidence(spec, inbox, context, refused) {
+    const { clock, lease } = context;
+    const refusedCode = codeOf(refused.message, spec);
+    const untried = (sms) => {
+        const code = codeOf(sms, spec);
+        return code !== undefined && code !== refusedCode && !lease.usedCodes.has(code) ? code : undefined;
+    };
+    const settleUntil = clock.now() + Math.max(2 * refused.deliverMs, MIN_SETTLE_MS);
+    const ignore = new Set(refused.seen);
+    let newer;
+    while (newer === undefined && clock.now() < settleUntil) {
+        const arrived = await messagesWithin(inbox, { number: spec.number, since: refused.sentAt, sinceWallClock: refused.sentAtWall, ignore: new Set(ignore) }, settleUntil - clock.now(), context);
+        if (arrived.length === 0)
+            break;
+        for (const sms of arrived) {
+            ignore.add(sms.id);
+            const code = untried(sms);
+            if (code !== undefined && sms.receivedAt >= refused.message.receivedAt && (newer === undefined || sms.receivedAt >= newer.message.receivedAt))
+                newer = { message: sms, code };
+        }
+    }
+    const from = lease.previousReleaseAt ?? refused.sentAt - spec.policy.ttlMs;
+    const fromWall = new Date(refused.sentAtWall.getTime() - (refused.sentAt - from));
+    const around = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock: fromWall }, spec.timeouts.stepMs, context);
+    const unexplained = around.filter((sms) => untried(sms) !== undefined).length;
+    return { ...(newer && { newer }), unexplained, owed: lease.outstanding.length };
+}
+/** The code the run would read from a message, if any. */
+function codeOf(message, spec) {
+    return extractOtp(message.body, spec.extract).code;
+}
+/**
+ * The messages the inbox holds for `query`, or none if none came within `limitMs`. A failing inbox
+ * also gives none: this is a second look, and what the run already knows stands without it. Only
+ * the run's own cancellation or budget ends it.
+ */
+async function messagesWithin(inbox, query, limitMs, context) {
+    if (limitMs <= 0)
+        return [];
+    const scope = new Scope(context.signal);
+    const enough = new Interruption('timeout', 'looked long enough');
+    try {
+        const result = await deadlines_within(scope, limitMs, context.sleep, () => enough, (signal) => inbox.waitForSms({ ...query, signal }));
+        return result.messages;
+    }
+    catch (error) {
+        if (context.signal.aborted)
+            throw error;
+        return [];
+    }
+    finally {
+        scope.close();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/core/providers.ts
+// The three small interfaces every provider implements. The journey engine knows nothing else about
+// the outside world: a provider turns its far side's answers into these shapes, and its failures into
+// a StageError carrying the right FailureReason (see outcome.ts).
+const systemClock = {
+    now: () => performance.now(),
+    wallNow: () => new Date(),
+};
+
+;// CONCATENATED MODULE: ./src/core/lease.ts
+// One run per test number at a time. Two runs on one number would each see the other's SMS as their
+// own (a code from the wrong send, a false `duplicate_sms`), so every journey and control holds the
+// number's lease from its trigger to its last verify — whichever check it belongs to.
+// The leases also remember, per number, the codes recent holders used: a carrier can deliver a second
+// copy of an SMS after the next run's trigger, and only that memory tells it apart from the run's own.
+// And they remember when each number was last released: a message that reached it after that and
+// before the next trigger arrived while no run was waiting for it (see Lease.previousReleaseAt).
+// And the sends whose SMS never reached their run: until it lands or dies, it can land in the next
+// run, so the next holder waits for it first and retires its code (see Lease.outstanding).
+
+
+
+/** Outstanding sends kept per number: runs that lose their SMS one after another are few before someone looks. */
+const MAX_OUTSTANDING = 8;
+class LeaseWaitTimeout extends Error {
+    number;
+    waitMs;
+    name = 'LeaseWaitTimeout';
+    constructor(number, waitMs) {
+        super(`the number ${maskNumber(number)} stayed busy with another run for ${waitMs} ms`);
+        this.number = number;
+        this.waitMs = waitMs;
+    }
+}
+/**
+ * Late copies land within minutes, a run or two later, so a few codes suffice; keeping more only
+ * raises the odds that a fresh code equals a remembered one and is passed over (`codes` in the
+ * code space: 8 in a million for six digits, 8 in ten thousand for four).
+ */
+const DEFAULT_CODE_MEMORY = { codes: 8, forMs: 10 * 60_000 };
+class NumberLeases {
+    /** A number is held exactly when it has an entry; the entry lists its waiters, first come first. */
+    #waiters = new Map();
+    /** Per number, the codes its holders used, oldest first. */
+    #used = new Map();
+    /** Per number, the monotonic time its last holder released it. */
+    #releasedAt = new Map();
+    /** Per number, the sends whose SMS never reached their run, oldest first. */
+    #outstanding = new Map();
+    /** Per number, the monotonic time a holder last asked for a send. */
+    #sentAt = new Map();
+    #sleep;
+    #clock;
+    #memory;
+    constructor(options = {}) {
+        this.#sleep = options.sleep ?? systemSleep;
+        this.#clock = options.clock ?? systemClock;
+        this.#memory = options.memory ?? DEFAULT_CODE_MEMORY;
+        const { codes, forMs } = this.#memory;
+        if (!Number.isInteger(codes) || codes < 0)
+            throw new RangeError(`NumberLeases: memory.codes must be a whole number of codes, got ${codes}`);
+        if (!(forMs >= 0))
+            throw new RangeError(`NumberLeases: memory.forMs must be a duration in milliseconds, got ${forMs}`);
+    }
+    isHeld(number) {
+        return this.#waiters.has(number);
+    }
+    /** The lease if the number is free now; undefined when busy (the probe counts that as a `number_busy` skip). */
+    tryAcquire(number) {
+        return this.#waiters.has(number) ? undefined : this.#take(number);
+    }
+    /** Waits in line (FIFO) for the number. */
+    acquire(number, options = {}) {
+        const { signal, waitMs } = options;
+        if (signal?.aborted)
+            return Promise.reject(signal.reason);
+        const queue = this.#waiters.get(number);
+        if (queue === undefined)
+            return Promise.resolve(this.#take(number));
+        return new Promise((resolve, reject) => {
+            const timer = new AbortController();
+            let settled = false;
+            const settle = () => {
+                settled = true;
+                timer.abort();
+                signal?.removeEventListener('abort', onAbort);
+            };
+            const grant = (lease) => {
+                settle();
+                resolve(lease);
+            };
+            const giveUp = (reason) => {
+                if (settled)
+                    return;
+                settle();
+                queue.splice(queue.indexOf(grant), 1);
+                reject(reason);
+            };
+            const onAbort = () => giveUp(signal?.reason);
+            queue.push(grant);
+            signal?.addEventListener('abort', onAbort, { once: true });
+            if (waitMs !== undefined) {
+                this.#sleep(waitMs, timer.signal).then(() => giveUp(new LeaseWaitTimeout(number, waitMs)), () => { });
+            }
+        });
+    }
+    #take(number) {
+        this.#waiters.set(number, []);
+        return this.#leaseOf(number);
+    }
+    #leaseOf(number) {
+        let released = false;
+        const recentlyUsed = () => new Set(this.#recentlyUsed(number).map((used) => used.code));
+        const stillOutstanding = () => this.#stillOutstanding(number);
+        const lastSentAt = () => this.#sentAt.get(number);
+        return {
+            number,
+            // Read afresh, so a holder that runs several journeys (a series of controls) sees its own spent codes.
+            get usedCodes() {
+                return recentlyUsed();
+            },
+            get outstanding() {
+                return stillOutstanding();
+            },
+            get lastSentAt() {
+                return lastSentAt();
+            },
+            previousReleaseAt: this.#releasedAt.get(number),
+            markUsed: (code) => this.#markUsed(number, code),
+            noteSend: () => void this.#sentAt.set(number, this.#clock.now()),
+            leaveOutstanding: (send) => {
+                const kept = [...this.#stillOutstanding(number), send];
+                this.#outstanding.set(number, kept.slice(Math.max(0, kept.length - MAX_OUTSTANDING)));
+            },
+            settleOutstanding: (landed) => {
+                const left = stillOutstanding().slice(landed);
+                if (left.length === 0)
+                    this.#outstanding.delete(number);
+                else
+                    this.#outstanding.set(number, left.map((send) => ({ ...send, awaited: true })));
+            },
+            release: () => {
+                if (released)
+                    return;
+                released = true;
+                this.#releasedAt.set(number, this.#clock.now());
+                this.#handOver(number);
+            },
+        };
+    }
+    #handOver(number) {
+        const next = this.#waiters.get(number)?.shift();
+        if (next)
+            next(this.#leaseOf(number));
+        else
+            this.#waiters.delete(number);
+    }
+    /** The number's used codes still within `memory.forMs`; forgets the others. */
+    #recentlyUsed(number) {
+        const oldest = this.#clock.now() - this.#memory.forMs;
+        const kept = (this.#used.get(number) ?? []).filter((used) => used.at > oldest);
+        if (kept.length === 0)
+            this.#used.delete(number);
+        else
+            this.#used.set(number, kept);
+        return kept;
+    }
+    /** The number's outstanding sends whose code still lives; forgets the others. */
+    #stillOutstanding(number) {
+        const now = this.#clock.now();
+        const kept = (this.#outstanding.get(number) ?? []).filter((send) => send.expiresAt > now);
+        if (kept.length === 0)
+            this.#outstanding.delete(number);
+        else
+            this.#outstanding.set(number, kept);
+        return kept;
+    }
+    #markUsed(number, code) {
+        const kept = [...this.#recentlyUsed(number).filter((used) => used.code !== code), { code, at: this.#clock.now() }];
+        this.#used.set(number, kept.slice(Math.max(0, kept.length - this.#memory.codes)));
+    }
+}
+/** The leases every run in this process shares unless it is given its own set. */
+const processLeases = new NumberLeases();
+/** The run's lease, and how to give it back: only a lease the run took itself is released by it. */
+async function leaseFor(number, source, options) {
+    if (source.lease !== undefined) {
+        if (source.lease.number !== number)
+            throw new RangeError(`the lease given is for another number than ${maskNumber(number)}`);
+        return { lease: source.lease, release: () => { } };
+    }
+    const lease = await (source.leases ?? processLeases).acquire(number, options);
+    return { lease, release: () => lease.release() };
+}
+
+;// CONCATENATED MODULE: ./src/core/journey.ts
+// One verification, end to end: trigger → deliver → extract → verify, under the number's lease, every
+// wait bounded, every stage timed on one monotonic clock, and exactly one reason when it fails.
+// Nothing here does I/O: providers do, behind the interfaces in providers.ts.
+
+
+
+
+
+
+
+
+/**
+ * Runs one verification and records it. Never throws: every path, including cancellation, ends in a
+ * RunRecord, and the number's lease is released and every provider call still running is aborted.
+ *
+ * A run cut off by the caller's signal is recorded as a failure with `internal_error` (origin `probe`,
+ * so SLOs never count it against the target) and `cancelled: true`, in the stage it was cut off in:
+ * dropping it would hide SMS that were sent and paid for, and the flag lets statistics leave it out.
+ */
+async function runCheck(spec, providers, options = {}) {
+    const clock = options.clock ?? systemClock;
+    const sleep = options.sleep ?? systemSleep;
+    const root = cancellable(options.signal);
+    const warnings = [];
+    const timings = {};
+    let startedAt = clock.now();
+    let startedAtWall = clock.wallNow();
+    let stage = 'trigger';
+    let message;
+    let code;
+    /** When the send request went out, on both clocks: its SMS may land after a failed run. */
+    let requested;
+    let held;
+    /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
+    let releaseSend;
+    const record = (outcome, totalMs, failure) => ({
+        id: options.id ?? (0,external_node_crypto_.randomUUID)(),
+        check: spec.name,
+        location: spec.location,
+        number: maskNumber(spec.number),
+        startedAt: startedAtWall.toISOString(),
+        outcome,
+        ...(failure && {
+            reason: failure.reason,
+            stage: stageOf(failure.reason, stage),
+            origin: FAILURE_REASONS[failure.reason].origin,
+            detail: scrub(failure.detail, [...secretsOf(spec.number), ...(code === undefined ? [] : [code])]),
+        }),
+        warnings,
+        timings: { ...timings, totalMs },
+        ...(timings.deliverMs !== undefined && { deliverySeconds: timings.deliverMs / 1000 }),
+        ...(message?.providerReceivedAt && { providerReceivedAt: message.providerReceivedAt.toISOString() }),
+        ...(failure?.providerCode !== undefined && { providerCode: failure.providerCode }),
+        ...(code !== undefined && { code: maskCode(code) }),
+        ...(failure?.cancelled && { cancelled: true }),
+    });
+    try {
+        held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+        const { lease } = held;
+        // An SMS an earlier run is still owed would land in this run: wait for it first (bounded).
+        const owed = await awaitOwedSms(spec, providers.inbox, { clock, sleep, signal: root.signal, lease });
+        if (owed)
+            warnings.push('late_sms_awaited');
+        await keepToResendWindow(spec, { clock, sleep, signal: root.signal, lease });
+        // The journey, and its budget, start once the number is ours and quiet: waiting is not the target's latency.
+        startedAt = clock.now();
+        startedAtWall = clock.wallNow();
+        const budget = new Scope(root.signal);
+        const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
+        try {
+            const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal, lease });
+            const enter = (next) => {
+                stage = next;
+                options.onStage?.(next, clock.now() - startedAt);
+            };
+            enter('trigger');
+            requested = { at: clock.now(), wall: clock.wallNow() };
+            const sent = await timed(clock, (ms) => (timings.triggerMs = ms), () => steps.send()).catch((error) => steps.judgeSendFailure(error, requested));
+            releaseSend = () => steps.release(sent);
+            enter('deliver');
+            const delivery = await steps.receive(sent, owed?.seen);
+            message = delivery.message;
+            // An SMS can reach the inbox before a slow send API answers; its latency is then nil, not negative.
+            timings.deliverMs = Math.max(0, message.receivedAt - sent.acceptedAt);
+            // What landed while this run waited for it was awaited, not stale.
+            const staleIgnored = Math.max(0, delivery.staleIgnored - (owed?.arrivedWhileWaiting ?? 0));
+            warnings.push(...deliveryWarnings({ ...delivery, staleIgnored }, sent, startedAt, startedAtWall));
+            enter('extract');
+            const extractStart = clock.now();
+            const extracted = steps.extract(message);
+            timings.extractMs = clock.now() - extractStart;
+            code = extracted.code;
+            options.onCode?.(code);
+            if (extracted.ambiguous)
+                warnings.push('ambiguous_code');
+            if (timings.deliverMs > spec.policy.ttlMs) {
+                // Past its TTL the code is dead: no OTP system resends it, so a late copy of it is never ours.
+                steps.retire(code);
+                throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
+            }
+            enter('verify');
+            const verified = await steps.verify(sent, delivery, extracted.code, (ms) => (timings.verifyMs = ms));
+            code = verified.code;
+            warnings.push(...verified.warnings);
+            const totalMs = clock.now() - startedAt;
+            return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
+        }
+        finally {
+            disarm();
+            budget.close();
+        }
+    }
+    catch (error) {
+        const failure = failureOf(error, stage);
+        const failed = record('failure', clock.now() - startedAt, failure);
+        // A send whose SMS never reached the run may still land; the number's next run waits for it first.
+        if (requested !== undefined && message === undefined && mayStillLand(failure, stage, error)) {
+            held?.lease.leaveOutstanding({ sentAt: requested.at, sentAtWall: requested.wall, expiresAt: requested.at + spec.policy.ttlMs });
+        }
+        // A failed run leaves its send pending, a rejected code included. Cancelled once the record is
+        // made, so the cancel's time and fate are no part of it; under the lease, so the next run starts after.
+        await releaseSend?.();
+        return failed;
+    }
+    finally {
+        held?.release();
+        root.close();
+    }
+}
+class JourneySteps {
+    spec;
+    providers;
+    context;
+    /** Codes these steps read from an SMS. */
+    #read = new Set();
+    constructor(spec, providers, context) {
+        this.spec = spec;
+        this.providers = providers;
+        this.context = context;
+    }
+    /**
+     * Asks the trigger for a send, within `timeouts.stepMs`. The trigger's signal stays open after it
+     * answers, until the send is closed, so the provider can keep watching delivery reports.
+     */
+    async send() {
+        const { clock } = this.context;
+        const scope = new Scope(this.context.signal);
+        const startedAt = clock.now();
+        const startedAtWall = clock.wallNow();
+        this.context.lease.noteSend();
+        try {
+            const result = await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => this.providers.trigger.send({ number: this.spec.number, signal }));
+            return { startedAt, startedAtWall, acceptedAt: clock.now(), result, close: () => scope.close() };
+        }
+        catch (error) {
+            scope.close();
+            throw error;
+        }
+    }
+    /**
+     * Throws what a failed send means for the journey: a throttle (`trigger_rate_limited`) while messages
+     * that no send of ours explains had just reached the number is someone else's send meeting the app's
+     * resend window (see throttleEvidence): `number_contention`, not the app's fault.
+     */
+    async judgeSendFailure(error, requested) {
+        if (!(error instanceof StageError && error.reason === 'trigger_rate_limited'))
+            throw error;
+        const unexplained = await throttleEvidence(this.spec, this.providers.inbox, this.context, requested.at, requested.wall);
+        if (unexplained === 0)
+            throw error;
+        throw new StageError('number_contention', `the app throttled the send (${error.message}), but ${unexplained} message(s) with codes no send of this process explains had just reached the number: another process is using it`, { cause: error, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) });
+    }
+    /**
+     * Cancels a send that will not be verified (TriggerResult.release), within `timeouts.stepMs`. Runs
+     * even when the run was cancelled, since the pending send outlives it otherwise. Never throws.
+     */
+    async release(sent) {
+        const { result } = sent;
+        const release = result.release;
+        if (release === undefined)
+            return;
+        const scope = new Scope();
+        try {
+            await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => release.call(result, signal));
+        }
+        catch {
+            // Best effort: an uncancelled send only expires on the provider's own schedule.
+        }
+        finally {
+            scope.close();
+        }
+    }
+    /**
+     * Waits, within `timeouts.deliveryMs` of the send being accepted, for an SMS received since the
+     * request went out — not since it was answered: a fast carrier can beat a slow send API, and under
+     * the lease nothing else can be texting the number meanwhile. A delivery report saying the message
+     * failed ends the wait early. Closes the send.
+     *
+     * Messages whose code was already used are passed over and the wait goes on: carriers deliver late
+     * second copies, and a copy of the previous run's SMS landing after this trigger would otherwise be
+     * taken, its spent code submitted and refused — and this run's own SMS would then land in the next
+     * run, and so on down the line. `settled` are messages the run already accounted for before its
+     * send (see awaitOwedSms): never its own.
+     */
+    async receive(sent, settled = new Set()) {
+        const scope = new Scope(this.context.signal);
+        const passedOver = new Set();
+        const seen = new Set();
+        const ignore = () => new Set([...settled, ...passedOver]);
+        const codes = new Set();
+        const query = { number: this.spec.number, since: sent.startedAt, sinceWallClock: sent.startedAtWall, ...this.#unexpectedAfter() };
+        const failed = undelivered(sent.result.deliveryFailure);
+        try {
+            return await this.#bounded(scope, this.spec.timeouts.deliveryMs, async (signal) => {
+                for (;;) {
+                    const inbox = await Promise.race([
+                        this.providers.inbox.waitForSms({ ...query, signal, ...(settled.size + passedOver.size > 0 && { ignore: ignore() }) }),
+                        failed,
+                    ]);
+                    if (inbox.messages.length === 0)
+                        throw new Error(`the ${this.providers.inbox.type} inbox answered with no message`);
+                    const candidates = [];
+                    for (const sms of inbox.messages) {
+                        seen.add(sms.id);
+                        if (this.#alreadyUsed(sms))
+                            passedOver.add(sms.id);
+                        else
+                            candidates.push(sms);
+                    }
+                    for (const sms of candidates) {
+                        const code = codeOf(sms, this.spec);
+                        if (code !== undefined)
+                            codes.add(code);
+                    }
+                    const message = newest(candidates);
+                    if (message !== undefined)
+                        return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, codes: codes.size, seen };
+                }
+            }, () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`);
+        }
+        finally {
+            scope.close();
+            sent.close();
+        }
+    }
+    extract(message) {
+        const extraction = extractOtp(message.body, this.spec.extract);
+        if (extraction.code === undefined) {
+            throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
+        }
+        this.#read.add(extraction.code);
+        return { code: extraction.code, ambiguous: extraction.ambiguous === true };
+    }
+    /** Remembers on the number's lease that `code`, read by these steps, can no longer be anyone's. */
+    retire(code) {
+        if (this.#read.has(code))
+            this.context.lease.markUsed(code);
+    }
+    /**
+     * Submits the code read from the run's SMS; if the app refuses it, looks at what else reached the
+     * number before blaming the app (see refusalEvidence): a newer SMS gets a second attempt, where the
+     * policy allows one, and codes no send of this process explains make the refusal `number_contention`
+     * (origin probe). `timed` gets each submission's duration; the last one stands.
+     */
+    async verify(sent, delivery, code, timed) {
+        const warnings = delivery.codes > 1 ? ['foreign_sms'] : [];
+        const submit = async (attempt) => {
+            const start = this.context.clock.now();
+            try {
+                await this.submit(attempt);
+            }
+            finally {
+                timed(this.context.clock.now() - start);
+            }
+        };
+        try {
+            await submit(code);
+            return { code, warnings };
+        }
+        catch (error) {
+            if (!isRefusal(error))
+                throw error;
+            const deliverMs = Math.max(0, delivery.message.receivedAt - sent.acceptedAt);
+            const evidence = await refusalEvidence(this.spec, this.providers.inbox, this.context, {
+                sentAt: sent.startedAt,
+                sentAtWall: sent.startedAtWall,
+                message: delivery.message,
+                seen: delivery.seen,
+                deliverMs,
+            });
+            let refusal = error;
+            if (evidence.newer !== undefined && this.spec.policy.maxAttempts >= 2) {
+                this.#read.add(evidence.newer.code);
+                try {
+                    await submit(evidence.newer.code);
+                    warnings.unshift('code_retried');
+                    // With no earlier send of ours in flight, the other code came from someone else's send.
+                    if (evidence.owed === 0 && !warnings.includes('foreign_sms'))
+                        warnings.push('foreign_sms');
+                    return { code: evidence.newer.code, warnings };
+                }
+                catch (second) {
+                    if (!isRefusal(second))
+                        throw second;
+                    refusal = second;
+                }
+            }
+            if (evidence.unexplained === 0 && evidence.owed === 0)
+                throw refusal;
+            throw new StageError('number_contention', contentionDetail(refusal, evidence), { cause: refusal });
+        }
+    }
+    /** Submits a code within `timeouts.stepMs`; resolves when it was accepted. */
+    async submit(code) {
+        // Spent from here on, whatever the answer: refused, accepted, or lost on the way.
+        this.retire(code);
+        const scope = new Scope(this.context.signal);
+        try {
+            await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => this.providers.verifier.verify({ number: this.spec.number, code, signal }));
+        }
+        finally {
+            scope.close();
+        }
+    }
+    /**
+     * From when a message before the trigger was unexpected: the number's previous release, on both
+     * clocks. Nothing for the number's first run here, which then counts every earlier message: it cannot
+     * tell which of them some run awaited.
+     */
+    #unexpectedAfter() {
+        const { clock, lease } = this.context;
+        const releasedAt = lease.previousReleaseAt;
+        if (releasedAt === undefined)
+            return undefined;
+        const now = clock.now();
+        return { unexpectedAfter: releasedAt, unexpectedAfterWallClock: new Date(clock.wallNow().getTime() - (now - releasedAt)) };
+    }
+    /**
+     * Whether the message carries a code already used on this number: one an earlier run submitted, or
+     * one these steps read before (a control that resends wants the new code, not a copy of the old).
+     *
+     * Only codes an earlier run retired count (submitted, or read past their TTL), not those it merely
+     * saw: some OTP systems resend the same code while it is still valid, so a live code an earlier run
+     * saw but never submitted (it was cancelled) may well be this run's own SMS. A retired code is spent
+     * or dead, so a message carrying it after this trigger is a late copy. The price: a late copy of a
+     * live code never submitted is still taken, and a fresh code that happens to equal a remembered one
+     * is passed over (the lease remembers few codes, for minutes, to keep those odds small).
+     */
+    #alreadyUsed(message) {
+        const { code } = extractOtp(message.body, this.spec.extract);
+        return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
+    }
+    #bounded(scope, limitMs, work, timeoutDetail = () => `no answer within ${inSeconds(limitMs)}`) {
+        return deadlines_within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail()), work);
+    }
+}
+/** What a stage running out of time means, stage by stage. */
+const TIMEOUT_REASONS = {
+    trigger: 'trigger_error',
+    deliver: 'sms_not_received',
+    extract: 'internal_error',
+    verify: 'verify_error',
+};
+/** Maps whatever ended `stage` onto exactly one reason. */
+function failureOf(error, stage) {
+    if (error instanceof Interruption && error.kind === 'cancelled') {
+        return { reason: 'internal_error', detail: `cancelled during ${stage}: ${error.message}`, cancelled: true };
+    }
+    if (error instanceof Interruption && error.kind === 'timeout')
+        return { reason: TIMEOUT_REASONS[stage], detail: error.message };
+    if (error instanceof StageError) {
+        return { reason: error.reason, detail: error.message, ...(error.details.providerCode !== undefined && { providerCode: error.details.providerCode }) };
+    }
+    return { reason: 'internal_error', detail: error instanceof Error ? `${error.name}: ${error.message}` : String(error) };
+}
+/** A send that was accepted, or may have been (the request timed out or was cut off), whose SMS did not reach the run. */
+function mayStillLand(failure, stage, error) {
+    if (stage === 'trigger')
+        return error instanceof Interruption;
+    return stage === 'deliver' && failure.reason !== 'sms_undelivered';
+}
+/** The app's answers that say the code is wrong, as opposed to the app failing. */
+function isRefusal(error) {
+    return error instanceof StageError && (error.reason === 'code_rejected' || error.reason === 'code_expired');
+}
+function contentionDetail(refusal, evidence) {
+    const why = [
+        ...(evidence.unexplained > 0 ? [`${evidence.unexplained} message(s) to the number carried codes no send of this run or its predecessors explains (another process may be using the number)`] : []),
+        ...(evidence.owed > 0 ? [`${evidence.owed} earlier send(s) to the number never reached their run and may have landed in this one`] : []),
+    ];
+    return `the app refused the code (${refusal.reason}: ${refusal.message}), but ${why.join('; and ')}, so the refused code may not have been this run's`;
+}
+/** Reasons that belong to one stage carry it; `any` reasons take the stage they happened in. */
+function stageOf(reason, current) {
+    const stage = FAILURE_REASONS[reason].stage;
+    return stage === 'any' ? current : stage;
+}
+/** The forms a phone number can take in provider messages, for redact(). */
+function secretsOf(number) {
+    const digits = number.replace(/^\+/, '');
+    return [number, encodeURIComponent(number), digits];
+}
+/** A delivery report of failure, as the error that ends the wait; a report that never comes, never. */
+function undelivered(report) {
+    const never = new Promise(() => { });
+    if (report === undefined)
+        return never;
+    return report.then((failure) => {
+        throw new StageError('sms_undelivered', `the provider reported the message ${failure.status}${failure.errorCode === undefined ? '' : ` (error ${failure.errorCode})`}`, failure.errorCode === undefined ? {} : { providerCode: failure.errorCode });
+    }, () => never);
+}
+// ---------------------------------------------------------------------------------------------------
+// Small helpers.
+async function timed(clock, store, work) {
+    const start = clock.now();
+    try {
+        return await work();
+    }
+    finally {
+        store(clock.now() - start);
+    }
+}
+/** The last received; on a tie, the one the inbox listed last. */
+function newest(messages) {
+    return messages.reduce((best, message) => (best === undefined || message.receivedAt >= best.receivedAt ? message : best), undefined);
+}
+/** Clocks disagree when the provider says it received the message before we sent it, or after we saw it. */
+const CLOCK_SKEW_TOLERANCE_MS = 1000;
+function deliveryWarnings(delivery, sent, startedAt, startedAtWall) {
+    const warnings = [];
+    if (delivery.received + delivery.passedOver > 1)
+        warnings.push('duplicate_sms');
+    if (delivery.staleIgnored > 0)
+        warnings.push('stale_messages_ignored');
+    const theirs = delivery.message.providerReceivedAt?.getTime();
+    if (theirs !== undefined) {
+        const wallAt = (monotonic) => startedAtWall.getTime() + (monotonic - startedAt);
+        const earliest = wallAt(sent.startedAt) - CLOCK_SKEW_TOLERANCE_MS;
+        const latest = wallAt(delivery.message.receivedAt) + CLOCK_SKEW_TOLERANCE_MS;
+        if (theirs < earliest || theirs > latest)
+            warnings.push('provider_clock_skew');
+    }
+    return warnings;
+}
+/** `1500` → `1.5 s`: durations in details, for humans. */
+function inSeconds(ms) {
+    return `${Number((ms / 1000).toFixed(3))} s`;
+}
+
+;// CONCATENATED MODULE: ./src/core/batch.ts
+// N samples of several checks under one concurrency limit: what the release gate runs. Checks on
+// different numbers run side by side; runs on one number take turns (the lease makes it so, and the
+// scheduler skips a number that is in use rather than park a slot waiting for it).
+
+
+
+/** Rejects only on invalid options or when a callback throws; runs still in flight are then cancelled. */
+async function runBatch(items, options) {
+    requirePositiveInteger(options.samples, 'samples');
+    requirePositiveInteger(options.concurrency, 'concurrency');
+    const scope = new Scope(options.signal);
+    const runOptions = {
+        signal: scope.signal,
+        leases: options.leases ?? processLeases,
+        ...(options.clock && { clock: options.clock }),
+        ...(options.sleep && { sleep: options.sleep }),
+        ...(options.onCode && { onCode: options.onCode }),
+    };
+    const progress = items.map((item) => ({ item, runs: [], started: 0, stopped: false }));
+    const numbersInUse = new Set();
+    let running = 0;
+    let cursor = 0;
+    let failed = false;
+    const startable = (check) => !check.stopped && check.started < options.samples && !numbersInUse.has(check.item.spec.number);
+    /** The next startable check after the last one started, so every check gets its turn. */
+    const nextCheck = () => {
+        for (let offset = 0; offset < progress.length; offset += 1) {
+            const index = (cursor + offset) % progress.length;
+            const check = progress[index];
+            if (check !== undefined && startable(check)) {
+                cursor = index + 1;
+                return check;
+            }
+        }
+        return undefined;
+    };
+    return new Promise((resolve, reject) => {
+        const fill = () => {
+            while (running < options.concurrency && !scope.signal.aborted) {
+                const check = nextCheck();
+                if (check === undefined)
+                    break;
+                start(check);
+            }
+            if (running === 0) {
+                scope.close();
+                resolve({
+                    checks: progress.map((check) => ({ name: check.item.spec.name, runs: check.runs })),
+                    // With nothing running, only an abort leaves a check with runs to start.
+                    interrupted: progress.some((check) => check.runs.some((run) => run.cancelled === true) || (!check.stopped && check.started < options.samples)),
+                });
+            }
+        };
+        const start = (check) => {
+            const { spec, providers } = check.item;
+            running += 1;
+            check.started += 1;
+            numbersInUse.add(spec.number);
+            void runCheck(spec, providers, runOptions)
+                .then((record) => {
+                if (failed)
+                    return;
+                running -= 1;
+                numbersInUse.delete(spec.number);
+                check.runs.push(record);
+                options.onRun?.(record);
+                if (options.shouldStop?.(spec.name, check.runs))
+                    check.stopped = true;
+                fill();
+            })
+                .catch((error) => {
+                failed = true;
+                scope.abort(new Interruption('cancelled', 'the batch stopped on an error in a callback'));
+                scope.close();
+                reject(error);
+            });
+        };
+        fill();
+    });
+}
+function requirePositiveInteger(value, field) {
+    if (!Number.isInteger(value) || value < 1)
+        throw new RangeError(`runBatch: ${field} must be a positive integer, got ${value}`);
+}
+
+;// CONCATENATED MODULE: ./src/core/gate.ts
+// The release gate's verdict. Each threshold is judged per check on the observed figure (the point
+// estimate): a gate that needs 73 flawless runs before it can pass 0.95 would either cost a fortune in
+// SMS or be switched off. The Wilson interval is reported beside it, and a note says whenever N is too
+// small for the data to support the threshold. A gate cut short before its runs ended is incomplete:
+// it never passes, whatever the runs that finished show. Reasons: docs/statistics.md.
+
+/** With fewer deliveries than this, the nearest-rank p95 is the slowest one: ⌈0.95 · N⌉ = N for N ≤ 19. */
+const P95_DISTINCT_FROM_MAX = 20;
+/**
+ * Judges the summaries against the thresholds. `sequential` holds, per check, a sequential test run
+ * against `minSuccessRate`: a decided test replaces the point-estimate rule for that check's success rate.
+ * An `incomplete` gate fails with that as its first reason; its thresholds are still judged on the runs
+ * that finished, to show how far it had got.
+ */
+function evaluateGate(summary, thresholds, sequential = {}, incomplete) {
+    validateThresholds(thresholds, summary, sequential);
+    const names = Object.keys(summary.checks);
+    const results = [];
+    const reasons = incomplete === undefined ? [] : [describeIncomplete(incomplete)];
+    const notes = [];
+    const judge = (name, threshold, observe, check) => {
+        const perCheck = {};
+        for (const checkName of names) {
+            const checkSummary = summary.checks[checkName];
+            const observed = observe(checkSummary);
+            const miss = check(observed, checkName, checkSummary);
+            if (miss !== undefined)
+                reasons.push(`${checkName}: ${miss}`);
+            perCheck[checkName] = { observed, passed: miss === undefined };
+        }
+        const passed = names.length > 0 && Object.values(perCheck).every((verdict) => verdict.passed);
+        results.push({ name, threshold, observed: observe(summary.overall), passed, perCheck });
+    };
+    const { minRuns, minSuccessRate, maxP95DeliverySeconds, failOnDegraded } = thresholds;
+    if (minRuns !== undefined) {
+        judge('minRuns', minRuns, (s) => s.runs, (runs = 0) => (runs >= minRuns ? undefined : `${runs} finished runs, fewer than the ${minRuns} required`));
+    }
+    if (minSuccessRate !== undefined) {
+        judge('minSuccessRate', minSuccessRate, (s) => s.successRate, (rate, checkName, s) => {
+            const test = sequential[checkName];
+            if (test !== undefined && test.decision !== 'continue') {
+                notes.push(`${checkName}: ${describeSequential(test)}`);
+                if (test.decision === 'fail')
+                    return `success rate ${formatRate(s)} failed the sequential test against ${minSuccessRate}`;
+                return undefined;
+            }
+            if (test !== undefined)
+                notes.push(`${checkName}: the sequential test was undecided after ${test.samples} runs; judged on the observed rate`);
+            if (rate === undefined)
+                return 'no finished runs, so the success rate cannot be measured';
+            if (rate < minSuccessRate)
+                return `success rate ${formatRate(s, minSuccessRate)} is below ${minSuccessRate}`;
+            const note = smallSampleNote(s, minSuccessRate);
+            if (note !== undefined)
+                notes.push(`${checkName}: ${note}`);
+            return undefined;
+        });
+    }
+    if (maxP95DeliverySeconds !== undefined) {
+        judge('maxP95DeliverySeconds', maxP95DeliverySeconds, (s) => s.deliveryP95Seconds, (p95, checkName, s) => {
+            if (s.deliverySamples > 0 && s.deliverySamples < P95_DISTINCT_FROM_MAX) {
+                notes.push(`${checkName}: with ${s.deliverySamples} ${s.deliverySamples === 1 ? 'delivery' : 'deliveries'} the nearest-rank p95 is the slowest one; ` +
+                    `${P95_DISTINCT_FROM_MAX} are needed for it to differ from the maximum`);
+            }
+            if (p95 === undefined)
+                return 'no SMS was delivered, so the delivery p95 cannot be measured';
+            if (p95 <= maxP95DeliverySeconds)
+                return undefined;
+            return `delivery p95 ${formatAgainst(p95, maxP95DeliverySeconds, 1)} s (n=${s.deliverySamples}) is above ${maxP95DeliverySeconds} s`;
+        });
+    }
+    if (failOnDegraded === true) {
+        judge('failOnDegraded', true, (s) => s.degraded, (degraded = 0, _name, s) => degraded === 0 ? undefined : `${degraded} of ${s.runs} runs were degraded (slower than degradedAfter) and failOnDegraded is set`);
+    }
+    if (names.length === 0 && results.length > 0)
+        reasons.push('no checks ran');
+    return { passed: incomplete === undefined && results.every((result) => result.passed), thresholds: results, reasons, notes };
+}
+/** `interrupted by SIGTERM after 10 of 150 runs`: the one wording every face shows. */
+function describeIncomplete({ reason, finished, planned }) {
+    return `${reason} after ${finished} of ${planned} runs`;
+}
+function validateThresholds(thresholds, summary, sequential) {
+    const { minRuns, minSuccessRate, maxP95DeliverySeconds } = thresholds;
+    if (minSuccessRate !== undefined && !(minSuccessRate > 0 && minSuccessRate <= 1)) {
+        throw new RangeError(`gate.minSuccessRate must be in (0, 1], got ${minSuccessRate}`);
+    }
+    if (maxP95DeliverySeconds !== undefined && !(maxP95DeliverySeconds > 0 && Number.isFinite(maxP95DeliverySeconds))) {
+        throw new RangeError(`gate.maxP95DeliverySeconds must be a positive number of seconds, got ${maxP95DeliverySeconds}`);
+    }
+    if (minRuns !== undefined && !(Number.isInteger(minRuns) && minRuns >= 1)) {
+        throw new RangeError(`gate.minRuns must be a positive integer, got ${minRuns}`);
+    }
+    for (const [checkName, test] of Object.entries(sequential)) {
+        if (!Object.hasOwn(summary.checks, checkName))
+            throw new Error(`sequential result for unknown check "${checkName}"`);
+        if (test.design.minSuccessRate !== minSuccessRate) {
+            throw new Error(`sequential result for check "${checkName}" tests minSuccessRate ${test.design.minSuccessRate}, ` +
+                `but gate.minSuccessRate is ${minSuccessRate ?? 'not set'}`);
+        }
+    }
+}
+/** `17 of 20 succeeded, the 95% lower bound is 0.84; 73 consecutive successes are needed to show ≥ 0.95`. */
+function smallSampleNote(s, minSuccessRate) {
+    const { lower, confidence } = s.successRateInterval;
+    if (lower >= minSuccessRate)
+        return undefined;
+    const bound = `${s.successes} of ${s.runs} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
+    if (minSuccessRate === 1)
+        return `${bound}; no number of runs can show a rate of 1`;
+    return `${bound}; ${requiredConsecutiveSuccesses(minSuccessRate, confidence)} consecutive successes are needed to show ≥ ${minSuccessRate}`;
+}
+function describeSequential(test) {
+    const { decision, decidedBy, samples, successes, logLikelihoodRatio, design } = test;
+    const exact = `exact error rates ${design.atP0.pass.toFixed(4)} ≤ α ${design.alpha}, ${design.atP1.fail.toFixed(4)} ≤ β ${design.beta}`;
+    if (decidedBy === 'max_samples') {
+        return `the sequential test reached maxSamples (${design.maxSamples}) undecided; "${decision}" on ${successes} successes against the cut-off ${design.capMinSuccesses} (${exact})`;
+    }
+    const bound = decision === 'pass' ? `≥ ${design.upperBound.toFixed(2)}` : `≤ ${design.lowerBound.toFixed(2)}`;
+    return `the sequential test decided "${decision}" after ${samples} runs (log-likelihood ratio ${logLikelihoodRatio.toFixed(2)} ${bound}; ${exact})`;
+}
+function formatRate(s, against) {
+    const rate = s.successRate ?? 0;
+    return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${s.runs})`;
+}
+/** Enough decimals that a value never prints equal to the threshold it missed (0.9496 is not "0.95"). */
+function formatAgainst(value, threshold, minDecimals) {
+    for (let decimals = minDecimals; decimals <= 6; decimals += 1) {
+        if (value.toFixed(decimals) !== threshold.toFixed(decimals))
+            return value.toFixed(decimals);
+    }
+    return String(value);
+}
+function percent(fraction) {
+    return `${Math.round(fraction * 1000) / 10}%`;
 }
 
 ;// CONCATENATED MODULE: ./src/core/sequential-design.ts
@@ -97616,6 +98123,332 @@ function simulateSprt(p, design, trials, rng) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/process-interrupt.ts
+// SIGINT and SIGTERM for the faces that own their process (the CLI's bin, the Action): the first aborts
+// the work's AbortSignal with a ProcessInterrupt naming it, so runs in flight end as cancelled records
+// and what finished is still reported; a second exits at once, with the code the signal itself gives.
+/** 128 + the signal's number: what a shell reports for a process the signal ended. */
+const INTERRUPTED_EXIT_CODES = { SIGINT: 130, SIGTERM: 143 };
+/** The abort reason a signal gives; runGate names the signal in the report's `incomplete`. */
+class ProcessInterrupt extends Error {
+    signal;
+    name = 'ProcessInterrupt';
+    constructor(signal) {
+        super(`interrupted by ${signal}`);
+        this.signal = signal;
+    }
+}
+/** An AbortSignal that the process's first SIGINT or SIGTERM aborts; the second exits at once. */
+function abortOnInterrupt() {
+    const controller = new AbortController();
+    for (const signal of Object.keys(INTERRUPTED_EXIT_CODES)) {
+        process.on(signal, () => {
+            if (controller.signal.aborted)
+                process.exit(INTERRUPTED_EXIT_CODES[signal]);
+            controller.abort(new ProcessInterrupt(signal));
+        });
+    }
+    return controller.signal;
+}
+
+;// CONCATENATED MODULE: external "node:dns/promises"
+const external_node_dns_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns/promises");
+// EXTERNAL MODULE: ./node_modules/undici/index.js
+var node_modules_undici = __nccwpck_require__(4371);
+;// CONCATENATED MODULE: ./src/providers/http/own-exhaustion.ts
+// A call that failed because this process ran out of something of its own (file descriptors, memory,
+// disk, local ports) says nothing about the far side: it is otp-canary's failure, origin `probe`. The
+// system error may sit deep in the chain undici builds (`cause`, or an AggregateError's `errors` when
+// several addresses were tried), so the whole chain is searched.
+
+const OWN_RESOURCES = {
+    EMFILE: "file descriptors (EMFILE: the process's open-file limit)",
+    ENFILE: "file descriptors (ENFILE: the system's open-file table)",
+    ENOMEM: 'memory (ENOMEM)',
+    ENOBUFS: 'socket buffer memory (ENOBUFS)',
+    ENOSPC: 'disk space (ENOSPC)',
+    EADDRNOTAVAIL: 'local ports (EADDRNOTAVAIL)',
+};
+/** Enough for undici's wrapping; a chain that loops or runs deeper is not followed further. */
+const MAX_DEPTH = 8;
+/** What of its own this process ran out of, as the error (or one of its causes) names it; undefined when it did not. */
+function exhaustedOwnResource(error) {
+    return search(error, 0);
+}
+function search(error, depth) {
+    if (typeof error !== 'object' || error === null || depth > MAX_DEPTH)
+        return undefined;
+    const { code, cause, errors } = error;
+    if (typeof code === 'string' && Object.hasOwn(OWN_RESOURCES, code))
+        return OWN_RESOURCES[code];
+    for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+        const found = search(inner, depth + 1);
+        if (found !== undefined)
+            return found;
+    }
+    return undefined;
+}
+/** The failure of a call to `url` that ran out of `resource`: `internal_error`, whichever stage it was in. */
+function ownExhaustionError(resource, url, cause) {
+    // The origin alone: a path or query may carry the number, the code or a key.
+    return new StageError('internal_error', `otp-canary ran out of ${resource} calling ${new URL(url).origin}`, { cause });
+}
+
+;// CONCATENATED MODULE: ./src/providers/http/exchange.ts
+// One HTTP round trip to the app under test, with a hard deadline and a capped body read. Transport
+// failures come back as values, so each stage can name them with its own FailureReason; a call that
+// failed because this process ran out of file descriptors, memory, disk or local ports is no transport
+// failure of the far side's, and is thrown as `internal_error` (own-exhaustion.ts), for every caller alike.
+
+
+const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
+async function exchange(req, options) {
+    options.signal.throwIfAborted();
+    const deadline = AbortSignal.timeout(options.timeoutMs);
+    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    try {
+        const response = await (0,node_modules_undici/* request */.Em)(req.url, {
+            method: req.method,
+            headers: req.headers,
+            body: req.body,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+            signal: AbortSignal.any([options.signal, deadline]),
+            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
+        });
+        const chunks = [];
+        let size = 0;
+        let truncated = false;
+        for await (const chunk of response.body) {
+            chunks.push(chunk);
+            size += chunk.length;
+            if (size > maxBodyBytes) {
+                truncated = true;
+                response.body.destroy();
+                break;
+            }
+        }
+        const text = Buffer.concat(chunks).subarray(0, maxBodyBytes).toString('utf8');
+        return { kind: 'answer', status: response.statusCode, headers: flattenHeaders(response.headers), text, truncated };
+    }
+    catch (error) {
+        if (options.signal.aborted)
+            throw options.signal.reason;
+        const exhausted = exhaustedOwnResource(error);
+        if (exhausted !== undefined)
+            throw ownExhaustionError(exhausted, req.url, error);
+        return { kind: 'transport', description: describeTransportError(error, deadline.aborted, options.timeoutMs), cause: error };
+    }
+}
+function describeTransportError(error, deadlinePassed, timeoutMs) {
+    const code = error?.code;
+    if (deadlinePassed || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
+        return `timed out after ${timeoutMs} ms`;
+    }
+    switch (code) {
+        case 'ECONNREFUSED':
+            return 'connection refused';
+        case 'ECONNRESET':
+        case 'UND_ERR_SOCKET':
+            return 'connection reset';
+        case 'ENOTFOUND':
+        case 'EAI_AGAIN':
+            return 'host name not resolved';
+        default:
+            return typeof code === 'string' ? `request failed (${code})` : 'request failed';
+    }
+}
+function flattenHeaders(headers) {
+    const flat = {};
+    for (const [name, value] of Object.entries(headers)) {
+        if (value !== undefined)
+            flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    return flat;
+}
+
+;// CONCATENATED MODULE: ./src/providers/http/json-api.ts
+// One call to a provider's REST API that answers JSON (the sandbox, Twilio, Vonage, MailSlurp,
+// Mailosaur), and the reading of a 2xx body against the schema the provider documents. Transport is
+// `exchange`, so deadlines and caller-abort semantics are the same everywhere; the provider brings its
+// own auth headers and its own reading of a refusal.
+
+/**
+ * The most of a provider's answer that is read. Far above the app-facing cap: a page of listed
+ * resources is legitimately large (100 Twilio messages are ~100 KB, 1,000 incoming numbers ~2 MB),
+ * yet a runaway answer still cannot take more than this.
+ */
+const JSON_API_MAX_BODY_BYTES = 4 * 1024 * 1024;
+function callJsonApi(req) {
+    const headers = { accept: 'application/json', ...req.headers };
+    let body;
+    if (req.json !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(req.json);
+    }
+    else if (req.form !== undefined) {
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+        body = new URLSearchParams(Object.entries(req.form)).toString();
+    }
+    return exchange({ method: req.method, url: req.url, headers, ...(body !== undefined && { body }) }, { timeoutMs: req.timeoutMs, signal: req.signal, maxBodyBytes: JSON_API_MAX_BODY_BYTES, ...(req.dispatcher && { dispatcher: req.dispatcher }) });
+}
+/**
+ * `path` (e.g. `/waitForSms`) and the query appended to the base URL, whose own path is kept: a base of
+ * `https://proxy.example/mailslurp/` gives `https://proxy.example/mailslurp/waitForSms`.
+ */
+function apiUrl(baseUrl, path, query) {
+    return `${baseUrl.replace(/\/+$/, '')}${path}${query === undefined ? '' : `?${new URLSearchParams(query)}`}`;
+}
+function isSuccess(answer) {
+    return answer.status >= 200 && answer.status < 300;
+}
+/** A string field of the answer's JSON object body, if there is one. */
+function stringField(answer, field) {
+    try {
+        const value = JSON.parse(answer.text)?.[field];
+        return typeof value === 'string' ? value : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The answer's body as `schema` promises it, or why not (too large, not JSON, wrong shape). */
+function parseBody(answer, schema) {
+    if (answer.truncated)
+        return { ok: false, cause: new Error(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`) };
+    let json;
+    try {
+        json = JSON.parse(answer.text);
+    }
+    catch (error) {
+        return { ok: false, cause: error };
+    }
+    const parsed = schema.safeParse(json);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, cause: parsed.error };
+}
+
+;// CONCATENATED MODULE: ./src/probe-hold/client.ts
+// A release gate's side of the probe's hold API. The probe may run as several replicas behind one
+// name (a headless Kubernetes Service answers with every pod's address), each holding only what it is
+// asked: so the name is resolved to ALL its addresses and every one of them is asked. The hold stands
+// only if each replica granted it; on a partial failure what was granted is released again. Each
+// replica is reached at its own address while the request keeps the URL's host (Host header, TLS
+// server name and certificate check), as if the name had resolved to that address alone.
+
+
+
+
+/** A gate's hold lives this long without renewal: a gate that dies keeps the probe off no longer. */
+const DEFAULT_HOLD_TTL_SECONDS = 120;
+/** How long each replica may wait for its own in-flight run on a number (a check's default total timeout). */
+const DEFAULT_HOLD_WAIT_SECONDS = 120;
+/** Renewals and releases are quick answers; a replica that does not give one in this time is unreachable. */
+const REQUEST_TIMEOUT_MS = 10_000;
+const client_NEVER = new AbortController().signal;
+/** The hold could not be taken or kept; the message names the replica and the reason. */
+class ProbeHoldError extends Error {
+    name = 'ProbeHoldError';
+}
+/** Holds `numbers` on every replica behind `url`; throws ProbeHoldError, having released what it got, unless all granted. */
+async function holdProbeNumbers(options) {
+    const ttlSeconds = options.ttlSeconds ?? DEFAULT_HOLD_TTL_SECONDS;
+    const waitSeconds = options.waitSeconds ?? DEFAULT_HOLD_WAIT_SECONDS;
+    const settleSeconds = options.settleSeconds ?? DEFAULT_HOLD_SETTLE_SECONDS;
+    const signal = options.signal ?? client_NEVER;
+    const base = new URL(options.url);
+    const endpoint = (path) => `${base.href.replace(/\/+$/, '')}${path}`;
+    const headers = { authorization: `Bearer ${options.token}` };
+    const replicas = (await addressesOf(base, options.resolve ?? lookupAll)).map(({ address, family }) => replicaAt(address, family, base));
+    const call = (replica, method, path, json, timeoutMs, callSignal = client_NEVER) => callJsonApi({ method, url: endpoint(path), headers, json, timeoutMs, signal: callSignal, dispatcher: replica.dispatcher });
+    const grant = async (replica) => {
+        const sentAt = performance.now();
+        const body = { numbers: options.numbers, ttlSeconds, holder: options.holder, waitSeconds, settleSeconds };
+        const answer = await call(replica, 'POST', HOLDS_PATH, body, (waitSeconds + settleSeconds) * 1000 + REQUEST_TIMEOUT_MS, signal);
+        if (answer.kind === 'transport' || answer.status !== 201)
+            return `${replica.label}: ${refusal(answer)}`;
+        const granted = parseBody(answer, holdAnswerSchema);
+        if (!granted.ok)
+            return `${replica.label}: answered 201 with a body that is not a hold`;
+        replica.id = granted.value.id;
+        replica.expiresAt = sentAt + ttlSeconds * 1000;
+        return undefined;
+    };
+    const releaseAll = async () => {
+        await Promise.all(replicas.filter((replica) => replica.id !== undefined).map((replica) => call(replica, 'DELETE', holdPath(replica), undefined, REQUEST_TIMEOUT_MS).catch(() => undefined)));
+        await Promise.all(replicas.map((replica) => replica.dispatcher.close()));
+    };
+    const answers = await Promise.allSettled(replicas.map(grant));
+    const failures = answers.flatMap((result) => (result.status === 'rejected' ? [] : result.value ?? []));
+    if (failures.length > 0 || signal.aborted) {
+        await releaseAll();
+        signal.throwIfAborted();
+        throw new ProbeHoldError(`the probe at ${options.url} did not hold the test numbers: ${failures.join('; ')}`);
+    }
+    const lost = new AbortController();
+    const renew = async (replica) => {
+        const sentAt = performance.now();
+        const answer = await call(replica, 'PUT', holdPath(replica), { ttlSeconds }, REQUEST_TIMEOUT_MS);
+        if (answer.kind === 'answer' && answer.status === 200) {
+            replica.expiresAt = sentAt + ttlSeconds * 1000;
+            return;
+        }
+        // An unreachable replica keeps the hold until its TTL runs out: the next renewal may still reach it.
+        if (answer.kind === 'transport' && performance.now() < replica.expiresAt)
+            return;
+        lost.abort(new ProbeHoldError(`the hold on the probe at ${replica.label} (${options.url}) was lost, so the probe may now use the test numbers: ${refusal(answer)}`));
+    };
+    let renewing = Promise.resolve();
+    const timer = setInterval(() => {
+        renewing = renewing.then(() => Promise.all(replicas.map(renew))).then(() => undefined, (error) => lost.abort(error));
+    }, (ttlSeconds * 1000) / 3);
+    return {
+        replicas: replicas.map((replica) => replica.label),
+        lost: lost.signal,
+        async release() {
+            clearInterval(timer);
+            await renewing;
+            await releaseAll();
+        },
+    };
+}
+async function lookupAll(hostname) {
+    return (0,external_node_dns_promises_namespaceObject.lookup)(hostname, { all: true });
+}
+async function addressesOf(url, resolve) {
+    const hostname = url.hostname.replace(/^\[(.*)\]$/, '$1');
+    try {
+        const addresses = await resolve(hostname);
+        if (addresses.length === 0)
+            throw new Error('no address');
+        return addresses;
+    }
+    catch (cause) {
+        const code = cause.code;
+        throw new ProbeHoldError(`the probe's host ${hostname} did not resolve (${typeof code === 'string' ? code : cause.message}), so no test number is held`, { cause });
+    }
+}
+function replicaAt(address, family, url) {
+    const port = url.port === '' ? (url.protocol === 'https:' ? '443' : '80') : url.port;
+    // net.connect asks for every address when it may try several families (autoSelectFamily): give this one.
+    const pinned = (_hostname, options, callback) => {
+        if (options.all)
+            callback(null, [{ address, family }]);
+        else
+            callback(null, address, family);
+    };
+    return { label: family === 6 ? `[${address}]:${port}` : `${address}:${port}`, dispatcher: new node_modules_undici/* Agent */.g6({ connect: { lookup: pinned } }) };
+}
+function holdPath(replica) {
+    return `${HOLDS_PATH}/${replica.id}`;
+}
+/** What a replica's answer says, for an error message: the probe's own `error` text when it gave one. */
+function refusal(answer) {
+    if (answer.kind === 'transport')
+        return answer.description;
+    const said = stringField(answer, 'error');
+    return `${answer.status}${said === undefined ? '' : ` ${said}`}`;
+}
+
 ;// CONCATENATED MODULE: ./src/config/check-spec.ts
 /** What the journey engine needs of a configured check; providers are built from the rest. */
 function toCheckSpec(check, config) {
@@ -97633,16 +98466,162 @@ function toCheckSpec(check, config) {
 
 // EXTERNAL MODULE: external "node:http"
 var external_node_http_ = __nccwpck_require__(7067);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/providers/http/connection-budget.ts
+// How many client connections our servers may hold at once, and which one gives way when they are
+// full. Every accepted connection holds a file descriptor, and file descriptors run out first: a process
+// out of them can neither accept /healthz nor open the connections its own runs make to the target, so
+// each of those would fail and be blamed on the target. The servers of one process (the probe's, the
+// webhook receiver, the sandbox) therefore share one budget of half the process's open-file limit,
+// leaving the other half to Node itself, the audit file and the runs' outbound connections.
+
+/** The most connections held however high the open-file limit: as many idle ones cost Node about 10 MB. */
+const MAX_CONNECTIONS = 1_000;
+/** Assumed where /proc/self/limits cannot be read (not Linux): the usual soft limit. */
+const ASSUMED_OPEN_FILE_LIMIT = 1_024;
+/** Half the open-file limit, at most MAX_CONNECTIONS and at least 1. */
+function connectionCap(openFileLimit) {
+    return Math.max(1, Math.min(MAX_CONNECTIONS, Math.floor(openFileLimit / 2)));
+}
+/** The soft `Max open files` of /proc/self/limits (`unlimited` is Infinity); undefined when absent. */
+function parseOpenFileLimit(limits) {
+    const match = /^Max open files\s+(\d+|unlimited)\s/m.exec(limits);
+    if (match === null)
+        return undefined;
+    return match[1] === 'unlimited' ? Infinity : Number(match[1]);
+}
+function openFileLimit() {
+    try {
+        return parseOpenFileLimit((0,external_node_fs_namespaceObject.readFileSync)('/proc/self/limits', 'utf8')) ?? ASSUMED_OPEN_FILE_LIMIT;
+    }
+    catch {
+        return ASSUMED_OPEN_FILE_LIMIT;
+    }
+}
+/**
+ * Connections held by the servers that share it. Past `max`, a new connection takes the place of the
+ * oldest one no answer is owed on: idle (silent since it opened, sending its headers, or kept alive
+ * after an answer) first, then one still sending its request's body or not taking its answer. A flood
+ * of idle, trickling or unread sockets cannot lock out /healthz or an SMS webhook, and a request
+ * received whole (a manual run, a long-poll) is never cut from its answer; only when every connection
+ * is owed one is the newcomer closed. (Node's `server.maxConnections` closes the newcomer always, so sockets that got there first
+ * would lock everyone else out until they time out.)
+ */
+class ConnectionBudget {
+    max;
+    #open = new Set();
+    /** Connections no request of which is in a handler, oldest first (a Set keeps insertion order). */
+    #idle = new Set();
+    /** Connections with requests in a handler, the latest of them, in the order they became busy. */
+    #busy = new Map();
+    constructor(max) {
+        this.max = max;
+        if (!Number.isInteger(max) || max < 1)
+            throw new RangeError(`connection budget: expected a positive integer, got ${max}`);
+    }
+    /** Takes a newly accepted connection in, making room for it or closing it. */
+    admit(socket) {
+        if (this.#open.size >= this.max) {
+            const evicted = this.#oldestOwedNothing();
+            if (evicted === undefined) {
+                socket.destroy();
+                return;
+            }
+            this.#forget(evicted);
+            evicted.destroy();
+        }
+        this.#open.add(socket);
+        this.#idle.add(socket);
+        socket.once('close', () => this.#forget(socket));
+    }
+    /** `req` reached its handler: its connection is busy until every such request is answered. */
+    requestStarted(req, answer) {
+        const { socket } = req;
+        if (!this.#open.has(socket))
+            return;
+        this.#idle.delete(socket);
+        this.#busy.set(socket, { requests: (this.#busy.get(socket)?.requests ?? 0) + 1, latest: req, answer });
+    }
+    /** The answer to `req` ended (sent or cut off). */
+    answered(req) {
+        const { socket } = req;
+        const busy = this.#busy.get(socket);
+        if (busy === undefined)
+            return;
+        if (busy.requests > 1)
+            return void (busy.requests -= 1);
+        this.#busy.delete(socket);
+        // The newest idle one: it waits for its next request from now.
+        if (!socket.destroyed)
+            this.#idle.add(socket);
+    }
+    #oldestOwedNothing() {
+        const [oldestIdle] = this.#idle;
+        if (oldestIdle !== undefined)
+            return oldestIdle;
+        for (const [socket, { latest, answer }] of this.#busy)
+            if (!latest.complete || answer.writableEnded)
+                return socket;
+        return undefined;
+    }
+    #forget(socket) {
+        this.#open.delete(socket);
+        this.#idle.delete(socket);
+        this.#busy.delete(socket);
+    }
+}
+let processBudget;
+/** The budget every server of this process shares unless given its own; sized on first use. */
+function processConnectionBudget() {
+    return (processBudget ??= new ConnectionBudget(connectionCap(openFileLimit())));
+}
+
 ;// CONCATENATED MODULE: ./src/providers/http/guarded-server.ts
 // node:http servers that face clients we do not control (the probe, the webhook receiver, the sandbox).
-// A client too slow to send its request is cut off, so a trickled header or body cannot hold a socket
-// and the bytes buffered for it for minutes (Node's defaults: 60 s for headers, 5 min for the request);
-// a request Node cannot parse is answered with the status that says why, never with an exception.
+// Every connection is bounded: one that sends nothing or trickles its headers or body is cut off with a
+// 408 (Node alone waits 60 s for headers and 5 min for a request), one whose client does not take its
+// answer is dropped (Node alone keeps it and the answer's bytes forever), one idle between requests is
+// closed, and none carries more than a set number of requests, so no client holds a socket and its
+// buffers for long; the connections open at once share the process's budget (connection-budget.ts). A
+// request Node cannot parse is answered with the status that says why, never with an exception.
+
 
 /** Webhook senders post a few hundred bytes at once (Twilio gives up after 15 s); our clients, less. */
-const SLOW_CLIENT_LIMITS = { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, checkIntervalMs: 1_000 };
-function createGuardedServer(listener, limits = SLOW_CLIENT_LIMITS) {
-    const server = (0,external_node_http_.createServer)({ headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.checkIntervalMs }, listener);
+const CONNECTION_LIMITS = {
+    headersTimeoutMs: 10_000,
+    requestTimeoutMs: 30_000,
+    checkIntervalMs: 1_000,
+    answerTimeoutMs: 30_000,
+    keepAliveTimeoutMs: 5_000,
+    maxRequestsPerConnection: 100,
+};
+function createGuardedServer(listener, limits = CONNECTION_LIMITS) {
+    const budget = limits.connections ?? processConnectionBudget();
+    const requestsServed = new WeakMap();
+    const server = (0,external_node_http_.createServer)({
+        headersTimeout: limits.headersTimeoutMs,
+        requestTimeout: limits.requestTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+    }, (req, res) => {
+        budget.requestStarted(req, res);
+        res.once('close', () => budget.answered(req));
+        // `prefinish`: the answer is ended and handed to the socket; `close` follows once the client took it.
+        res.once('prefinish', () => {
+            const untaken = setTimeout(() => res.destroy(), limits.answerTimeoutMs).unref();
+            res.once('close', () => clearTimeout(untaken));
+        });
+        const served = (requestsServed.get(req.socket) ?? 0) + 1;
+        requestsServed.set(req.socket, served);
+        // Node says `Connection: close` on the last answer yet leaves the connection open; this closes it.
+        if (served >= limits.maxRequestsPerConnection)
+            res.setHeader('connection', 'close');
+        listener(req, res);
+    });
+    // Pipelined requests past the last are answered 503 by Node.
+    server.maxRequestsPerSocket = limits.maxRequestsPerConnection;
+    server.on('connection', (socket) => budget.admit(socket));
     server.on('clientError', answerClientError);
     return server;
 }
@@ -98439,8 +99418,6 @@ function sameCode(issued, submitted) {
     return a.length === b.length && (0,external_node_crypto_.timingSafeEqual)(a, b);
 }
 
-// EXTERNAL MODULE: ./node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(4371);
 // EXTERNAL MODULE: external "node:querystring"
 var external_node_querystring_ = __nccwpck_require__(1792);
 ;// CONCATENATED MODULE: ./src/providers/twilio/signature.ts
@@ -98602,7 +99579,9 @@ class SandboxWorld {
         this.options = options;
         this.work = work;
         const stream = (name) => randomStream(options.seed, name);
-        this.#ids = stream('ids');
+        // Never seeded: message ids are what receivers remember to refuse replays, so a restarted seeded
+        // sandbox must not repeat the ids its previous life already pushed.
+        this.#ids = randomStream(undefined, 'ids');
         this.faults = new FaultInjector(options.faults, stream('faults'));
         this.#service = new OtpService(options.otp, stream('codes'), () => this.#sid('VE'));
         this.#carrier = new Carrier(options.carrier, stream('carrier'), work);
@@ -98875,73 +99854,6 @@ function isRecord(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-;// CONCATENATED MODULE: ./src/providers/http/exchange.ts
-// One HTTP round trip to the app under test, with a hard deadline and a capped body read. Transport
-// failures come back as values, so each stage can name them with its own FailureReason.
-
-const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
-async function exchange(req, options) {
-    options.signal.throwIfAborted();
-    const deadline = AbortSignal.timeout(options.timeoutMs);
-    const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-    try {
-        const response = await (0,node_modules_undici/* request */.Em)(req.url, {
-            method: req.method,
-            headers: req.headers,
-            body: req.body,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-            signal: AbortSignal.any([options.signal, deadline]),
-            ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}),
-        });
-        const chunks = [];
-        let size = 0;
-        let truncated = false;
-        for await (const chunk of response.body) {
-            chunks.push(chunk);
-            size += chunk.length;
-            if (size > maxBodyBytes) {
-                truncated = true;
-                response.body.destroy();
-                break;
-            }
-        }
-        const text = Buffer.concat(chunks).subarray(0, maxBodyBytes).toString('utf8');
-        return { kind: 'answer', status: response.statusCode, headers: flattenHeaders(response.headers), text, truncated };
-    }
-    catch (error) {
-        if (options.signal.aborted)
-            throw options.signal.reason;
-        return { kind: 'transport', description: describeTransportError(error, deadline.aborted, options.timeoutMs), cause: error };
-    }
-}
-function describeTransportError(error, deadlinePassed, timeoutMs) {
-    const code = error?.code;
-    if (deadlinePassed || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT') {
-        return `timed out after ${timeoutMs} ms`;
-    }
-    switch (code) {
-        case 'ECONNREFUSED':
-            return 'connection refused';
-        case 'ECONNRESET':
-        case 'UND_ERR_SOCKET':
-            return 'connection reset';
-        case 'ENOTFOUND':
-        case 'EAI_AGAIN':
-            return 'host name not resolved';
-        default:
-            return typeof code === 'string' ? `request failed (${code})` : 'request failed';
-    }
-}
-function flattenHeaders(headers) {
-    const flat = {};
-    for (const [name, value] of Object.entries(headers)) {
-        if (value !== undefined)
-            flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
-    }
-    return flat;
-}
-
 ;// CONCATENATED MODULE: ./src/providers/http/provider.ts
 // The `http` trigger and verifier: the team's own app, called with a templated request. Each answer is
 // classified onto one FailureReason; messages name the method, the URL's origin and path (never the
@@ -99043,66 +99955,6 @@ const MAX_MESSAGE_CHARS = 160;
 function sanitize(text, secrets) {
     const oneLine = scrub(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\s+/g, ' ').trim();
     return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
-}
-
-;// CONCATENATED MODULE: ./src/providers/http/json-api.ts
-// One call to a provider's REST API that answers JSON (the sandbox, Twilio, Vonage, MailSlurp,
-// Mailosaur), and the reading of a 2xx body against the schema the provider documents. Transport is
-// `exchange`, so deadlines and caller-abort semantics are the same everywhere; the provider brings its
-// own auth headers and its own reading of a refusal.
-
-/**
- * The most of a provider's answer that is read. Far above the app-facing cap: a page of listed
- * resources is legitimately large (100 Twilio messages are ~100 KB, 1,000 incoming numbers ~2 MB),
- * yet a runaway answer still cannot take more than this.
- */
-const JSON_API_MAX_BODY_BYTES = 4 * 1024 * 1024;
-function callJsonApi(req) {
-    const headers = { accept: 'application/json', ...req.headers };
-    let body;
-    if (req.json !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(req.json);
-    }
-    else if (req.form !== undefined) {
-        headers['content-type'] = 'application/x-www-form-urlencoded';
-        body = new URLSearchParams(Object.entries(req.form)).toString();
-    }
-    return exchange({ method: req.method, url: req.url, headers, ...(body !== undefined && { body }) }, { timeoutMs: req.timeoutMs, signal: req.signal, maxBodyBytes: JSON_API_MAX_BODY_BYTES, ...(req.dispatcher && { dispatcher: req.dispatcher }) });
-}
-/**
- * `path` (e.g. `/waitForSms`) and the query appended to the base URL, whose own path is kept: a base of
- * `https://proxy.example/mailslurp/` gives `https://proxy.example/mailslurp/waitForSms`.
- */
-function apiUrl(baseUrl, path, query) {
-    return `${baseUrl.replace(/\/+$/, '')}${path}${query === undefined ? '' : `?${new URLSearchParams(query)}`}`;
-}
-function isSuccess(answer) {
-    return answer.status >= 200 && answer.status < 300;
-}
-/** A string field of the answer's JSON object body, if there is one. */
-function stringField(answer, field) {
-    try {
-        const value = JSON.parse(answer.text)?.[field];
-        return typeof value === 'string' ? value : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The answer's body as `schema` promises it, or why not (too large, not JSON, wrong shape). */
-function parseBody(answer, schema) {
-    if (answer.truncated)
-        return { ok: false, cause: new Error(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`) };
-    let json;
-    try {
-        json = JSON.parse(answer.text);
-    }
-    catch (error) {
-        return { ok: false, cause: error };
-    }
-    const parsed = schema.safeParse(json);
-    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, cause: parsed.error };
 }
 
 ;// CONCATENATED MODULE: ./src/providers/mailosaur/client.ts
@@ -99337,7 +100189,7 @@ function createMailSlurpInbox(options) {
         if (answer.kind === 'transport')
             throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
         if (!isSuccess(answer))
-            throw refusal(where, answer, answer.status === 404 ? `MailSlurp has no phone number with id "${options.phoneId}" (404)` : undefined);
+            throw inbox_refusal(where, answer, answer.status === 404 ? `MailSlurp has no phone number with id "${options.phoneId}" (404)` : undefined);
         const parsed = parseBody(answer, phoneNumberDto);
         if (!parsed.ok)
             throw new StageError('inbox_error', `${where}: MailSlurp's phone number answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
@@ -99379,7 +100231,7 @@ function createMailSlurpInbox(options) {
                     continue;
                 }
                 if (!isSuccess(answer))
-                    throw refusal(where, answer);
+                    throw inbox_refusal(where, answer);
                 const parsed = parseBody(answer, smsPreviews);
                 if (!parsed.ok)
                     throw new StageError('inbox_error', `${where}: MailSlurp's waitForSms answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
@@ -99418,7 +100270,7 @@ function waitElapsed(answer) {
         return true;
     return answer.status >= 400 && answer.status < 500 && /^failed to satisfy/i.test(farSideMessage(answer.text) ?? '');
 }
-function refusal(where, answer, description = client_describeRefusal(answer)) {
+function inbox_refusal(where, answer, description = client_describeRefusal(answer)) {
     return new StageError('inbox_error', `${where}: ${description}`, { status: answer.status, cause: client_refusalCause(answer) });
 }
 function digits(number) {
@@ -99527,23 +100379,6 @@ function watchDeliveryFailure(options, requestId, watchMs, signal) {
         };
         poll().catch(() => undefined); // an aborted watch rejects with the signal's reason: nothing to report
     });
-}
-
-;// CONCATENATED MODULE: ./node_modules/zod/v4/classic/iso.js
-
-
-
-function iso_datetime(params) {
-    return _isoDateTime(ZodISODateTime, params);
-}
-function iso_date(params) {
-    return core._isoDate(ZodISODate, params);
-}
-function iso_time(params) {
-    return core._isoTime(ZodISOTime, params);
-}
-function iso_duration(params) {
-    return core._isoDuration(ZodISODuration, params);
 }
 
 ;// CONCATENATED MODULE: ./src/providers/sandbox/inbox.ts
@@ -99805,7 +100640,7 @@ async function listInbound(rest, options, query, notBefore, where) {
     const found = [];
     for (let page = 0; path !== undefined && page < (options.maxPages ?? DEFAULT_MAX_PAGES); page++) {
         const answer = await callTwilio(rest, { method: 'GET', path, signal: query.signal }).catch((error) => {
-            if (query.signal.aborted)
+            if (query.signal.aborted || error instanceof StageError)
                 throw error;
             throw new StageError('inbox_error', `${where}: ${error.message}`, { cause: error });
         });
@@ -100144,6 +100979,22 @@ function classifyCheckAnswer(status) {
     return 'verify_error';
 }
 
+;// CONCATENATED MODULE: ./src/providers/webhook/acceptor.ts
+// Who accepted an inbound message: the endpoint's format and the credential that authenticated it. A
+// message reaches only the inboxes of checks with the same acceptor, so a message let in by one
+// credential (or by an endpoint that checks none) never satisfies a check that trusts another.
+
+/** `credential` undefined: an endpoint that authenticates nothing (Vonage with `unsigned: true`). */
+function createAcceptor(format, credential) {
+    const derive = (purpose) => (0,external_node_crypto_.createHmac)('sha256', credential ?? '').update(`otp-canary webhook ${format} ${purpose}`).digest();
+    const replayKey = derive('replay');
+    return {
+        format,
+        id: `${format}:${credential === undefined ? 'unsigned' : derive('acceptor').toString('hex').slice(0, 16)}`,
+        digest: (messageId) => (0,external_node_crypto_.createHmac)('sha256', replayKey).update(messageId).digest('base64url').slice(0, 22),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/providers/webhook/inbox.ts
 // The inbox behind our own webhook receiver: inbound SMS are pushed to us (Twilio, an SMS gateway) and
 // kept in memory, bounded, until a run asks for them. Runs wait on the number they leased.
@@ -100237,6 +101088,26 @@ class inbox_WebhookInbox {
         kept.splice(kept.indexOf(oldest), 1);
         if (kept.length === 0)
             this.byNumber.delete(oldest.to);
+    }
+}
+/**
+ * One inbox per acceptor, each with its own bounds: a check waits only on what its own endpoint and
+ * credential let in, and a flood through one endpoint cannot evict another's messages. A message for
+ * an acceptor no check uses is dropped.
+ */
+class InboxesByAcceptor {
+    #options;
+    #inboxes = new Map();
+    constructor(options = {}) {
+        this.#options = options;
+    }
+    inboxFor(acceptor) {
+        const inbox = this.#inboxes.get(acceptor.id) ?? new inbox_WebhookInbox(this.#options);
+        this.#inboxes.set(acceptor.id, inbox);
+        return inbox;
+    }
+    accept(sms, acceptor) {
+        return this.#inboxes.get(acceptor.id)?.accept(sms);
     }
 }
 
@@ -100347,23 +101218,41 @@ function receivedAt(params) {
 ;// CONCATENATED MODULE: ./src/providers/webhook/generic.ts
 // The generic JSON format, for SMS gateways such as Android apps forwarding what a real SIM receives:
 //   POST /webhooks/generic   Content-Type: application/json
-//   X-Signature: sha256=<hex HMAC-SHA256 of the raw body, keyed by the shared secret>
+//   X-Signature: sha256=<hex HMAC-SHA256 keyed by the shared secret>, of the raw body, or, when
+//   X-Signature-Timestamp: <unix seconds> is sent, of `<timestamp>.<raw body>` (the age is then checked)
 //   { "to": "+15555550100", "from": "ACME", "body" | "message" | "text": "Your code is 482913",
-//     "id": "optional, de-duplicates retries", "receivedAt": "optional ISO 8601" }
+//     "id": "optional, names the message for de-duplication", "receivedAt": "optional ISO 8601" }
 
 
 const GENERIC_SIGNATURE_HEADER = 'x-signature';
-/** The X-Signature value for a raw body: `sha256=<hex>`. */
-function genericSignature(secret, rawBody) {
-    return `sha256=${(0,external_node_crypto_.createHmac)('sha256', secret).update(rawBody).digest('hex')}`;
+const GENERIC_TIMESTAMP_HEADER = 'x-signature-timestamp';
+const DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS = 5 * 60_000;
+/** What X-Signature covers: the body, prefixed with the signed timestamp when there is one. */
+function genericSignedContent(rawBody, timestamp) {
+    const body = Buffer.isBuffer(rawBody) ? rawBody : Buffer.from(rawBody, 'utf8');
+    return timestamp === undefined ? body : Buffer.concat([Buffer.from(`${timestamp}.`, 'utf8'), body]);
 }
-/** Constant-time check of X-Signature over the body bytes exactly as received. */
-function isValidGenericSignature(secret, rawBody, header) {
-    return header !== undefined && hexSignatureMatches(genericSignature(secret, rawBody), header);
+/** The X-Signature value for a raw body (and its X-Signature-Timestamp, if sent): `sha256=<hex>`. */
+function genericSignature(secret, rawBody, timestamp) {
+    return `sha256=${(0,external_node_crypto_.createHmac)('sha256', secret).update(genericSignedContent(rawBody, timestamp)).digest('hex')}`;
+}
+/** Constant-time check of X-Signature over the body bytes exactly as received (and the timestamp). */
+function isValidGenericSignature(secret, rawBody, header, timestamp) {
+    return header !== undefined && hexSignatureMatches(genericSignature(secret, rawBody, timestamp), header);
+}
+/** X-Signature-Timestamp as epoch milliseconds; MalformedInboundError when it is not unix seconds. */
+function parseGenericTimestamp(header) {
+    if (!/^\d{1,12}$/.test(header))
+        throw new MalformedInboundError('X-Signature-Timestamp is not unix seconds');
+    return Number(header) * 1000;
 }
 const TEXT_FIELDS = ['body', 'message', 'text'];
-/** The SMS a generic request carries. Throws MalformedInboundError naming the offending field. */
-function parseGenericInbound(rawBody) {
+/**
+ * The SMS a generic request carries; `idWithoutOne` names a message that has no `id` (the handler
+ * derives it from the signed content, so an identical request is the same message). Throws
+ * MalformedInboundError naming the offending field.
+ */
+function parseGenericInbound(rawBody, idWithoutOne) {
     const fields = parseJsonObject(rawBody);
     const textField = TEXT_FIELDS.find((name) => fields[name] !== undefined);
     const body = textField === undefined ? undefined : fields[textField];
@@ -100381,9 +101270,7 @@ function parseGenericInbound(rawBody) {
             throw new MalformedInboundError('receivedAt is not an ISO 8601 date');
     }
     return {
-        // Without an id a gateway's retry cannot be told from a second SMS with the same text (an OTP
-        // service may legitimately resend the same code), so each request counts as a new message.
-        id: id === undefined ? `generic-${(0,external_node_crypto_.randomUUID)()}` : String(id),
+        id: id === undefined ? idWithoutOne() : String(id),
         to: requireE164(fields.to, 'to'),
         body,
         ...(typeof from === 'string' && from !== '' ? { from } : {}),
@@ -100391,16 +101278,177 @@ function parseGenericInbound(rawBody) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/providers/webhook/replay-memory.ts
+// The message ids each acceptor has already delivered, so a captured webhook replayed later (even after
+// a restart) is not taken for a fresh SMS. Bounded per acceptor, by count and by age, so a flood through
+// one endpoint cannot push another's ids out. With a path, the memory is saved to a small JSON file after
+// every change (written to a temporary file, then renamed over the old one, so a crash leaves the old or
+// the new file, never half of one) and loaded at start; a missing file is an empty memory, and an
+// unreadable or corrupt one is reported and replaced, never fatal. The file holds keyed digests of ids
+// and their times: no number, text or code.
+
+
+const DEFAULT_REPLAY_MAX_ENTRIES = 10_000;
+const DEFAULT_REPLAY_MAX_AGE_MS = 7 * 24 * 3_600_000;
+const FILE_VERSION = 1;
+class ReplayMemory {
+    path;
+    #maxEntries;
+    #maxAgeMs;
+    #now;
+    #onError;
+    /** Per acceptor id, digest → time first seen; Map order is arrival order, so the oldest come first. */
+    #seen = new Map();
+    /** Bumped on every change; a save writes the state as of one generation. */
+    #generation = 0;
+    #savedGeneration = 0;
+    #saving;
+    constructor(options) {
+        this.path = options.path;
+        this.#maxEntries = options.maxEntries ?? DEFAULT_REPLAY_MAX_ENTRIES;
+        this.#maxAgeMs = options.maxAgeMs ?? DEFAULT_REPLAY_MAX_AGE_MS;
+        if (!Number.isInteger(this.#maxEntries) || this.#maxEntries < 1)
+            throw new RangeError(`replay memory maxEntries: expected a positive integer, got ${this.#maxEntries}`);
+        if (!(this.#maxAgeMs > 0))
+            throw new RangeError(`replay memory maxAgeMs: expected a positive number, got ${this.#maxAgeMs}`);
+        this.#now = options.now ?? Date.now;
+        this.#onError = options.onError ?? ((error) => process.emitWarning(error));
+    }
+    /** A memory in this process only. */
+    static inMemory(options = {}) {
+        return new ReplayMemory(options);
+    }
+    /** Loads the file at `options.path` (when given); never rejects: a bad file is reported and ignored. */
+    static async open(options) {
+        const memory = new ReplayMemory(options);
+        if (memory.path !== undefined)
+            await memory.#load(memory.path);
+        return memory;
+    }
+    /**
+     * True the first time the acceptor delivers this message id (and remembers it); false for a replay.
+     * Ids forgotten by the bounds are new again.
+     */
+    firstDelivery(acceptor, messageId) {
+        const now = this.#now();
+        const seen = this.#seen.get(acceptor.id) ?? new Map();
+        this.#seen.set(acceptor.id, seen);
+        this.#forgetExpired(seen, now);
+        const digest = acceptor.digest(messageId);
+        if (seen.has(digest))
+            return false;
+        seen.set(digest, now);
+        if (seen.size > this.#maxEntries)
+            seen.delete(seen.keys().next().value);
+        this.#generation += 1;
+        return true;
+    }
+    /**
+     * Resolves once everything remembered so far is on disk (at once without a path). Never rejects: a
+     * failed write is reported, and the next change tries again.
+     */
+    async saved() {
+        if (this.path === undefined)
+            return;
+        while (this.#savedGeneration < this.#generation) {
+            this.#saving ??= this.#save(this.path).finally(() => (this.#saving = undefined));
+            await this.#saving;
+        }
+    }
+    async #save(path) {
+        const generation = this.#generation;
+        const now = this.#now();
+        for (const [id, seen] of this.#seen) {
+            this.#forgetExpired(seen, now);
+            if (seen.size === 0)
+                this.#seen.delete(id);
+        }
+        const file = { version: FILE_VERSION, acceptors: Object.fromEntries([...this.#seen].map(([id, seen]) => [id, [...seen]])) };
+        const temporary = `${path}.${process.pid}.tmp`;
+        try {
+            await (0,promises_.mkdir)((0,external_node_path_.dirname)(path), { recursive: true });
+            const handle = await (0,promises_.open)(temporary, 'w', 0o600);
+            try {
+                await handle.writeFile(JSON.stringify(file));
+                await handle.datasync();
+            }
+            finally {
+                await handle.close();
+            }
+            await (0,promises_.rename)(temporary, path);
+        }
+        catch (cause) {
+            await (0,promises_.rm)(temporary, { force: true }).catch(() => undefined);
+            this.#onError(new Error(`the webhook replay memory could not be saved to ${path}: ${cause.message}`, { cause }));
+        }
+        // Failed or not, this generation has had its attempt: a caller waiting on it is not held forever.
+        this.#savedGeneration = Math.max(this.#savedGeneration, generation);
+    }
+    async #load(path) {
+        let text;
+        try {
+            text = await (0,promises_.readFile)(path, 'utf8');
+        }
+        catch (cause) {
+            if (cause.code === 'ENOENT')
+                return;
+            this.#onError(new Error(`the webhook replay memory ${path} could not be read, starting empty: ${cause.message}`, { cause }));
+            return;
+        }
+        let file;
+        try {
+            file = parseReplayFile(text);
+        }
+        catch (cause) {
+            this.#onError(new Error(`the webhook replay memory ${path} is corrupt, starting empty: ${cause.message}`, { cause }));
+            return;
+        }
+        const now = this.#now();
+        for (const [id, entries] of Object.entries(file.acceptors)) {
+            const seen = new Map(entries.slice(-this.#maxEntries));
+            this.#forgetExpired(seen, now);
+            if (seen.size > 0)
+                this.#seen.set(id, seen);
+        }
+    }
+    #forgetExpired(seen, now) {
+        for (const [digest, at] of seen) {
+            if (now - at < this.#maxAgeMs)
+                return;
+            seen.delete(digest);
+        }
+    }
+}
+function parseReplayFile(text) {
+    const json = JSON.parse(text);
+    const file = json;
+    if (typeof file !== 'object' || file === null || file.version !== FILE_VERSION)
+        throw new Error(`expected {"version": ${FILE_VERSION}, "acceptors": …}`);
+    const { acceptors } = file;
+    if (typeof acceptors !== 'object' || acceptors === null || Array.isArray(acceptors))
+        throw new Error('acceptors is not an object');
+    for (const [id, entries] of Object.entries(acceptors)) {
+        const valid = Array.isArray(entries) && entries.every((entry) => Array.isArray(entry) && entry.length === 2 && typeof entry[0] === 'string' && Number.isFinite(entry[1]));
+        if (!valid)
+            throw new Error(`the entries of ${id} are not [digest, time] pairs`);
+    }
+    return file;
+}
+
 ;// CONCATENATED MODULE: ./src/providers/webhook/handler.ts
 // The inbound-SMS webhook endpoints, framework-free: any node:http server (the probe's, the receiver's)
 // passes its requests through and gets `true` back for the paths handled here. Every request is
-// authenticated before it can reach the inbox; bad requests are answered, never thrown.
+// authenticated before it can reach the inbox, and handed on with its acceptor (the format and the
+// credential that let it in); a message id an acceptor already delivered is a replay, answered as a
+// success (so the sender stops retrying) and delivered to no one. Bad requests are answered, never thrown.
 //
 //   POST /webhooks/twilio    Twilio's form, signed with X-Twilio-Signature  → 200 empty TwiML
-//   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>    → 204
-//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked when a signature secret is set → 204
-//   403 bad or missing signature · 413 body over maxBodyBytes · 400 malformed · 405 wrong method ·
-//   415 wrong content type
+//   POST /webhooks/generic   JSON, signed with X-Signature: sha256=<hex>, optionally timestamped → 204
+//   GET|POST /webhooks/vonage  query, form or JSON; `sig` checked unless the endpoint is unsigned → 204
+//   403 bad or missing signature, stale timestamp · 413 body over maxBodyBytes · 400 malformed ·
+//   405 wrong method · 415 wrong content type
+
+
 
 
 
@@ -100421,8 +101469,10 @@ const ACCEPTED = {
 const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 function createWebhookHandler(options) {
     const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
+    const replays = options.replays ?? ReplayMemory.inMemory();
+    const receive = receivers(options);
     return async (req, res) => {
-        const format = formatFor(pathOf(req.url), options);
+        const format = formatFor(pathOf(req.url), receive);
         if (format === undefined)
             return false;
         try {
@@ -100433,24 +101483,43 @@ function createWebhookHandler(options) {
             if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type'])))
                 throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
             const raw = hasBody ? await handler_readBody(req, maxBodyBytes) : Buffer.alloc(0);
-            if (format === 'twilio') {
-                options.inbox.accept(twilioSms(req, raw, options.twilio));
+            const { acceptor, sms } = receive[format](req, raw);
+            if (replays.firstDelivery(acceptor, sms.id))
+                options.inbox.accept(sms, acceptor);
+            else
+                notify(options.onReplay, { format, acceptor: acceptor.id });
+            // Answered once the id is on disk: a sender that sees success will not send it again.
+            await replays.saved();
+            if (format === 'twilio')
                 res.writeHead(200, { 'content-type': 'text/xml' }).end(EMPTY_TWIML);
-            }
-            else if (format === 'generic') {
-                options.inbox.accept(genericSms(req, raw, options.generic.secret));
+            else
                 res.writeHead(204).end();
-            }
-            else {
-                options.inbox.accept(vonageSms(req, raw, options.vonage));
-                res.writeHead(204).end();
-            }
         }
         catch (error) {
             refuse(req, res, format, error, options.onRejected);
         }
         return true;
     };
+}
+/** A receiver per configured format, its acceptor made once. */
+function receivers({ twilio, generic, vonage }) {
+    if (vonage !== undefined && vonage.signatureSecret === undefined && vonage.unsigned !== true) {
+        throw new TypeError('vonage: give a signatureSecret, or unsigned: true to accept unauthenticated messages');
+    }
+    const receive = {};
+    if (twilio) {
+        const acceptor = createAcceptor('twilio', twilio.authToken);
+        receive.twilio = (req, raw) => ({ acceptor, sms: twilioSms(req, raw, twilio) });
+    }
+    if (generic) {
+        const acceptor = createAcceptor('generic', generic.secret);
+        receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor) });
+    }
+    if (vonage) {
+        const acceptor = createAcceptor('vonage', vonage.signatureSecret);
+        receive.vonage = (req, raw) => ({ acceptor, sms: vonageSms(req, raw, vonage) });
+    }
+    return receive;
 }
 function twilioSms(req, raw, twilio) {
     const form = raw.toString('utf8');
@@ -100462,13 +101531,21 @@ function twilioSms(req, raw, twilio) {
         throw new HttpRefusal(403, 'X-Twilio-Signature does not match');
     return parseTwilioInbound(form);
 }
-function genericSms(req, raw, secret) {
+function genericSms(req, raw, generic, acceptor) {
     const signature = req.headers[GENERIC_SIGNATURE_HEADER];
     if (typeof signature !== 'string')
         throw new HttpRefusal(403, 'X-Signature is missing');
-    if (!isValidGenericSignature(secret, raw, signature))
+    // Node joins a repeated custom header with ", ": that is not unix seconds, so it is refused below.
+    const timestamp = req.headers[GENERIC_TIMESTAMP_HEADER];
+    const signedAtMs = timestamp === undefined ? undefined : parseGenericTimestamp(timestamp);
+    if (!isValidGenericSignature(generic.secret, raw, signature, timestamp))
         throw new HttpRefusal(403, 'X-Signature does not match');
-    return parseGenericInbound(raw.toString('utf8'));
+    const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
+    if (signedAtMs !== undefined && Math.abs(Date.now() - signedAtMs) > toleranceMs) {
+        throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${toleranceMs / 1000} s from our clock`);
+    }
+    // A message without an id is named after what was signed: the same request again is the same message.
+    return parseGenericInbound(raw.toString('utf8'), () => `signed-content:${acceptor.digest(genericSignedContent(raw, timestamp).toString('base64'))}`);
 }
 function vonageSms(req, raw, vonage) {
     const params = vonageParams(req, raw);
@@ -100502,11 +101579,15 @@ function refuse(req, res, format, error, onRejected) {
                 req.destroy();
         });
     }
+    notify(onRejected, { format, status: refusal.status, reason: refusal.message });
+}
+/** An observer's failure must not turn a clean answer into a crash. */
+function notify(observer, event) {
     try {
-        onRejected?.({ format, status: refusal.status, reason: refusal.message });
+        observer?.(event);
     }
     catch {
-        // An observer's failure must not turn a clean refusal into a crash.
+        // ignored: see above
     }
 }
 function handler_readBody(req, maxBytes) {
@@ -100540,14 +101621,8 @@ function handler_readBody(req, maxBytes) {
         req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
     });
 }
-function formatFor(path, options) {
-    if (path === WEBHOOK_PATHS.twilio && options.twilio)
-        return 'twilio';
-    if (path === WEBHOOK_PATHS.generic && options.generic)
-        return 'generic';
-    if (path === WEBHOOK_PATHS.vonage && options.vonage)
-        return 'vonage';
-    return undefined;
+function formatFor(path, served) {
+    return Object.keys(WEBHOOK_PATHS).find((format) => WEBHOOK_PATHS[format] === path && served[format] !== undefined);
 }
 function pathOf(url) {
     const path = (url ?? '/').split('?', 1)[0];
@@ -100613,6 +101688,8 @@ async function createWebhookInbox(options) {
 
 
 
+
+
 async function prepareChecks(config, options = {}) {
     const clock = options.clock ?? systemClock;
     const selected = selectChecks(config.checks, options.only);
@@ -100659,6 +101736,7 @@ async function startWebhookInboxes(checks, clock, options, closers) {
     const groupKey = (key) => (hosted ? HOSTED_KEY : key);
     const aliases = new Map();
     const groups = new Map();
+    const newGroup = (index) => ({ endpoints: { inbox: new InboxesByAcceptor({ clock }) }, index });
     for (const [index, check] of checks.entries()) {
         const { inbox } = check;
         if (inbox.type !== 'webhook')
@@ -100666,25 +101744,29 @@ async function startWebhookInboxes(checks, clock, options, closers) {
         const address = `${inbox.listen.host}:${inbox.listen.port}`;
         const key = groupKey(address);
         aliases.set(address, key);
-        const group = groups.get(key) ?? { handler: { inbox: new inbox_WebhookInbox({ clock }) }, index };
+        const group = groups.get(key) ?? newGroup(index);
         const conflict = (field) => new ConfigError([{ path: `checks[${index}].inbox.${field}`, message: `differs from checks[${group.index}], which ${hosted ? 'shares the probe\'s one webhook endpoint' : `listens on the same address ${address}`}` }], 'config');
         if (inbox.format === 'twilio') {
-            if (group.handler.twilio && group.handler.twilio.authToken !== inbox.authToken)
+            if (group.endpoints.twilio && group.endpoints.twilio.authToken !== inbox.authToken)
                 throw conflict('authToken');
-            group.handler = { ...group.handler, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
+            group.endpoints = { ...group.endpoints, twilio: { authToken: inbox.authToken, ...(inbox.publicUrl && { publicUrl: inbox.publicUrl }) } };
         }
         else if (inbox.format === 'generic') {
-            if (group.handler.generic && group.handler.generic.secret !== inbox.secret)
+            if (group.endpoints.generic && group.endpoints.generic.secret !== inbox.secret)
                 throw conflict('secret');
-            group.handler = { ...group.handler, generic: { secret: inbox.secret } };
+            if (group.endpoints.generic && group.endpoints.generic.timestampToleranceMs !== inbox.timestampToleranceMs)
+                throw conflict('timestampTolerance');
+            group.endpoints = { ...group.endpoints, generic: { secret: inbox.secret, timestampToleranceMs: inbox.timestampToleranceMs } };
         }
         else {
-            const { vonage } = group.handler;
+            const { vonage } = group.endpoints;
             if (vonage && vonage.signatureSecret !== inbox.signatureSecret)
-                throw conflict('signatureSecret');
-            if (vonage && vonage.signatureMethod !== inbox.signingMethod)
+                throw conflict(inbox.signatureSecret === undefined ? 'unsigned' : 'signatureSecret');
+            if (vonage?.signatureMethod !== undefined && vonage.signatureMethod !== inbox.signingMethod)
                 throw conflict('signingMethod');
-            group.handler = { ...group.handler, vonage: { signatureMethod: inbox.signingMethod, ...(inbox.signatureSecret && { signatureSecret: inbox.signatureSecret }) } };
+            // The schema has made sure an inbox without a signature secret says `unsigned: true`.
+            const endpoint = inbox.signatureSecret === undefined ? { unsigned: true } : { signatureSecret: inbox.signatureSecret, signatureMethod: inbox.signingMethod };
+            group.endpoints = { ...group.endpoints, vonage: endpoint };
         }
         groups.set(key, group);
     }
@@ -100693,28 +101775,38 @@ async function startWebhookInboxes(checks, clock, options, closers) {
     if (pushIndex >= 0) {
         const key = groupKey(SANDBOX_PUSH_KEY);
         aliases.set(SANDBOX_PUSH_KEY, key);
-        const group = groups.get(key) ?? { handler: { inbox: new inbox_WebhookInbox({ clock }) }, index: pushIndex };
-        if (!group.handler.twilio)
-            group.handler = { ...group.handler, twilio: { authToken: (0,external_node_crypto_.randomBytes)(24).toString('base64url') } };
+        const group = groups.get(key) ?? newGroup(pushIndex);
+        if (!group.endpoints.twilio)
+            group.endpoints = { ...group.endpoints, twilio: { authToken: (0,external_node_crypto_.randomBytes)(24).toString('base64url') } };
         groups.set(key, group);
     }
+    // A CLI or library run is short: its receivers remember delivered ids for the run only.
+    const replays = ReplayMemory.inMemory();
     const started = new Map();
-    for (const [key, { handler }] of groups) {
+    for (const [key, { endpoints }] of groups) {
         let url;
         if (options.hostWebhooks) {
-            url = options.hostWebhooks(handler);
+            url = options.hostWebhooks(endpoints);
         }
         else {
             const [host, port] = key === SANDBOX_PUSH_KEY ? ['127.0.0.1', 0] : splitAddress(key);
-            const receiver = await startWebhookReceiver({ ...handler, host, port });
+            const receiver = await startWebhookReceiver({ ...endpoints, replays, host, port });
             closers.push(() => receiver.close());
             url = receiver.url;
         }
-        started.set(key, { inbox: handler.inbox, url, ...(handler.twilio && { authToken: handler.twilio.authToken }) });
+        started.set(key, { inboxes: endpoints.inbox, url, ...(endpoints.twilio && { authToken: endpoints.twilio.authToken }) });
     }
     for (const [alias, key] of aliases)
         started.set(alias, started.get(key));
     return started;
+}
+/** The acceptor a webhook inbox's messages must come through: its format and its credential. */
+function acceptorOf(inbox) {
+    if (inbox.format === 'twilio')
+        return createAcceptor('twilio', inbox.authToken);
+    if (inbox.format === 'generic')
+        return createAcceptor('generic', inbox.secret);
+    return createAcceptor('vonage', inbox.signatureSecret);
 }
 function splitAddress(key) {
     const at = key.lastIndexOf(':');
@@ -100795,7 +101887,7 @@ function twilioCredentials({ accountSid, authToken, apiKey }) {
 function inboxFor(check, sandboxUrl, webhookInboxes, clock) {
     const { inbox } = check;
     if (inbox.type === 'webhook')
-        return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`).inbox;
+        return webhookInboxes.get(`${inbox.listen.host}:${inbox.listen.port}`).inboxes.inboxFor(acceptorOf(inbox));
     if (inbox.type === 'twilio') {
         const { baseUrl, pollIntervalMs } = inbox;
         return createTwilioInbox({ credentials: twilioCredentials(inbox), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock, ...(baseUrl && { baseUrl }) });
@@ -100808,8 +101900,10 @@ function inboxFor(check, sandboxUrl, webhookInboxes, clock) {
         const { apiKey, serverId, baseUrl, pollIntervalMs } = inbox;
         return createMailosaurInbox({ apiKey, serverId, ...(baseUrl && { baseUrl }), pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
     }
-    if (inbox.mode === 'webhook')
-        return webhookInboxes.get(SANDBOX_PUSH_KEY).inbox;
+    if (inbox.mode === 'webhook') {
+        const push = webhookInboxes.get(SANDBOX_PUSH_KEY);
+        return push.inboxes.inboxFor(createAcceptor('twilio', push.authToken));
+    }
     return createSandboxInbox({ baseUrl: sandboxUrl(), pollIntervalMs: inbox.pollIntervalMs, timeoutMs: check.timeouts.stepMs, clock });
 }
 
@@ -100821,6 +101915,9 @@ const VERSION = '0.1.0';
 ;// CONCATENATED MODULE: ./src/gate-run.ts
 // One release-gate run, shared by the CLI's `run` and the Action: prepare the checks, run N samples of
 // each (stopping a check early once its sequential test decides), judge the thresholds, build the report.
+// An abort cuts it short: the runs in flight end as cancelled, and the report is marked incomplete.
+
+
 
 
 
@@ -100832,7 +101929,28 @@ const VERSION = '0.1.0';
 class GateOptionsError extends Error {
     name = 'GateOptionsError';
 }
+/**
+ * With `holdProbe`, the checks' numbers are held on the probe before anything is sent (a ProbeHoldError
+ * when not) and released at the end, whatever the end; a hold lost midway stops the runs and throws.
+ */
 async function runGate(config, options) {
+    if (options.holdProbe === undefined)
+        return runChecks(config, options);
+    const numbers = [...new Set(config.checks.filter((check) => options.only?.includes(check.name) ?? true).map((check) => check.number))];
+    const hold = await holdProbeNumbers({ ...options.holdProbe, numbers, ...(options.signal && { signal: options.signal }) }).catch((error) => {
+        throw error instanceof ProbeHoldError ? new ProbeHoldError(`${error.message}; no SMS was sent`, { cause: error }) : error;
+    });
+    try {
+        const signal = options.signal ? AbortSignal.any([options.signal, hold.lost]) : hold.lost;
+        const report = await runChecks(config, { ...options, signal });
+        hold.lost.throwIfAborted();
+        return report;
+    }
+    finally {
+        await hold.release();
+    }
+}
+async function runChecks(config, options) {
     const startedAt = new Date();
     const design = options.sequential ? sequentialDesign(options) : undefined;
     const environment = await prepareChecks(config, { ...(options.only && { only: options.only }) });
@@ -100857,12 +101975,15 @@ async function runGate(config, options) {
             }),
         });
         const sequential = sequentialGates && snapshots(sequentialGates);
+        const summary = summarizeChecks(batch.checks);
+        const incomplete = batch.interrupted ? incompleteness(options.signal?.reason, summary.overall.runs, options.samples * environment.checks.length) : undefined;
         const hasThresholds = Object.values(options.thresholds).some((value) => value !== undefined && value !== false);
-        const gate = hasThresholds ? evaluateGate(summarizeChecks(batch.checks), options.thresholds, sequential) : undefined;
+        const gate = hasThresholds ? evaluateGate(summary, options.thresholds, sequential, incomplete) : undefined;
         return buildReport({
             checks: batch.checks,
             ...(gate && { gate }),
             ...(sequential && { sequential }),
+            ...(incomplete && { incomplete }),
             startedAt: startedAt.toISOString(),
             finishedAt: new Date().toISOString(),
             location: config.location,
@@ -100889,6 +102010,14 @@ function sequentialDesign({ thresholds: { minSuccessRate }, samples }) {
             `it needs at least ${error.fixedSamples} (what the fixed-N test with the same 5% error rates sends) to hold its error rates`, { cause: error });
     }
 }
+function incompleteness(reason, finished, planned) {
+    return {
+        reason: reason instanceof Error ? reason.message : String(reason),
+        ...(reason instanceof ProcessInterrupt && { signal: reason.signal }),
+        finished,
+        planned,
+    };
+}
 function snapshots(gates) {
     return Object.fromEntries([...gates].map(([name, gate]) => [name, gate.snapshot()]));
 }
@@ -100896,6 +102025,7 @@ function snapshots(gates) {
 ;// CONCATENATED MODULE: ./src/report/table.ts
 // The per-check summary as a terminal table, then the gate's verdict. Pure: report in, text out.
 // It shows aggregates only, so no code or phone number can reach a terminal or CI log through it.
+
 const HEADER = ['check', 'runs', 'ok', 'degraded', 'failed', 'failures by reason', 'deliveries', 'p50', 'p95', 'max', 'success rate'];
 /** Columns holding free text are left-aligned; figures are right-aligned. */
 const LEFT_ALIGNED = new Set([0, 5]);
@@ -100941,11 +102071,13 @@ function row(name, s) {
     ];
 }
 function verdict(report) {
-    const { gate } = report;
+    const { gate, incomplete } = report;
     if (gate === undefined)
-        return [{ text: 'No gate thresholds set: measured only.' }];
-    const lines = [
-        gate.passed ? { text: 'Gate PASSED', tone: 'good' } : { text: 'Gate FAILED', tone: 'bad' },
+        return [heading(report)];
+    // The heading already says why an incomplete gate did not pass.
+    const cutShort = incomplete && describeIncomplete(incomplete);
+    return [
+        heading(report),
         ...gate.thresholds.map((threshold) => {
             const observed = Object.entries(threshold.perCheck)
                 .map(([name, verdict]) => `${name} ${figure(verdict.observed)}${verdict.passed ? '' : ' (missed)'}`)
@@ -100955,10 +102087,16 @@ function verdict(report) {
                 tone: threshold.passed ? 'good' : 'bad',
             };
         }),
-        ...gate.reasons.map((reason) => ({ text: `  - ${reason}`, tone: 'bad' })),
+        ...gate.reasons.filter((reason) => reason !== cutShort).map((reason) => ({ text: `  - ${reason}`, tone: 'bad' })),
         ...gate.notes.map((note) => ({ text: `  note: ${note}` })),
     ];
-    return lines;
+}
+function heading({ gate, incomplete }) {
+    if (incomplete !== undefined)
+        return { text: `Gate INCOMPLETE: ${describeIncomplete(incomplete)}`, tone: 'bad' };
+    if (gate === undefined)
+        return { text: 'No gate thresholds set: measured only.' };
+    return gate.passed ? { text: 'Gate PASSED', tone: 'good' } : { text: 'Gate FAILED', tone: 'bad' };
 }
 /** Three significant decimals at most: 0.925, 31.5, 1. */
 function figure(value) {
@@ -101146,6 +102284,14 @@ const INPUTS = {
         default: '',
         description: 'mode prometheus: sent as Authorization: Bearer <token> to Prometheus; masked in the log. Pass it from a secret.',
     },
+    'hold-probe-url': {
+        default: '',
+        description: "mode run: base URL of the otp-canary probe that shares the checks' numbers; every replica behind it holds them while the gate runs. Empty: the config's gate.holdProbe.url, else no hold.",
+    },
+    'hold-probe-token': {
+        default: '',
+        description: "mode run: the probe's probe.token, for its hold API; masked in the log. Pass it from a secret. Empty: the config's gate.holdProbe.token.",
+    },
 };
 /** A malformed input; its message names the input and the value given. */
 class InputError extends Error {
@@ -101167,9 +102313,14 @@ function readInputs(read) {
     const maxP95DeliverySeconds = optional('max-p95-delivery-seconds', positiveNumber);
     const failOnDegraded = optional('fail-on-degraded', inputs_boolean);
     const junitPath = optional('junit-path', (_, value) => value);
+    const holdProbeUrl = optional('hold-probe-url', inputs_httpUrl);
+    const holdProbeToken = optional('hold-probe-token', (_, value) => value);
     const mode = oneOf('mode', raw('mode'), ['run', 'prometheus']);
     const sequential = inputs_boolean('sequential', raw('sequential'));
     const prometheus = mode === 'prometheus' ? prometheusInputs(raw, checks ?? [], sequential) : refusePrometheusOnly(raw);
+    if (prometheus !== undefined && (holdProbeUrl !== undefined || holdProbeToken !== undefined)) {
+        throw new InputError('hold-probe-url and hold-probe-token apply to mode run: mode prometheus sends nothing, so it holds nothing');
+    }
     return {
         ...(prometheus !== undefined && { prometheus }),
         ...(configPath !== undefined && { configPath }),
@@ -101182,6 +102333,9 @@ function readInputs(read) {
         sequential,
         reportPath: raw('report-path'),
         ...(junitPath !== undefined && { junitPath }),
+        ...((holdProbeUrl !== undefined || holdProbeToken !== undefined) && {
+            holdProbe: { ...(holdProbeUrl !== undefined && { url: holdProbeUrl }), ...(holdProbeToken !== undefined && { token: holdProbeToken }) },
+        }),
     };
 }
 function prometheusInputs(raw, checks, sequential) {
@@ -101213,6 +102367,25 @@ function refusePrometheusOnly(raw) {
             throw new InputError(`${name} is only read in mode prometheus, and mode is run`);
     }
     return undefined;
+}
+/** Where mode run holds its numbers: each input, else the config's gate.holdProbe; undefined for no hold. */
+function holdProbeFor(inputs, gate) {
+    const url = inputs.holdProbe?.url ?? gate.holdProbe?.url;
+    const token = inputs.holdProbe?.token ?? gate.holdProbe?.token;
+    if (url === undefined) {
+        if (inputs.holdProbe?.token !== undefined)
+            throw new InputError('hold-probe-token is set but no probe is: set hold-probe-url (or the config\'s gate.holdProbe)');
+        return undefined;
+    }
+    if (token === undefined)
+        throw new InputError('hold-probe-url needs the probe\'s token: set hold-probe-token from a secret (or the config\'s gate.holdProbe.token)');
+    return { url, token, ...(gate.holdProbe && { settleSeconds: gate.holdProbe.settleSeconds }) };
+}
+/** The value is not echoed: a URL can carry a password. */
+function inputs_httpUrl(name, value) {
+    if (!URL.canParse(value) || !['http:', 'https:'].includes(new URL(value).protocol))
+        throw new InputError(`${name} must be an absolute http:// or https:// URL`);
+    return value;
 }
 /** The value is not echoed: a URL can carry a password. */
 function prometheusUrl(value) {
@@ -101276,8 +102449,13 @@ function inputs_boolean(name, value) {
 
 ;// CONCATENATED MODULE: ./src/action/junit.ts
 // The report as JUnit XML, the format test-report tools read: a test suite per check, a test case per
-// run, a failure carrying the reason (its type) and the masked detail. Cancelled runs are skipped.
+// run, a failure carrying the reason (its type) and the masked detail. Cancelled runs are skipped. A
+// gate cut short says so in every suite's properties (`otp-canary.incomplete`).
+
 function renderJUnit(report) {
+    const properties = report.incomplete === undefined
+        ? []
+        : ['    <properties>', `      <property${attrs({ name: 'otp-canary.incomplete', value: describeIncomplete(report.incomplete) })}/>`, '    </properties>'];
     const suites = report.checks.map((check) => {
         const { summary } = check;
         const cases = check.runs.map((run, index) => testCase(check.name, run, index + 1));
@@ -101290,7 +102468,7 @@ function renderJUnit(report) {
             time: totalSeconds(check.runs),
             timestamp: check.runs[0]?.startedAt ?? report.startedAt,
         });
-        return [`  <testsuite${attributes}>`, ...cases, '  </testsuite>'].join('\n');
+        return [`  <testsuite${attributes}>`, ...properties, ...cases, '  </testsuite>'].join('\n');
     });
     const root = attrs({
         name: 'otp-canary',
@@ -101346,8 +102524,9 @@ function escapeXml(value) {
 // values, all taken from the report's pooled figures. Numbers are plain decimals; an absent figure
 // (no run finished, no SMS arrived) is an empty string, as GitHub has no null output. In mode prometheus
 // the report holds Prometheus's figures in the same shape, so the same outputs follow from it.
+
 const OUTPUTS = {
-    passed: { description: '"true" when every threshold was met (or none was set), "false" otherwise.' },
+    passed: { description: '"true" when every threshold was met (or none was set) by a gate that ran to its end, "false" otherwise: a missed threshold, or runs cut short by a cancelled job.' },
     runs: { description: 'Finished runs over all checks (cancelled runs excluded). Mode prometheus: runs in the window that exercised the target, increase() rounded.' },
     'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
     'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
@@ -101359,7 +102538,7 @@ const OUTPUTS = {
 function actionOutputs(report, reportPath) {
     const { overall } = report;
     return {
-        passed: String(report.gate?.passed ?? true),
+        passed: String(['passed', 'measured'].includes(verdictOf(report))),
         runs: String(overall.runs),
         'success-rate': outputs_figure(overall.successRate),
         'success-rate-lower-bound': overall.runs === 0 ? '' : outputs_figure(overall.successRateInterval.lower),
@@ -101760,6 +102939,7 @@ function scrubStrings(node, secrets) {
 // what was observed, the gate's notes, the sequential test's decisions and a Mermaid chart of the
 // delivery latencies. Pure: report in, Markdown out. It shows aggregates and masked details only.
 // Figures read from Prometheus have no run records behind them: the summary says what that leaves out.
+
 function renderJobSummary(report, context) {
     const sections = [
         summary_verdict(report),
@@ -101775,7 +102955,9 @@ function renderJobSummary(report, context) {
 }
 /** The one-line verdict: the Action's failure message, and the summary's heading. */
 function verdictLine(report) {
-    const { gate } = report;
+    const { gate, incomplete } = report;
+    if (incomplete !== undefined)
+        return `OTP delivery gate incomplete: ${describeIncomplete(incomplete)}`;
     if (gate === undefined)
         return 'OTP delivery measured: no thresholds were set, so the gate cannot fail';
     if (gate.passed)
@@ -101783,7 +102965,17 @@ function verdictLine(report) {
     return `OTP delivery gate failed: ${gate.reasons.join('; ')}`;
 }
 function summary_verdict(report) {
-    const { gate } = report;
+    const { gate, incomplete } = report;
+    if (incomplete !== undefined) {
+        const cutShort = describeIncomplete(incomplete);
+        const misses = (gate?.reasons ?? []).filter((reason) => reason !== cutShort);
+        return [
+            '## ⏹️ OTP delivery gate incomplete',
+            '',
+            `Runs were cut short, so the gate cannot pass: ${escapeMarkdown(cutShort)}. The figures below are those of the runs that ended.`,
+            ...(misses.length > 0 ? ['', ...misses.map((reason) => `- ${escapeMarkdown(reason)}`)] : []),
+        ].join('\n');
+    }
     if (gate === undefined)
         return `## ➖ OTP delivery measured\n\nNo thresholds were set, so the gate could not fail.`;
     if (gate.passed)
@@ -101967,6 +103159,10 @@ function round(value) {
 // prometheus) → report, JUnit, outputs, job summary, annotations → verdict. One catch at the top turns
 // any error into a failed step with a one-line reason. Nothing started here outlives the work (runGate
 // closes its servers, the Prometheus client its connections), so the process ends when the step does.
+// A cancelled job (SIGINT, then SIGTERM) cuts the runs short: what ended is still published, marked
+// incomplete, and the step fails.
+
+
 
 
 
@@ -101989,6 +103185,7 @@ async function run() {
     try {
         // Masked before anything else is read, whatever the mode.
         masker.addCredential(getInput('bearer-token').trim());
+        masker.addCredential(getInput('hold-probe-token').trim());
         const inputs = readInputs((name) => getInput(name));
         if (inputs.prometheus !== undefined)
             await gateOnPrometheus(inputs, inputs.prometheus, masker);
@@ -102003,6 +103200,7 @@ async function gateOnRuns(inputs, masker) {
     const { config, source } = await loadSource(inputs, masker);
     const thresholds = thresholdsFor(inputs, config.gate);
     warnWithoutThresholds(thresholds);
+    const holdProbe = holdProbeFor(inputs, config.gate);
     info(`otp-canary ${VERSION}: ${source}; ${describePlan(inputs)}`);
     const counts = new Map();
     const report = await group('Runs', () => runGate(config, {
@@ -102010,7 +103208,9 @@ async function gateOnRuns(inputs, masker) {
         concurrency: inputs.concurrency,
         thresholds,
         sequential: inputs.sequential,
+        signal: abortOnInterrupt(),
         ...(inputs.checks && { only: inputs.checks }),
+        ...(holdProbe && { holdProbe: { ...holdProbe, holder: workflowRun(process.env) } }),
         onCode: (code) => masker.addCode(code),
         onRun: (record) => info(runLine(record, counts)),
     }));
@@ -102067,7 +103267,8 @@ async function publish(report, inputs, context) {
     for (const annotation of failureAnnotations(report)) {
         core_namespaceObject[annotation.level](annotation.message, { title: annotation.title });
     }
-    if (report.gate?.passed === false)
+    const verdict = verdictOf(report);
+    if (verdict === 'failed' || verdict === 'incomplete')
         setFailed(verdictLine(report));
     else
         info(verdictLine(report));
@@ -102082,6 +103283,11 @@ function describePlan(inputs) {
     const perCheck = inputs.sequential ? `up to ${inputs.samples} runs per check, stopping once the sequential test decides` : `${inputs.samples} runs per check`;
     return `${perCheck}, ${inputs.concurrency} at a time`;
 }
+/** Names the job in the probe's logs: `owner/repo run 123 (attempt 1)`. */
+function workflowRun(env) {
+    const repository = env['GITHUB_REPOSITORY'] ?? 'a repository';
+    return `GitHub Actions: ${repository} run ${env['GITHUB_RUN_ID'] ?? '?'} (attempt ${env['GITHUB_RUN_ATTEMPT'] ?? '?'})`;
+}
 function runLine(record, counts) {
     const ordinal = (counts.get(record.check) ?? 0) + 1;
     counts.set(record.check, ordinal);
@@ -102095,7 +103301,7 @@ function runLine(record, counts) {
  * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
  */
 function describeError(error) {
-    if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError'].includes(error.name))
+    if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name))
         return error.message;
     if (error instanceof Error) {
         debug(scrub(error.stack ?? error.message));

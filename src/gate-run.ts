@@ -84,7 +84,8 @@ async function runChecks(config: Config, options: GateRunOptions): Promise<Repor
         shouldStop: (check: string, runs: readonly RunRecord[]) => {
           const gate = sequentialGates.get(check)!;
           const last = runs.at(-1);
-          if (gate.decision() === 'continue' && last && !last.cancelled) gate.observe(last.outcome !== 'failure');
+          // A run that failed for otp-canary's own reasons is no trial of the target.
+          if (gate.decision() === 'continue' && last && !last.cancelled && last.origin !== 'probe') gate.observe(last.outcome !== 'failure');
           return gate.decision() !== 'continue';
         },
       }),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGate } from '../src/core/gate.js';
 import { createSequentialGate } from '../src/core/sequential.js';
 import { summarizeChecks } from '../src/core/summary.js';
-import { checkRuns, runRecord } from './support/records.js';
+import { checkRuns, failedRun, runRecord } from './support/records.js';
 
 describe('evaluateGate', () => {
   it('passes when every check meets every threshold, with no reasons', () => {
@@ -82,6 +82,44 @@ describe('evaluateGate', () => {
     expect(result.passed).toBe(false);
     expect(result.thresholds[0]?.observed).toBeCloseTo(118 / 120, 12);
     expect(result.thresholds[0]?.perCheck).toEqual({ signup: { observed: 1, passed: true }, login: { observed: 0.9, passed: false } });
+  });
+
+  describe("failures of otp-canary's own (origin probe)", () => {
+    const withOwnFailures = () => [
+      ...checkRuns('signup', { successes: 19 }),
+      failedRun('number_contention', { check: 'signup' }),
+      failedRun('inbox_error', { check: 'signup' }),
+    ];
+
+    it('leaves them out of the success rate, so they never fail the target', () => {
+      const summary = summarizeChecks([{ name: 'signup', runs: withOwnFailures() }]);
+      const result = evaluateGate(summary, { minSuccessRate: 0.95 });
+
+      expect(summary.checks['signup']).toMatchObject({ runs: 21, failures: 2, probeFailures: 2, successRate: 1 });
+      expect(result.passed).toBe(true);
+    });
+
+    it('says how many there were and why', () => {
+      const summary = summarizeChecks([{ name: 'signup', runs: withOwnFailures() }]);
+
+      expect(evaluateGate(summary, { minSuccessRate: 0.95 }).notes).toContain(
+        "signup: 2 runs failed for otp-canary's own reasons (number_contention ×1, inbox_error ×1), not the target's: left out of the success rate",
+      );
+    });
+
+    it('still counts every target failure beside them', () => {
+      const summary = summarizeChecks([{ name: 'signup', runs: [...checkRuns('signup', { successes: 17, failures: 3 }), failedRun('internal_error', { check: 'signup' })] }]);
+
+      expect(evaluateGate(summary, { minSuccessRate: 0.95 }).reasons).toEqual(['signup: success rate 0.85 (17/20) is below 0.95']);
+    });
+
+    it('fails a gate in which no run exercised the target, saying so', () => {
+      const summary = summarizeChecks([{ name: 'signup', runs: [failedRun('inbox_error', { check: 'signup' })] }]);
+      const result = evaluateGate(summary, { minSuccessRate: 0.95 });
+
+      expect(result.passed).toBe(false);
+      expect(result.reasons).toEqual(['signup: no run exercised the target, so the success rate cannot be measured']);
+    });
   });
 
   it('fails when there are thresholds but no checks ran', () => {

@@ -35,7 +35,7 @@ export const INPUTS = {
   },
   'min-success-rate': {
     default: '',
-    description: "Fail when a check's success rate (success + degraded over finished runs) is below this, from 0 to 1. Empty: the config's gate.minSuccessRate, else not checked.",
+    description: "Fail when a check's success rate (success + degraded over the finished runs that exercised the target) is below this, from 0 to 1. Empty: the config's gate.minSuccessRate, else not checked.",
   },
   'max-p95-delivery-seconds': {
     default: '',

@@ -8,7 +8,7 @@ import { verdictOf, type Report } from '../core/report.js';
 export const OUTPUTS = {
   passed: { description: '"true" when every threshold was met (or none was set) by a gate that ran to its end, "false" otherwise: a missed threshold, or runs cut short by a cancelled job.' },
   runs: { description: 'Finished runs over all checks (cancelled runs excluded). Mode prometheus: runs in the window that exercised the target, increase() rounded.' },
-  'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
+  'success-rate': { description: 'Successes (success + degraded) over the finished runs that exercised the target (failures of otp-canary itself, origin probe, left out), all checks pooled; empty when none did. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
   'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
   'delivery-p50-seconds': { description: 'Nearest-rank median SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
   'delivery-p95-seconds': { description: 'Nearest-rank 95th percentile SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
@@ -24,7 +24,7 @@ export function actionOutputs(report: Report, reportPath: string): Record<Output
     passed: String(['passed', 'measured'].includes(verdictOf(report))),
     runs: String(overall.runs),
     'success-rate': figure(overall.successRate),
-    'success-rate-lower-bound': overall.runs === 0 ? '' : figure(overall.successRateInterval.lower),
+    'success-rate-lower-bound': overall.successRate === undefined ? '' : figure(overall.successRateInterval.lower),
     'delivery-p50-seconds': figure(overall.deliveryP50Seconds),
     'delivery-p95-seconds': figure(overall.deliveryP95Seconds),
     failures: JSON.stringify(overall.failuresByReason),

@@ -4,12 +4,13 @@
 // small for the data to support the threshold. A gate cut short before its runs ended is incomplete:
 // it never passes, whatever the runs that finished show. Reasons: docs/statistics.md.
 
+import { FAILURE_REASONS, type FailureReason } from './outcome.js';
 import type { SequentialSnapshot } from './sequential.js';
 import { requiredConsecutiveSuccesses } from './stats.js';
 import type { ChecksSummary, CheckSummary } from './summary.js';
 
 export interface GateThresholds {
-  /** Every check's success rate (success + degraded over finished runs) must reach it. */
+  /** Every check's success rate (success + degraded over the finished runs that exercised the target) must reach it. */
   readonly minSuccessRate?: number;
   /** Every check's nearest-rank p95 delivery latency must be at or below it. */
   readonly maxP95DeliverySeconds?: number;
@@ -114,7 +115,10 @@ export function evaluateGate(
         return undefined;
       }
       if (test !== undefined) notes.push(`${checkName}: the sequential test was undecided after ${test.samples} runs; judged on the observed rate`);
-      if (rate === undefined) return 'no finished runs, so the success rate cannot be measured';
+      if (s.probeFailures > 0) notes.push(`${checkName}: ${describeProbeFailures(s)}`);
+      if (rate === undefined) {
+        return s.probeFailures > 0 ? 'no run exercised the target, so the success rate cannot be measured' : 'no finished runs, so the success rate cannot be measured';
+      }
       if (rate < minSuccessRate) return `success rate ${formatRate(s, minSuccessRate)} is below ${minSuccessRate}`;
       const note = smallSampleNote(s, minSuccessRate);
       if (note !== undefined) notes.push(`${checkName}: ${note}`);
@@ -178,7 +182,7 @@ function validateThresholds(
 function smallSampleNote(s: CheckSummary, minSuccessRate: number): string | undefined {
   const { lower, confidence } = s.successRateInterval;
   if (lower >= minSuccessRate) return undefined;
-  const bound = `${s.successes} of ${s.runs} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
+  const bound = `${s.successes} of ${targetRuns(s)} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
   if (minSuccessRate === 1) return `${bound}; no number of runs can show a rate of 1`;
   return `${bound}; ${requiredConsecutiveSuccesses(minSuccessRate, confidence)} consecutive successes are needed to show ≥ ${minSuccessRate}`;
 }
@@ -195,7 +199,22 @@ function describeSequential(test: SequentialSnapshot): string {
 
 function formatRate(s: CheckSummary, against?: number): string {
   const rate = s.successRate ?? 0;
-  return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${s.runs})`;
+  return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${targetRuns(s)})`;
+}
+
+/** The runs behind the success rate: those that exercised the target. */
+function targetRuns(s: CheckSummary): number {
+  return s.runs - s.probeFailures;
+}
+
+/** Why some failures are not in the rate: `2 runs failed for otp-canary's own reasons (inbox_error ×1, number_contention ×1): …`. */
+function describeProbeFailures(s: CheckSummary): string {
+  const reasons = Object.entries(s.failuresByReason)
+    .filter(([reason]) => FAILURE_REASONS[reason as FailureReason].origin === 'probe')
+    .map(([reason, count]) => `${reason} ×${count}`)
+    .join(', ');
+  const runs = s.probeFailures === 1 ? '1 run' : `${s.probeFailures} runs`;
+  return `${runs} failed for otp-canary's own reasons (${reasons}), not the target's: left out of the success rate`;
 }
 
 /** Enough decimals that a value never prints equal to the threshold it missed (0.9496 is not "0.95"). */

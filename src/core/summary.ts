@@ -1,6 +1,6 @@
 // What a set of runs of one check amounts to: the figures a release gate judges and a report shows.
 
-import type { FailureReason } from './outcome.js';
+import { FAILURE_REASONS, type FailureReason } from './outcome.js';
 import { nearestRankPercentile, wilsonInterval } from './stats.js';
 import type { RunRecord } from './types.js';
 
@@ -14,7 +14,12 @@ export interface CheckSummary {
   readonly successes: number;
   readonly degraded: number;
   readonly failures: number;
-  /** successes / runs; absent when no run finished. */
+  /**
+   * Failed runs whose origin is `probe` (inbox_error, internal_error, number_contention): otp-canary's
+   * own failures say nothing of the target, so they are left out of the success rate, as in the SLO.
+   */
+  readonly probeFailures: number;
+  /** successes / (runs − probeFailures): the runs that exercised the target; absent when none did. */
   readonly successRate?: number;
   readonly successRateInterval: { readonly lower: number; readonly upper: number; readonly confidence: number };
   /** How many runs had an SMS arrive: the N behind the delivery percentiles. */
@@ -35,6 +40,7 @@ export function summarizeRuns(runs: readonly RunRecord[]): CheckSummary {
   const finished = runs.filter((run) => run.cancelled !== true);
   let successes = 0;
   let degraded = 0;
+  let probeFailures = 0;
   const failuresByReason: Partial<Record<FailureReason, number>> = {};
   for (const run of finished) {
     if (run.outcome === 'failure') {
@@ -42,19 +48,22 @@ export function summarizeRuns(runs: readonly RunRecord[]): CheckSummary {
         throw new Error(`run ${run.id} of check ${run.check} has outcome failure but no reason`);
       }
       failuresByReason[run.reason] = (failuresByReason[run.reason] ?? 0) + 1;
+      if (FAILURE_REASONS[run.reason].origin === 'probe') probeFailures += 1;
       continue;
     }
     successes += 1;
     if (run.outcome === 'degraded') degraded += 1;
   }
   const deliveries = finished.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds]));
-  const interval = wilsonInterval(successes, finished.length, SUMMARY_CONFIDENCE);
+  const targetRuns = finished.length - probeFailures;
+  const interval = wilsonInterval(successes, targetRuns, SUMMARY_CONFIDENCE);
   return {
     runs: finished.length,
     successes,
     degraded,
     failures: finished.length - successes,
-    successRate: finished.length > 0 ? successes / finished.length : undefined,
+    probeFailures,
+    successRate: targetRuns > 0 ? successes / targetRuns : undefined,
     successRateInterval: { lower: interval.lower, upper: interval.upper, confidence: SUMMARY_CONFIDENCE },
     deliverySamples: deliveries.length,
     deliveryP50Seconds: nearestRankPercentile(deliveries, 50),

@@ -21,7 +21,7 @@ export interface CheckSummary {
   readonly check: string;
   /** Runs the summary is over (at most `perCheck`). */
   readonly runs: number;
-  /** Successful runs (degraded included) / runs; undefined before the first run. */
+  /** Successful runs (degraded included) / runs that exercised the target (origin `probe` failures left out); undefined before one did. */
   readonly successRate?: number;
   readonly lastOutcome?: Outcome;
   /** Seconds since the last run finished. */
@@ -99,11 +99,13 @@ export class RecentRuns {
     }
     if (last === undefined) return { check, runs: 0, failuresByReason };
     const succeeded = runs.filter((run) => run.outcome !== 'failure').length;
+    // As in the SLO: runs that failed for otp-canary's own reasons say nothing of the target.
+    const targetRuns = runs.filter((run) => run.origin !== 'probe').length;
     const deliveries = runs.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds]));
     return {
       check,
       runs: runs.length,
-      successRate: succeeded / runs.length,
+      ...(targetRuns > 0 && { successRate: succeeded / targetRuns }),
       lastOutcome: last.outcome,
       lastAgeSeconds: Math.max(0, (nowMs - runEndMs(last)) / 1000),
       deliveryP50Seconds: nearestRankPercentile(deliveries, 50),

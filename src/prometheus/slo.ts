@@ -126,6 +126,8 @@ function checkSummary(totals: Totals, deliveryP50?: number, deliveryP95?: number
     successes,
     degraded: Math.min(successes, Math.round(totals.degraded)),
     failures,
+    // `runs` are already the target's; the probe's own failures are counted beside (SloSummary.probeFailures).
+    probeFailures: 0,
     // As the recording rules: 1 − target failures / target runs, unrounded.
     ...(targetRuns > 0 && { successRate: Math.min(1, Math.max(0, 1 - totals.targetFailures / targetRuns)) }),
     successRateInterval: { lower: interval.lower, upper: interval.upper, confidence: SUMMARY_CONFIDENCE },
