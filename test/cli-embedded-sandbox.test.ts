@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { demoConfig } from '../src/config/demo.js';
 import type { Report } from '../src/core/report.js';
-import { runCli, type CliResult } from './support/cli.js';
+import { runCli, startCli, type CliResult } from './support/cli.js';
 
 let dir: string;
 
@@ -102,5 +102,19 @@ describe('otp-canary run against the embedded sandbox', () => {
     expect(report.checks.map((check) => check.name)).toEqual(demoConfig().checks.map((check) => check.name));
     for (const check of report.checks) expect(stdout).toMatch(new RegExp(`^${check.name}\\s+1\\s`, 'm'));
     expect(code).toBe(report.gate?.passed === false ? 1 : 0);
+  });
+
+  it("says up front when the check's resend window makes its samples slow, naming the floor and the setting", async () => {
+    const configPath = join(dir, 'paced.yml');
+    const check = { name: 'paced', number: '+15555550100', trigger: { type: 'sandbox' }, inbox: { type: 'sandbox' }, verify: { type: 'sandbox' } };
+    await writeFile(configPath, stringify({ sandbox: { carrier: { delay: { median: '20ms', p95: '60ms' } }, otp: { resendWindow: '30s' } }, checks: [check] }));
+    const cli = startCli(['run', '--config', configPath, '--samples', '3']);
+    const noted = new Promise<void>((resolve) => cli.child.stderr.on('data', (chunk: string) => chunk.includes('policy.resendWindow') && resolve()));
+
+    await noted;
+    cli.child.kill('SIGKILL');
+    const { stderr } = await cli.result;
+
+    expect(stderr).toContain('paced: runs on +1555•••0100 keep to its policy.resendWindow (30 s), so 3 samples take at least 60 s; set the window your app really enforces (0s for none)');
   });
 });

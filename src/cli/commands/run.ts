@@ -6,10 +6,12 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { GateThresholds } from '../../core/gate.js';
+import { maskNumber } from '../../core/mask.js';
 import { verdictOf, type Report } from '../../core/report.js';
 import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
+import type { PreparedCheck } from '../../providers/build.js';
 import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
@@ -60,7 +62,10 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     signal,
     ...(only && { only }),
     ...(holdProbe && { holdProbe }),
-    onStart: (checks) => progress.start(checks.map((c) => c.spec.name), samples),
+    onStart: (checks) => {
+      for (const note of pacingNotes(checks, samples)) io.stderr(note);
+      progress.start(checks.map((c) => c.spec.name), samples);
+    },
     onRun: (record) => progress.record(record),
   }).finally(() => signal.removeEventListener('abort', announceInterrupt));
   progress.finish();
@@ -71,6 +76,21 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
     io.stderr(`report written to ${values.json}\n`);
   }
   return exitCode(report);
+}
+
+/** Below this, keeping to a resend window is not worth a word. */
+const NOTABLE_PACING_MS = 10_000;
+
+/** Says up front when a check's resend window makes its samples slow, so a quiet terminal is not taken for a hang. */
+function pacingNotes(checks: readonly PreparedCheck[], samples: number): string[] {
+  return checks.flatMap(({ spec }) => {
+    const floorMs = (samples - 1) * spec.policy.resendWindowMs;
+    if (floorMs < NOTABLE_PACING_MS) return [];
+    return [
+      `otp-canary: ${spec.name}: runs on ${maskNumber(spec.number)} keep to its policy.resendWindow (${spec.policy.resendWindowMs / 1000} s), ` +
+        `so ${samples} samples take at least ${Math.ceil(floorMs / 1000)} s; set the window your app really enforces (0s for none)\n`,
+    ];
+  });
 }
 
 function exitCode(report: Report): number {
