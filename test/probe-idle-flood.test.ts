@@ -48,6 +48,7 @@ async function startWorld(): Promise<{ port: number; configPath: string }> {
     inbox: { type: 'webhook', format: 'twilio', authToken: TOKEN },
     verify: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
     timeouts: { delivery: '3s', total: '8s', step: '2s' },
+    policy: { resendWindow: '0s' },
     schedule: '* * * * * *',
   };
   dir = await mkdtemp(join(tmpdir(), 'otp-canary-idle-flood-'));
