@@ -96586,6 +96586,7 @@ function inverseNormalCdf(p) {
 ;// CONCATENATED MODULE: ./src/core/summary.ts
 // What a set of runs of one check amounts to: the figures a release gate judges and a report shows.
 
+
 /** Confidence of every interval in summaries and reports. */
 const SUMMARY_CONFIDENCE = 0.95;
 /**
@@ -96596,6 +96597,7 @@ function summarizeRuns(runs) {
     const finished = runs.filter((run) => run.cancelled !== true);
     let successes = 0;
     let degraded = 0;
+    let probeFailures = 0;
     const failuresByReason = {};
     for (const run of finished) {
         if (run.outcome === 'failure') {
@@ -96603,6 +96605,8 @@ function summarizeRuns(runs) {
                 throw new Error(`run ${run.id} of check ${run.check} has outcome failure but no reason`);
             }
             failuresByReason[run.reason] = (failuresByReason[run.reason] ?? 0) + 1;
+            if (FAILURE_REASONS[run.reason].origin === 'probe')
+                probeFailures += 1;
             continue;
         }
         successes += 1;
@@ -96610,13 +96614,15 @@ function summarizeRuns(runs) {
             degraded += 1;
     }
     const deliveries = finished.flatMap((run) => (run.deliverySeconds === undefined ? [] : [run.deliverySeconds]));
-    const interval = wilsonInterval(successes, finished.length, SUMMARY_CONFIDENCE);
+    const targetRuns = finished.length - probeFailures;
+    const interval = wilsonInterval(successes, targetRuns, SUMMARY_CONFIDENCE);
     return {
         runs: finished.length,
         successes,
         degraded,
         failures: finished.length - successes,
-        successRate: finished.length > 0 ? successes / finished.length : undefined,
+        probeFailures,
+        successRate: targetRuns > 0 ? successes / targetRuns : undefined,
         successRateInterval: { lower: interval.lower, upper: interval.upper, confidence: SUMMARY_CONFIDENCE },
         deliverySamples: deliveries.length,
         deliveryP50Seconds: nearestRankPercentile(deliveries, 50),
@@ -97649,6 +97655,7 @@ function requirePositiveInteger(value, field) {
 // small for the data to support the threshold. A gate cut short before its runs ended is incomplete:
 // it never passes, whatever the runs that finished show. Reasons: docs/statistics.md.
 
+
 /** With fewer deliveries than this, the nearest-rank p95 is the slowest one: ⌈0.95 · N⌉ = N for N ≤ 19. */
 const P95_DISTINCT_FROM_MAX = 20;
 /**
@@ -97691,8 +97698,11 @@ function evaluateGate(summary, thresholds, sequential = {}, incomplete) {
             }
             if (test !== undefined)
                 notes.push(`${checkName}: the sequential test was undecided after ${test.samples} runs; judged on the observed rate`);
-            if (rate === undefined)
-                return 'no finished runs, so the success rate cannot be measured';
+            if (s.probeFailures > 0)
+                notes.push(`${checkName}: ${describeProbeFailures(s)}`);
+            if (rate === undefined) {
+                return s.probeFailures > 0 ? 'no run exercised the target, so the success rate cannot be measured' : 'no finished runs, so the success rate cannot be measured';
+            }
             if (rate < minSuccessRate)
                 return `success rate ${formatRate(s, minSuccessRate)} is below ${minSuccessRate}`;
             const note = smallSampleNote(s, minSuccessRate);
@@ -97750,7 +97760,7 @@ function smallSampleNote(s, minSuccessRate) {
     const { lower, confidence } = s.successRateInterval;
     if (lower >= minSuccessRate)
         return undefined;
-    const bound = `${s.successes} of ${s.runs} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
+    const bound = `${s.successes} of ${targetRuns(s)} succeeded: the ${percent(confidence)} lower bound is ${formatAgainst(lower, minSuccessRate, 2)}`;
     if (minSuccessRate === 1)
         return `${bound}; no number of runs can show a rate of 1`;
     return `${bound}; ${requiredConsecutiveSuccesses(minSuccessRate, confidence)} consecutive successes are needed to show ≥ ${minSuccessRate}`;
@@ -97766,7 +97776,20 @@ function describeSequential(test) {
 }
 function formatRate(s, against) {
     const rate = s.successRate ?? 0;
-    return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${s.runs})`;
+    return `${against === undefined ? rate.toFixed(2) : formatAgainst(rate, against, 2)} (${s.successes}/${targetRuns(s)})`;
+}
+/** The runs behind the success rate: those that exercised the target. */
+function targetRuns(s) {
+    return s.runs - s.probeFailures;
+}
+/** Why some failures are not in the rate: `2 runs failed for otp-canary's own reasons (inbox_error ×1, number_contention ×1): …`. */
+function describeProbeFailures(s) {
+    const reasons = Object.entries(s.failuresByReason)
+        .filter(([reason]) => FAILURE_REASONS[reason].origin === 'probe')
+        .map(([reason, count]) => `${reason} ×${count}`)
+        .join(', ');
+    const runs = s.probeFailures === 1 ? '1 run' : `${s.probeFailures} runs`;
+    return `${runs} failed for otp-canary's own reasons (${reasons}), not the target's: left out of the success rate`;
 }
 /** Enough decimals that a value never prints equal to the threshold it missed (0.9496 is not "0.95"). */
 function formatAgainst(value, threshold, minDecimals) {
@@ -101968,7 +101991,8 @@ async function runChecks(config, options) {
                 shouldStop: (check, runs) => {
                     const gate = sequentialGates.get(check);
                     const last = runs.at(-1);
-                    if (gate.decision() === 'continue' && last && !last.cancelled)
+                    // A run that failed for otp-canary's own reasons is no trial of the target.
+                    if (gate.decision() === 'continue' && last && !last.cancelled && last.origin !== 'probe')
                         gate.observe(last.outcome !== 'failure');
                     return gate.decision() !== 'continue';
                 },
@@ -102246,7 +102270,7 @@ const INPUTS = {
     },
     'min-success-rate': {
         default: '',
-        description: "Fail when a check's success rate (success + degraded over finished runs) is below this, from 0 to 1. Empty: the config's gate.minSuccessRate, else not checked.",
+        description: "Fail when a check's success rate (success + degraded over the finished runs that exercised the target) is below this, from 0 to 1. Empty: the config's gate.minSuccessRate, else not checked.",
     },
     'max-p95-delivery-seconds': {
         default: '',
@@ -102528,7 +102552,7 @@ function escapeXml(value) {
 const OUTPUTS = {
     passed: { description: '"true" when every threshold was met (or none was set) by a gate that ran to its end, "false" otherwise: a missed threshold, or runs cut short by a cancelled job.' },
     runs: { description: 'Finished runs over all checks (cancelled runs excluded). Mode prometheus: runs in the window that exercised the target, increase() rounded.' },
-    'success-rate': { description: 'Successes (success + degraded) over finished runs, all checks pooled; empty when no run finished. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
+    'success-rate': { description: 'Successes (success + degraded) over the finished runs that exercised the target (failures of otp-canary itself, origin probe, left out), all checks pooled; empty when none did. Mode prometheus: 1 − target failures / target runs, as the SLO rules count.' },
     'success-rate-lower-bound': { description: 'Lower bound of the two-sided 95% Wilson interval of success-rate.' },
     'delivery-p50-seconds': { description: 'Nearest-rank median SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
     'delivery-p95-seconds': { description: 'Nearest-rank 95th percentile SMS delivery latency in seconds; empty when no SMS arrived. Mode prometheus: the histogram_quantile estimate.' },
@@ -102541,7 +102565,7 @@ function actionOutputs(report, reportPath) {
         passed: String(['passed', 'measured'].includes(verdictOf(report))),
         runs: String(overall.runs),
         'success-rate': outputs_figure(overall.successRate),
-        'success-rate-lower-bound': overall.runs === 0 ? '' : outputs_figure(overall.successRateInterval.lower),
+        'success-rate-lower-bound': overall.successRate === undefined ? '' : outputs_figure(overall.successRateInterval.lower),
         'delivery-p50-seconds': outputs_figure(overall.deliveryP50Seconds),
         'delivery-p95-seconds': outputs_figure(overall.deliveryP95Seconds),
         failures: JSON.stringify(overall.failuresByReason),
@@ -102740,6 +102764,8 @@ function checkSummary(totals, deliveryP50, deliveryP95) {
         successes,
         degraded: Math.min(successes, Math.round(totals.degraded)),
         failures,
+        // `runs` are already the target's; the probe's own failures are counted beside (SloSummary.probeFailures).
+        probeFailures: 0,
         // As the recording rules: 1 − target failures / target runs, unrounded.
         ...(targetRuns > 0 && { successRate: Math.min(1, Math.max(0, 1 - totals.targetFailures / targetRuns)) }),
         successRateInterval: { lower: interval.lower, upper: interval.upper, confidence: SUMMARY_CONFIDENCE },
