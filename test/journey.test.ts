@@ -157,6 +157,16 @@ describe('which message the journey reads', () => {
     expect(record.warnings).toContain('duplicate_sms');
   });
 
+  it('warns foreign_sms when two different codes arrived after the send and no send of ours explains the other', async () => {
+    const world = fakeWorld({ carrier: { lose: true } });
+    void world.clock.sleep(100).then(() => world.inbox.deliver(TEST_NUMBER, 'Your code is 111111'));
+    void world.clock.sleep(200).then(() => world.inbox.deliver(TEST_NUMBER, 'Your code is 222222'));
+
+    const record = await run(world);
+
+    expect(record.warnings).toEqual(['duplicate_sms', 'foreign_sms']);
+  });
+
   it('warns duplicate_sms when the carrier delivers the same SMS twice, and still succeeds', async () => {
     const record = await run(fakeWorld({ carrier: { duplicate: true } }));
 

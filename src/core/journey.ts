@@ -131,7 +131,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       enter('verify');
       const verified = await steps.verify(sent, delivery, extracted.code, (ms) => (timings.verifyMs = ms));
       code = verified.code;
-      warnings.push(...verified.warnings);
+      warnings.push(...verified.warnings.filter((warning) => !warnings.includes(warning)));
       const totalMs = clock.now() - startedAt;
       return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
     } finally {
@@ -180,8 +180,8 @@ export interface Delivery {
   readonly passedOver: number;
   /** Messages from before the send that arrived while no run was waiting (see InboxQuery.unexpectedAfter). */
   readonly staleIgnored: number;
-  /** Different codes among the messages since the send: more than one means another send reached the number. */
-  readonly codes: number;
+  /** Different codes among the messages since the send, more than one, and no earlier send of ours owed to explain them: someone else's send reached the number. */
+  readonly foreign: boolean;
   /** Ids of every message looked at since the send. */
   readonly seen: ReadonlySet<string>;
 }
@@ -304,7 +304,10 @@ export class JourneySteps {
               if (code !== undefined) codes.add(code);
             }
             const message = newest(candidates);
-            if (message !== undefined) return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, codes: codes.size, seen };
+            if (message !== undefined) {
+              const foreign = codes.size > 1 && this.context.lease.outstanding.length === 0;
+              return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, foreign, seen };
+            }
           }
         },
         () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`,
@@ -336,7 +339,6 @@ export class JourneySteps {
    * (origin probe). `timed` gets each submission's duration; the last one stands.
    */
   async verify(sent: Sent, delivery: Delivery, code: string, timed: (ms: number) => void): Promise<Verified> {
-    const warnings: Warning[] = delivery.codes > 1 ? ['foreign_sms'] : [];
     const submit = async (attempt: string) => {
       const start = this.context.clock.now();
       try {
@@ -347,7 +349,7 @@ export class JourneySteps {
     };
     try {
       await submit(code);
-      return { code, warnings };
+      return { code, warnings: [] };
     } catch (error) {
       if (!isRefusal(error)) throw error;
       const deliverMs = Math.max(0, delivery.message.receivedAt - sent.acceptedAt);
@@ -363,10 +365,8 @@ export class JourneySteps {
         this.#read.add(evidence.newer.code);
         try {
           await submit(evidence.newer.code);
-          warnings.unshift('code_retried');
           // With no earlier send of ours in flight, the other code came from someone else's send.
-          if (evidence.owed === 0 && !warnings.includes('foreign_sms')) warnings.push('foreign_sms');
-          return { code: evidence.newer.code, warnings };
+          return { code: evidence.newer.code, warnings: evidence.owed === 0 ? ['code_retried', 'foreign_sms'] : ['code_retried'] };
         } catch (second) {
           if (!isRefusal(second)) throw second;
           refusal = second;
@@ -527,6 +527,7 @@ function deliveryWarnings(delivery: Delivery, sent: Sent, startedAt: number, sta
   const warnings: Warning[] = [];
   if (delivery.received + delivery.passedOver > 1) warnings.push('duplicate_sms');
   if (delivery.staleIgnored > 0) warnings.push('stale_messages_ignored');
+  if (delivery.foreign) warnings.push('foreign_sms');
   const theirs = delivery.message.providerReceivedAt?.getTime();
   if (theirs !== undefined) {
     const wallAt = (monotonic: number) => startedAtWall.getTime() + (monotonic - startedAt);
