@@ -145,6 +145,7 @@ describe('the bundled Action with real credentials in its config', () => {
         `      request: { method: POST, url: "${sandbox.url}/api/otp/verify", json: { phone: "{{number}}", code: "{{code}}" } }`,
         '      expect: { status: 200 }',
         '    timeouts: { delivery: 2s, total: 5s, step: 2s }',
+        '    policy: { resendWindow: 0s }',
         '',
       ].join('\n'),
     );
