@@ -97216,7 +97216,7 @@ async function runCheck(spec, providers, options = {}) {
             enter('verify');
             const verified = await steps.verify(sent, delivery, extracted.code, (ms) => (timings.verifyMs = ms));
             code = verified.code;
-            warnings.push(...verified.warnings);
+            warnings.push(...verified.warnings.filter((warning) => !warnings.includes(warning)));
             const totalMs = clock.now() - startedAt;
             return record(spec.degradedAfterMs !== undefined && totalMs > spec.degradedAfterMs ? 'degraded' : 'success', totalMs);
         }
@@ -97348,8 +97348,10 @@ class JourneySteps {
                             codes.add(code);
                     }
                     const message = newest(candidates);
-                    if (message !== undefined)
-                        return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, codes: codes.size, seen };
+                    if (message !== undefined) {
+                        const foreign = codes.size > 1 && this.context.lease.outstanding.length === 0;
+                        return { message, received: candidates.length, passedOver: passedOver.size, staleIgnored: inbox.staleIgnored, foreign, seen };
+                    }
                 }
             }, () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`);
         }
@@ -97378,7 +97380,6 @@ class JourneySteps {
      * (origin probe). `timed` gets each submission's duration; the last one stands.
      */
     async verify(sent, delivery, code, timed) {
-        const warnings = delivery.codes > 1 ? ['foreign_sms'] : [];
         const submit = async (attempt) => {
             const start = this.context.clock.now();
             try {
@@ -97390,7 +97391,7 @@ class JourneySteps {
         };
         try {
             await submit(code);
-            return { code, warnings };
+            return { code, warnings: [] };
         }
         catch (error) {
             if (!isRefusal(error))
@@ -97408,11 +97409,8 @@ class JourneySteps {
                 this.#read.add(evidence.newer.code);
                 try {
                     await submit(evidence.newer.code);
-                    warnings.unshift('code_retried');
                     // With no earlier send of ours in flight, the other code came from someone else's send.
-                    if (evidence.owed === 0 && !warnings.includes('foreign_sms'))
-                        warnings.push('foreign_sms');
-                    return { code: evidence.newer.code, warnings };
+                    return { code: evidence.newer.code, warnings: evidence.owed === 0 ? ['code_retried', 'foreign_sms'] : ['code_retried'] };
                 }
                 catch (second) {
                     if (!isRefusal(second))
@@ -97547,6 +97545,8 @@ function deliveryWarnings(delivery, sent, startedAt, startedAtWall) {
         warnings.push('duplicate_sms');
     if (delivery.staleIgnored > 0)
         warnings.push('stale_messages_ignored');
+    if (delivery.foreign)
+        warnings.push('foreign_sms');
     const theirs = delivery.message.providerReceivedAt?.getTime();
     if (theirs !== undefined) {
         const wallAt = (monotonic) => startedAtWall.getTime() + (monotonic - startedAt);
