@@ -93,10 +93,11 @@ describe('a late SMS is one failure, never a cascade', () => {
     expect(runs).toHaveLength(40);
     expect(reasons(runs)).not.toContain('code_rejected');
     expect(reasons(targetFailures(runs)).every((reason) => reason === 'sms_not_received')).toBe(true);
-    // Each sms_not_received is a send the sandbox delivered past the 400 ms wait (within loopback hops).
+    // Each sms_not_received is a send the sandbox delivered past the 400 ms wait (give or take loopback
+    // hops and a busy event loop at the boundary).
     expect(notReceived).toBeGreaterThan(0);
-    expect(notReceived).toBeGreaterThanOrEqual(arrivedAfter(DELIVERY_MS + 25));
-    expect(notReceived).toBeLessThanOrEqual(arrivedAfter(DELIVERY_MS - 25));
+    expect(notReceived).toBeGreaterThanOrEqual(arrivedAfter(DELIVERY_MS + 60));
+    expect(notReceived).toBeLessThanOrEqual(arrivedAfter(DELIVERY_MS - 60));
     expect(runs.filter((run) => run.warnings.includes('late_sms_awaited')).length).toBeGreaterThan(0);
   }, 120_000);
 
