@@ -2,10 +2,11 @@
 // yet three things still can: an earlier run's SMS still in flight (that run gave up waiting for it), a
 // carrier's late copy, and another process using the same number (a second CI job, a probe). A careful
 // human tester tells them apart by what they know of their own sends, and so does a run:
-// - before it sends, it waits (boundedly) for the SMS an earlier run is still owed, and retires its code;
-// - when the app refuses its code, it looks at what else reached the number before blaming the app: a
-//   newer SMS gets a second attempt, and codes that no send of ours explains make the failure ours
-//   (`number_contention`, origin probe), never the target's.
+// - before it sends, it waits (boundedly) for the SMS an earlier run is still owed, retiring its code,
+//   and keeps to the app's resend window;
+// - when the app refuses its code or throttles its send, it looks at what else reached the number
+//   before blaming the app: a newer SMS gets a second attempt, and codes that no send of ours explains
+//   make the failure ours (`number_contention`, origin probe), never the target's.
 
 import { Interruption, Scope, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
@@ -22,13 +23,8 @@ export interface StepsContext {
   readonly lease: Lease;
 }
 
-/** What waiting for earlier runs' SMS came to (see awaitOwedSms). */
+/** What waiting for earlier runs' SMS saw (see awaitOwedSms). */
 export interface OwedSmsWait {
-  readonly waitedMs: number;
-  /** Sends whose SMS never reached their run, still alive when this run began. */
-  readonly owed: number;
-  /** How many of them landed during the wait, their codes retired. */
-  readonly landed: number;
   /** Ids of the messages the wait looked at: settled, never the run's own. */
   readonly seen: ReadonlySet<string>;
   /** How many of them arrived during the wait: awaited, so never `stale_messages_ignored`. */
@@ -69,7 +65,7 @@ export async function awaitOwedSms(spec: CheckSpec, inbox: Inbox, context: Steps
   } finally {
     lease.settleOutstanding(landed);
   }
-  return { waitedMs: clock.now() - start, owed: owed.length, landed, seen, arrivedWhileWaiting };
+  return { seen, arrivedWhileWaiting };
 }
 
 /**
