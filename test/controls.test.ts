@@ -184,6 +184,17 @@ describe('a control and a run on one number', () => {
   // The app lets them send back to back.
   const backToBack = checkSpec({ policy: { ttlMs: 300_000, resendWindowMs: 0, maxAttempts: 3 } });
 
+  it("keep to the app's resend window: a control right after a run waits it out instead of failing its first send", async () => {
+    const world = fakeWorld({ otp: { resendWindowMs: 30_000 } });
+    const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });
+    const options = { clock: world.clock, sleep: world.clock.sleep, leases };
+
+    await world.clock.run(runCheck(checkSpec(), world.providers, options));
+    const controlRecord = await world.clock.run(runControl('single_use', checkSpec(), world.providers, options));
+
+    expect(controlRecord.status).toBe('passed');
+  });
+
   it('take turns: the run starts only once the control has let go of the number', async () => {
     const world = fakeWorld({ otp: { resendWindowMs: 0 } });
     const leases = new NumberLeases({ sleep: world.clock.sleep, clock: world.clock });

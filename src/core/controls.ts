@@ -2,6 +2,7 @@
 // whole length and ends `passed` (the system defended itself), `violated` (it did not), or
 // `inconclusive` (the setup failed, or the answers cannot tell): never a guess either way.
 
+import { keepToResendWindow } from './attribution.js';
 import { cancellable, systemSleep, type Sleep } from './deadlines.js';
 import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
 import { leaseFor, type Lease, type LeaseSource } from './lease.js';
@@ -47,6 +48,8 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
 
   try {
     held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    // A control's first send must not meet the throttle of the number's previous send: that is no defence under test.
+    await keepToResendWindow(spec, { clock, sleep, signal: root.signal, lease: held.lease });
     session = new ControlSession(spec, providers, { clock, sleep, signal: root.signal, lease: held.lease });
     return record(await PROBES[control](session, options));
   } catch (error) {
