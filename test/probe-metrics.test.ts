@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { MetricValue } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { maskCode, maskNumber } from '../src/core/mask.js';
-import { FAILURE_REASONS, FAILURE_REASON_NAMES, type FailureReason } from '../src/core/outcome.js';
+import { FAILURE_REASONS, FAILURE_REASON_NAMES, WARNINGS, type FailureReason } from '../src/core/outcome.js';
 import { createProbeMetrics, type ProbeMetrics } from '../src/probe/metrics.js';
 import { REAL_CODE, REAL_NUMBER, controlRecord, failedRun, runRecord } from './support/records.js';
 
@@ -86,6 +86,25 @@ describe('probe metrics', () => {
     expect(own).toContain('otp_canary_delivery_seconds_count{check="signup-us",location="eu-west-1"} 0');
     expect(own).toContain('otp_canary_step_duration_seconds_count{check="signup-us",location="eu-west-1",step="verify"} 0');
     expect(own).toContain('otp_canary_info{version="1.2.3"} 1');
+  });
+
+  it('pre-sets every warning to 0 for every check', async () => {
+    const samples = await values(probeMetrics(['signup-us', 'login-eu']), 'otp_canary_warnings_total');
+
+    expect(samples).toHaveLength(2 * WARNINGS.length);
+    expect(samples.every((sample) => sample.value === 0)).toBe(true);
+  });
+
+  it('counts each warning once per run that carried it', async () => {
+    const metrics = probeMetrics();
+    metrics.recordRun(runRecord({ warnings: ['late_sms_awaited', 'code_retried'] }));
+    metrics.recordRun(failedRun('number_contention', { warnings: ['late_sms_awaited'] }));
+
+    const own = await metrics.renderOwn();
+
+    expect(own).toContain('otp_canary_warnings_total{check="signup-us",location="eu-west-1",warning="late_sms_awaited"} 2');
+    expect(own).toContain('otp_canary_warnings_total{check="signup-us",location="eu-west-1",warning="code_retried"} 1');
+    expect(own).toContain('otp_canary_warnings_total{check="signup-us",location="eu-west-1",warning="foreign_sms"} 0');
   });
 
   it('leaves the last-run gauges absent until a check has run', async () => {

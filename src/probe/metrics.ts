@@ -4,7 +4,7 @@
 // never from a phone number, a code or free text. docs/metrics.md is the user-facing contract.
 
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { CONTROLS, FAILURE_REASONS, FAILURE_REASON_NAMES, type ControlName, type ControlStatus, type FailureReason } from '../core/outcome.js';
+import { CONTROLS, FAILURE_REASONS, FAILURE_REASON_NAMES, WARNINGS, type ControlName, type ControlStatus, type FailureReason } from '../core/outcome.js';
 import type { ControlRecord, RunRecord } from '../core/types.js';
 import { runEndMs } from './recent-runs.js';
 
@@ -127,6 +127,12 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     labelNames: RUN_LABELS,
     registers,
   });
+  const warned = new Counter({
+    name: 'otp_canary_warnings_total',
+    help: 'Finished runs that carried a warning, by warning (late_sms_awaited, code_retried, foreign_sms, stale_messages_ignored…); every warning is pre-set to 0.',
+    labelNames: [...RUN_LABELS, 'warning'] as const,
+    registers,
+  });
   const skipped = new Counter({
     name: 'otp_canary_skipped_runs_total',
     help: 'Scheduled runs not started: overlap (the previous run was still going), number_busy (another run held the number) or held (a release gate held the number).',
@@ -158,6 +164,7 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     duration.zero(labels);
     for (const step of STEPS) stepDuration.zero({ ...labels, step });
     for (const reason of SKIP_REASONS) skipped.inc({ check, reason }, 0);
+    for (const warning of WARNINGS) warned.inc({ ...labels, warning }, 0);
     // success, the timestamps and control statuses stay absent until something happens: a 0 would
     // claim a failed run or a violated control that never took place.
   }
@@ -168,6 +175,7 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     for (const reason of FAILURE_REASON_NAMES) failures.remove(failureLabels(check, reason));
     for (const step of STEPS) stepDuration.remove({ ...labels, step });
     for (const reason of SKIP_REASONS) skipped.remove({ check, reason });
+    for (const warning of WARNINGS) warned.remove({ ...labels, warning });
     for (const control of CONTROLS) controlStatus.remove({ check, control });
   }
 
@@ -208,6 +216,7 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     if (record.timings.triggerMs !== undefined) stepDuration.observe({ ...labels, step: 'trigger' }, record.timings.triggerMs / 1000);
     if (record.timings.verifyMs !== undefined) stepDuration.observe({ ...labels, step: 'verify' }, record.timings.verifyMs / 1000);
     lastRun.set(labels, endSeconds);
+    for (const warning of new Set(record.warnings)) warned.inc({ ...labels, warning });
     if (record.outcome === 'failure') {
       // RunRecord promises a reason on every failure; one without is our own bug, and still counts once.
       failures.inc(failureLabels(record.check, record.reason ?? 'internal_error'));

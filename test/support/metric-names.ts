@@ -14,6 +14,7 @@ export const PROBE_SERIES_NAMES: readonly string[] = [
   ...histogram('otp_canary_step_duration_seconds'),
   'otp_canary_last_run_timestamp_seconds',
   'otp_canary_last_success_timestamp_seconds',
+  'otp_canary_warnings_total',
   'otp_canary_skipped_runs_total',
   'otp_canary_control_status',
   'otp_canary_info',
