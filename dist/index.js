@@ -96775,10 +96775,11 @@ function rejectedOnAbort(signal) {
 // yet three things still can: an earlier run's SMS still in flight (that run gave up waiting for it), a
 // carrier's late copy, and another process using the same number (a second CI job, a probe). A careful
 // human tester tells them apart by what they know of their own sends, and so does a run:
-// - before it sends, it waits (boundedly) for the SMS an earlier run is still owed, and retires its code;
-// - when the app refuses its code, it looks at what else reached the number before blaming the app: a
-//   newer SMS gets a second attempt, and codes that no send of ours explains make the failure ours
-//   (`number_contention`, origin probe), never the target's.
+// - before it sends, it waits (boundedly) for the SMS an earlier run is still owed, retiring its code,
+//   and keeps to the app's resend window;
+// - when the app refuses its code or throttles its send, it looks at what else reached the number
+//   before blaming the app: a newer SMS gets a second attempt, and codes that no send of ours explains
+//   make the failure ours (`number_contention`, origin probe), never the target's.
 
 
 /**
@@ -96819,7 +96820,7 @@ async function awaitOwedSms(spec, inbox, context) {
     finally {
         lease.settleOutstanding(landed);
     }
-    return { waitedMs: clock.now() - start, owed: owed.length, landed, seen, arrivedWhileWaiting };
+    return { seen, arrivedWhileWaiting };
 }
 /**
  * Waits until the check's resend window has passed since the number's last send by this process. A
