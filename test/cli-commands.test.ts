@@ -2,7 +2,7 @@
 // wrong and where, validate, schema, extract, the standalone sandbox and the installed bin.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -133,6 +133,53 @@ describe('validate', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain('4 problems');
+  });
+
+  it('with --skip-env, checks the structure of a config whose variables are unset, and names them', async () => {
+    const { code, stdout } = await runCli(['validate', '--config', 'examples/otp-canary.yml', '--skip-env']);
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('examples/otp-canary.yml: valid structure; not checked: the fields that use 4 unset variables STAGING_API_TOKEN, TWILIO_AUTH_TOKEN, SMS_GATEWAY_SECRET, PROBE_TOKEN\n');
+  });
+
+  it('with --skip-env, still lists every structural problem, and only those', async () => {
+    const { code, stderr } = await runCli(['validate', '--config', await configFile(BROKEN), '--skip-env']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('3 problems');
+    expect(stderr).not.toContain('OTP_CANARY_TEST_UNSET_TOKEN');
+  });
+
+  it('without --skip-env, refuses the same config naming each unset variable where it is used', async () => {
+    const { code, stderr } = await runCli(['validate', '--config', 'examples/otp-canary.yml']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('checks[0].inbox.authToken: environment variable TWILIO_AUTH_TOKEN is not set');
+  });
+});
+
+describe('init', () => {
+  it('writes an annotated config that validates and runs as it is, against the embedded sandbox', async () => {
+    const init = await runCli(['init'], { cwd: dir });
+    const validate = await runCli(['validate', '--config', 'otp-canary.yml'], { cwd: dir });
+    const run = await runCli(['run', '--config', 'otp-canary.yml', '--samples', '2', '--no-progress'], { cwd: dir });
+
+    expect(init).toMatchObject({ code: 0, stdout: expect.stringContaining('wrote otp-canary.yml') });
+    expect(validate).toMatchObject({ code: 0, stdout: 'otp-canary.yml: valid (1 check: signup)\n' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain('Gate PASSED');
+  });
+
+  it('never overwrites a file unless told to with --force', async () => {
+    await writeFile(join(dir, 'otp-canary.yml'), 'mine\n');
+
+    const refused = await runCli(['init'], { cwd: dir });
+    const forced = await runCli(['init', '--force'], { cwd: dir });
+
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('otp-canary.yml already exists: pass --force to overwrite it');
+    expect(forced.code).toBe(0);
+    expect(await readFile(join(dir, 'otp-canary.yml'), 'utf8')).toContain('written by `otp-canary init`');
   });
 });
 

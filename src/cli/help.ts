@@ -1,11 +1,14 @@
 export const USAGE = `otp-canary: end-to-end SMS one-time-passcode checks
 
 Usage:
+  otp-canary init [--config FILE] [--force]  write an annotated otp-canary.yml that runs against the sandbox
   otp-canary run [--config FILE] [options]   run N verifications per check and gate on the results
   otp-canary probe [--config FILE] [--port N] run checks on their schedules and export Prometheus metrics
   otp-canary sandbox [--config FILE] [--port N]
                                              serve the embedded sandbox (simulated carrier + OTP service)
-  otp-canary validate --config FILE          list every problem in a config file
+  otp-canary validate --config FILE [--skip-env]
+                                             list every problem in a config file (--skip-env: its
+                                             structure, with the variables it reads left unset)
   otp-canary schema                          print the config's JSON Schema
   otp-canary extract TEXT [--pattern RE] [--min-length N] [--max-length N] [--explain]
                                              print the OTP found in TEXT (exit 1 when there is none)

@@ -8,6 +8,7 @@ import { GateOptionsError } from '../gate-run.js';
 import { ProbeHoldError } from '../probe-hold/client.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
+import { initCommand } from './commands/init.js';
 import { numbersCommand } from './commands/numbers.js';
 import { probeCommand } from './commands/probe.js';
 import { runCommand } from './commands/run.js';
@@ -21,6 +22,7 @@ import type { CommandIo } from './io.js';
 type Command = (argv: string[], io: CommandIo, signal: AbortSignal) => number | Promise<number>;
 
 const COMMANDS: Record<string, Command> = {
+  init: initCommand,
   run: runCommand,
   validate: validateCommand,
   schema: schemaCommand,

@@ -8,6 +8,8 @@ export type PathSegment = string | number;
 export interface RawProblem {
   readonly path: readonly PathSegment[];
   readonly message: string;
+  /** The variable whose value is missing (unset or empty), when that is the problem. */
+  readonly unsetVariable?: string;
 }
 
 const REFERENCE = /\$\$\{|\$\{([^}]*)(\})?/g;
@@ -24,7 +26,9 @@ export function interpolateEnv(
 ): { value: unknown; problems: RawProblem[] } {
   const problems: RawProblem[] = [];
   const walk = (node: unknown, path: PathSegment[]): unknown => {
-    if (typeof node === 'string') return interpolateString(node, env, (message) => problems.push({ path, message }));
+    if (typeof node === 'string') {
+      return interpolateString(node, env, (message, unsetVariable) => problems.push({ path, message, ...(unsetVariable !== undefined && { unsetVariable }) }));
+    }
     if (Array.isArray(node)) return node.map((item, index) => walk(item, [...path, index]));
     if (isPlainObject(node)) {
       return Object.fromEntries(Object.entries(node).map(([key, value]) => [key, walk(value, [...path, key])]));
@@ -35,7 +39,7 @@ export function interpolateEnv(
   return { value, problems };
 }
 
-function interpolateString(text: string, env: NodeJS.ProcessEnv, report: (message: string) => void): string {
+function interpolateString(text: string, env: NodeJS.ProcessEnv, report: (message: string, unsetVariable?: string) => void): string {
   return text.replace(REFERENCE, (match, name: string | undefined, closed: string | undefined) => {
     if (match === '$${') return '${';
     if (closed === undefined) {
@@ -47,8 +51,8 @@ function interpolateString(text: string, env: NodeJS.ProcessEnv, report: (messag
       return match;
     }
     const value = env[name as string];
-    if (value === undefined) report(`environment variable ${name} is not set`);
-    else if (value === '') report(`environment variable ${name} is empty`);
+    if (value === undefined) report(`environment variable ${name} is not set`, name);
+    else if (value === '') report(`environment variable ${name} is empty`, name);
     return value ?? match;
   });
 }

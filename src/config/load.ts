@@ -16,6 +16,26 @@ export interface ParseConfigOptions {
 
 /** Parses and validates a config. Throws ConfigError listing every problem. */
 export function parseConfig(text: string, options: ParseConfigOptions = {}): Config {
+  const { config } = checkConfig(text, options);
+  // checkConfig only leaves the config out when unset variables are allowed.
+  if (config === undefined) throw new Error('checkConfig gave no config although unset variables are problems');
+  return config;
+}
+
+/** What checking a config found: the config itself, unless variables it needs are unset. */
+export interface ConfigCheck {
+  readonly config?: Config;
+  /** The unset or empty variables the config refers to, when they were allowed. */
+  readonly unsetVariables: readonly string[];
+}
+
+/**
+ * Checks a config. With `allowUnsetVariables`, unset or empty `${VAR}`s are no problem, and neither
+ * is what a field holding one would fail: the structure is checked without the secrets (`validate
+ * --skip-env`), and the config is left out when any is missing. Throws ConfigError listing every
+ * other problem.
+ */
+export function checkConfig(text: string, options: ParseConfigOptions & { readonly allowUnsetVariables?: boolean } = {}): ConfigCheck {
   const source = options.source ?? 'config';
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -38,25 +58,35 @@ export function parseConfig(text: string, options: ParseConfigOptions = {}): Con
 
   const interpolated = interpolateEnv(tree, options.env ?? process.env);
   const result = configSchema.safeParse(interpolated.value, { error: configErrorMap });
-  if (result.success && interpolated.problems.length === 0) return result.data;
+  if (result.success && interpolated.problems.length === 0) return { config: result.data, unsetVariables: [] };
 
   // A field whose variable is missing would also fail validation; its first problem is the one to fix.
   const schemaProblems = (result.error?.issues ?? [])
     .flatMap(issueProblems)
     .filter((problem) => !interpolated.problems.some((missing) => isWithin(problem.path, missing.path)));
-  const problems = [...interpolated.problems, ...schemaProblems].map((problem) => locate(problem, document, lineCounter));
-  throw new ConfigError(sortByPosition(problems), source);
+  const envProblems = options.allowUnsetVariables ? interpolated.problems.filter((problem) => problem.unsetVariable === undefined) : interpolated.problems;
+  const problems = [...envProblems, ...schemaProblems].map((problem) => locate(problem, document, lineCounter));
+  if (problems.length > 0) throw new ConfigError(sortByPosition(problems), source);
+  const unsetVariables = [...new Set(interpolated.problems.flatMap((problem) => (problem.unsetVariable === undefined ? [] : [problem.unsetVariable])))];
+  return { ...(unsetVariables.length === 0 && result.success && { config: result.data }), unsetVariables };
 }
 
 /** Reads and parses a config file. A file that cannot be read is a ConfigError carrying the cause. */
 export async function loadConfig(path: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
-  let text: string;
+  return parseConfig(await readConfigFile(path), { env, source: path });
+}
+
+/** Reads and checks a config file (see checkConfig). */
+export async function checkConfigFile(path: string, options: { readonly env?: NodeJS.ProcessEnv; readonly allowUnsetVariables?: boolean } = {}): Promise<ConfigCheck> {
+  return checkConfig(await readConfigFile(path), { ...options, source: path });
+}
+
+async function readConfigFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (cause) {
     throw new ConfigError([{ path, message: `cannot read the config file: ${describeFileError(cause)}` }], path, { cause });
   }
-  return parseConfig(text, { env, source: path });
 }
 
 function describeFileError(cause: unknown): string {
