@@ -177,7 +177,7 @@ describe.each(Object.keys(DASHBOARDS))('dashboards/%s', (file) => {
 
   it('links to the runbook', () => {
     const urls = (load(file).links ?? []).map((link) => link.url);
-    expect(urls).toContain('https://github.com/our-org/otp-canary/blob/main/docs/runbook.md');
+    expect(urls).toContain('https://github.com/otp-canary/otp-canary/blob/main/docs/runbook.md');
   });
 });
 

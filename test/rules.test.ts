@@ -13,7 +13,7 @@ import { parsePromql } from './support/promql.js';
 
 const run = promisify(execFile);
 const root = join(import.meta.dirname, '..');
-const RUNBOOK_URL = 'https://github.com/our-org/otp-canary/blob/main/docs/runbook.md#';
+const RUNBOOK_URL = 'https://github.com/otp-canary/otp-canary/blob/main/docs/runbook.md#';
 const SEVERITIES = ['page', 'ticket', 'warning'];
 
 const unitTestFiles = readdirSync(join(RULES_DIR, 'tests')).filter((name) => name.endsWith('.test.yml'));

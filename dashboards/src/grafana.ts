@@ -3,8 +3,8 @@
 // description, unique ids and a grid position. Files are loadable by UI import and by provisioning.
 
 export const SCHEMA_VERSION = 39;
-export const RUNBOOK_URL = 'https://github.com/our-org/otp-canary/blob/main/docs/runbook.md';
-export const ALERTS_DOC_URL = 'https://github.com/our-org/otp-canary/blob/main/docs/alerts.md';
+export const RUNBOOK_URL = 'https://github.com/otp-canary/otp-canary/blob/main/docs/runbook.md';
+export const ALERTS_DOC_URL = 'https://github.com/otp-canary/otp-canary/blob/main/docs/alerts.md';
 
 const DATASOURCE = { type: 'prometheus', uid: '${datasource}' } as const;
 const GRID_COLUMNS = 24;
