@@ -110,7 +110,8 @@ describe('otp-canary run against the embedded sandbox', () => {
 
     for (const { code, stdout } of runs) {
       expect(stdout).toContain('Gate PASSED');
-      expect(stdout).toMatch(/^otp-short-ttl\s.*\bsms_late \d+/m);
+      // Seed 9 loses its 13th SMS, so every run has a failure to explain.
+      expect(stdout).toMatch(/^all checks\s.*\bsms_not_received \d+/m);
       expect(code).toBe(0);
     }
   }, 180_000);
