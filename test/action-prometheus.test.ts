@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Report } from '../src/core/report.js';
 import { sloQueries, type SloQueryName } from '../src/prometheus/queries.js';
-import { NODE24, runStep } from './support/action-step.js';
+import { runStep } from './support/action-step.js';
+import { NODE24 } from './support/prerequisites.js';
 import { errorAnswer, startFakePrometheus, vectorAnswer, type FakeAnswer, type FakePrometheus } from './support/prometheus.js';
 
 type Answers = Partial<Record<SloQueryName, { labels: Record<string, string>; value: number }[]>>;

@@ -104,6 +104,18 @@ describe('otp-canary run against the embedded sandbox', () => {
     expect(code).toBe(report.gate?.passed === false ? 1 : 0);
   });
 
+  it('passes its own gate on every demo run (`npm start`), still showing failures with their reasons', async () => {
+    // Three at once: the seeded demo must keep its margin on a loaded machine, where timing varies most.
+    const runs = await Promise.all([1, 2, 3].map(() => runCli(['run', '--no-progress'], { timeoutMs: 150_000 })));
+
+    for (const { code, stdout } of runs) {
+      expect(stdout).toContain('Gate PASSED');
+      // Seed 9 loses its 13th SMS, so every run has a failure to explain.
+      expect(stdout).toMatch(/^all checks\s.*\bsms_not_received \d+/m);
+      expect(code).toBe(0);
+    }
+  }, 180_000);
+
   it("says up front when the check's resend window makes its samples slow, naming the floor and the setting", async () => {
     const configPath = join(dir, 'paced.yml');
     const check = { name: 'paced', number: '+15555550100', trigger: { type: 'sandbox' }, inbox: { type: 'sandbox' }, verify: { type: 'sandbox' } };

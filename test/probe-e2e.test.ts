@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { freePort } from './support/ports.js';
+import { PROMTOOL_BINARY, requireExecutable } from './support/prerequisites.js';
 import { parseExposition, startProbeProcess, valueOf, type ProbeProcess } from './support/probe-process.js';
 
 const TOKEN = 'e2e-twilio-token-5c1d';
@@ -87,7 +88,7 @@ function ownFamilies(exposition: string): string {
 
 function promtoolCheck(exposition: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const child = execFile('/usr/bin/promtool', ['check', 'metrics'], (error, stdout, stderr) => {
+    const child = execFile(requireExecutable(PROMTOOL_BINARY), ['check', 'metrics'], (error, stdout, stderr) => {
       resolve({ code: error === null ? 0 : Number(error.code ?? 1), output: stdout + stderr });
     });
     child.stdin!.end(exposition);

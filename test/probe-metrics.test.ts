@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { maskCode, maskNumber } from '../src/core/mask.js';
 import { FAILURE_REASONS, FAILURE_REASON_NAMES, WARNINGS, type FailureReason } from '../src/core/outcome.js';
 import { createProbeMetrics, type ProbeMetrics } from '../src/probe/metrics.js';
+import { PROMTOOL_BINARY, requireExecutable } from './support/prerequisites.js';
 import { REAL_CODE, REAL_NUMBER, controlRecord, failedRun, runRecord } from './support/records.js';
 
 function probeMetrics(checks = ['signup-us']): ProbeMetrics {
@@ -25,7 +26,7 @@ async function sumOf(metrics: ProbeMetrics, name: string, labels: Record<string,
 
 function promtoolCheckMetrics(exposition: string): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/promtool', ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(requireExecutable(PROMTOOL_BINARY), ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

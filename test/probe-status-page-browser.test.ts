@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { CHROMIUM_BINARY, requireExecutable } from './support/prerequisites.js';
 import { appCheck, startProbeApp, type ProbeApp } from './support/probe-app.js';
 import { startProbeProcess, type ProbeProcess } from './support/probe-process.js';
 
@@ -31,7 +32,7 @@ beforeAll(async () => {
   const response = await fetch(`${probe.url}/api/checks/signup-xss/run`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   record = (await response.json()) as typeof record;
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: requireExecutable(CHROMIUM_BINARY),
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
 }, 60_000);

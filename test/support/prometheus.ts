@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort } from './ports.js';
+import { PROMETHEUS_BINARY, requireExecutable } from './prerequisites.js';
 
 export interface FakeAnswer {
   readonly status: number;
@@ -98,10 +99,9 @@ export interface PrometheusOptions {
   readonly ruleFiles: readonly string[];
 }
 
-export const PROMETHEUS_BINARY = '/usr/bin/prometheus';
-
 /** Starts Prometheus on a free loopback port with its own temporary storage; resolves once /-/ready answers. */
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
+  const binary = requireExecutable(PROMETHEUS_BINARY);
   const dir = await mkdtemp(join(tmpdir(), 'otp-canary-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   await writeFile(
@@ -115,7 +115,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child: ChildProcess = spawn(
-    PROMETHEUS_BINARY,
+    binary,
     [`--config.file=${configFile}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
