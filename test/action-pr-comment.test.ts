@@ -169,6 +169,14 @@ describe('comment-on-pr on a pull_request event', () => {
     expect(step.stdout).toMatch(/^::warning::Pull request comment not posted: GitHub answered 403 \(Resource not accessible by integration.*pull-requests: write/m);
   });
 
+  it('warns, and the verdict stands, when the API cannot be reached at all', async () => {
+    const step = await runStep(process.execPath, gate(), { ...env, GITHUB_API_URL: `http://127.0.0.1:${await freePort()}` });
+
+    expect(step.code, step.stdout + step.stderr).toBe(0);
+    expect(step.stdout).toMatch(/^::warning::Pull request comment not posted: /m);
+    expect(step.stdout).toMatch(/^OTP delivery gate passed$/m);
+  });
+
   it('keeps every code, the number and the token out of the comment and the log', async () => {
     const step = await runStep(process.execPath, gate({ samples: '3' }), env);
     await sandbox.idle();
