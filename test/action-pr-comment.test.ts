@@ -170,10 +170,11 @@ describe('comment-on-pr on a pull_request event', () => {
   });
 
   it('warns, and the verdict stands, when the API cannot be reached at all', async () => {
-    const step = await runStep(process.execPath, gate(), { ...env, GITHUB_API_URL: `http://127.0.0.1:${await freePort()}` });
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
+    const step = await runStep(process.execPath, gate(), { ...env, GITHUB_API_URL: unreachable });
 
     expect(step.code, step.stdout + step.stderr).toBe(0);
-    expect(step.stdout).toMatch(/^::warning::Pull request comment not posted: /m);
+    expect(step.stdout).toContain(`::warning::Pull request comment not posted: connect ECONNREFUSED ${unreachable.slice('http://'.length)} (GitHub API ${unreachable})`);
     expect(step.stdout).toMatch(/^OTP delivery gate passed$/m);
   });
 

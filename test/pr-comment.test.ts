@@ -97,6 +97,13 @@ describe('pullRequestOf', () => {
     );
   });
 
+  it('names the event file it cannot read', async () => {
+    const path = join(await mkdtemp(join(tmpdir(), 'otp-canary-event-')), 'missing.json');
+    await expect(pullRequestOf({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_EVENT_PATH: path, GITHUB_REPOSITORY: 'acme/shop' })).rejects.toThrow(
+      `the event payload at ${path} could not be read: ENOENT`,
+    );
+  });
+
   it('refuses a GITHUB_REPOSITORY that is not owner/repo', async () => {
     await expect(pullRequestOf({ GITHUB_EVENT_NAME: 'pull_request', GITHUB_REPOSITORY: 'shop' })).rejects.toThrow('GITHUB_REPOSITORY must be owner/repo, got "shop"');
   });
@@ -116,14 +123,20 @@ describe('runUrlOf', () => {
 
 describe('describeCommentError', () => {
   it.each([403, 404])('tells a %s apart: the token lacks pull-requests: write', (status) => {
-    const error = Object.assign(new Error('Resource not accessible by integration'), { status });
-    expect(describeCommentError(error)).toBe(
+    const error = Object.assign(new Error('Resource not accessible by integration'), { status, response: { status } });
+    expect(describeCommentError(error, {})).toBe(
       `Pull request comment not posted: GitHub answered ${status} (Resource not accessible by integration). The token needs permissions: pull-requests: write ` +
         '(a pull_request from a fork gets a read-only token; pull_request_target does not).',
     );
   });
 
-  it('passes any other error on as it is', () => {
-    expect(describeCommentError(Object.assign(new Error('Server Error'), { status: 502 }))).toBe('Pull request comment not posted: Server Error');
+  it('gives any other answer with its status', () => {
+    expect(describeCommentError(Object.assign(new Error('Server Error'), { status: 502, response: { status: 502 } }), {})).toBe('Pull request comment not posted: GitHub answered 502 (Server Error)');
+  });
+
+  it('names the API it could not reach (Octokit says 500, but nothing answered)', () => {
+    expect(describeCommentError(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8443'), { status: 500 }), { GITHUB_API_URL: 'https://ghe.example.com/api/v3' })).toBe(
+      'Pull request comment not posted: connect ECONNREFUSED 127.0.0.1:8443 (GitHub API https://ghe.example.com/api/v3)',
+    );
   });
 });

@@ -142,7 +142,7 @@ async function commentOnPullRequest(report: Report, context: SummaryContext, tok
     const { action, url } = await upsertPrComment(pullRequest, marker, body, token, process.env);
     core.info(`Pull request comment ${action}: ${url}`);
   } catch (error) {
-    core.warning(masker.scrub(describeCommentError(error)));
+    core.warning(masker.scrub(describeCommentError(error, process.env)));
   }
 }
 

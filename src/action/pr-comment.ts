@@ -30,10 +30,18 @@ export async function pullRequestOf(env: NodeJS.ProcessEnv): Promise<PullRequest
   if (!owner || !repo || rest.length > 0) throw new Error(`GITHUB_REPOSITORY must be owner/repo, got "${env['GITHUB_REPOSITORY'] ?? ''}"`);
   const eventPath = env['GITHUB_EVENT_PATH'];
   if (eventPath === undefined || eventPath === '') throw new Error('GITHUB_EVENT_PATH is not set: the event payload names the pull request');
-  const payload = JSON.parse(await readFile(eventPath, 'utf8')) as { pull_request?: { number?: unknown } };
+  const payload = await readEvent(eventPath);
   const number = payload.pull_request?.number;
   if (typeof number !== 'number' || !Number.isSafeInteger(number)) throw new Error(`the event payload at ${eventPath} has no pull_request.number`);
   return { owner, repo, number };
+}
+
+async function readEvent(path: string): Promise<{ pull_request?: { number?: unknown } }> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as { pull_request?: { number?: unknown } };
+  } catch (error) {
+    throw new Error(`the event payload at ${path} could not be read: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** The hidden first line that identifies this gate's comment: a hash, as names may hold "--" or ">". */
@@ -72,7 +80,7 @@ export async function upsertPrComment(
   token: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ readonly action: 'created' | 'updated'; readonly url: string }> {
-  const octokit = getOctokit(token, { baseUrl: env['GITHUB_API_URL'] || 'https://api.github.com' });
+  const octokit = getOctokit(token, { baseUrl: apiUrlOf(env) });
   const request = { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
   const { owner, repo, number } = pullRequest;
   const comments = await octokit.paginate(octokit.rest.issues.listComments, { owner, repo, issue_number: number, per_page: 100, request });
@@ -85,9 +93,14 @@ export async function upsertPrComment(
   return { action: 'created', url: data.html_url };
 }
 
+function apiUrlOf(env: NodeJS.ProcessEnv): string {
+  return env['GITHUB_API_URL'] || 'https://api.github.com';
+}
+
 /** Why the comment was not posted, with what to change when the token lacks the permission. */
-export function describeCommentError(error: unknown): string {
-  const status = (error as { status?: unknown } | null)?.status;
+export function describeCommentError(error: unknown, env: NodeJS.ProcessEnv): string {
+  // Octokit gives an unanswered request status 500 too: only a response means GitHub answered.
+  const status = (error as { response?: { status?: unknown } } | null)?.response?.status;
   const message = error instanceof Error ? error.message : String(error);
   if (status === 403 || status === 404) {
     return (
@@ -95,5 +108,6 @@ export function describeCommentError(error: unknown): string {
       '(a pull_request from a fork gets a read-only token; pull_request_target does not).'
     );
   }
-  return `Pull request comment not posted: ${message}`;
+  if (typeof status === 'number') return `Pull request comment not posted: GitHub answered ${status} (${message})`;
+  return `Pull request comment not posted: ${message} (GitHub API ${apiUrlOf(env)})`;
 }
