@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { runStep } from './support/action-step.js';
+import { RUNTIMES, runStep } from './support/action-step.js';
 import { freePort } from './support/ports.js';
 
 interface RecordedRequest {
@@ -123,8 +123,8 @@ beforeEach(() => {
 const gate = (inputs: Record<string, string> = {}) => ({ config, samples: '2', 'min-success-rate': '0.5', 'comment-on-pr': 'true', 'github-token': token, ...inputs });
 
 describe('comment-on-pr on a pull_request event', () => {
-  it('creates one comment holding the verdict and the per-check table, authenticated with github-token', async () => {
-    const step = await runStep(process.execPath, gate(), env);
+  it.each(RUNTIMES)('under %s creates one comment holding the verdict and the per-check table, authenticated with github-token', async (_runtime, node) => {
+    const step = await runStep(node, gate(), env);
 
     expect(step.code, step.stdout + step.stderr).toBe(0);
     expect(api.requests.map((request) => `${request.method} ${request.path.split('?')[0]}`)).toEqual([
@@ -143,7 +143,9 @@ describe('comment-on-pr on a pull_request event', () => {
   it('edits that same comment on a re-run instead of posting another', async () => {
     await runStep(process.execPath, gate(), env);
     api.requests.length = 0;
-    api.comments.push({ id: 2000, body: 'LGTM', html_url: 'https://github.example/acme/shop/pull/7#issuecomment-2000' });
+    // A reviewer's reply quoting ours, marker and all, listed first: only a comment that opens with the marker is ours.
+    const quote = `> ${api.comments[0]!.body.split('\n')[0]}\n\nWhy did signup slow down?`;
+    api.comments.unshift({ id: 999, body: quote, html_url: 'https://github.example/acme/shop/pull/7#issuecomment-999' });
 
     const rerun = await runStep(process.execPath, gate({ 'min-success-rate': '1', 'max-p95-delivery-seconds': '30' }), env);
 
@@ -152,8 +154,9 @@ describe('comment-on-pr on a pull_request event', () => {
       'GET /repos/acme/shop/issues/7/comments',
       'PATCH /repos/acme/shop/issues/comments/1000',
     ]);
-    expect(api.comments.map((comment) => comment.id)).toEqual([1000, 2000]);
-    expect(api.comments[0]!.body).toContain('| delivery p95 | ≤ 30 s |');
+    expect(api.comments.map((comment) => comment.id)).toEqual([999, 1000]);
+    expect(api.comments[0]!.body).toBe(quote);
+    expect(api.comments[1]!.body).toContain('| delivery p95 | ≤ 30 s |');
     expect(rerun.stdout).toContain('Pull request comment updated: https://github.example/acme/shop/pull/7#issuecomment-1000');
   });
 
