@@ -107,8 +107,23 @@ describe('readInputs', () => {
     ['concurrency', '0', 'concurrency must be a whole number of at least 1, got "0"'],
     ['sequential', 'yes', 'sequential must be true or false, got "yes"'],
     ['fail-on-degraded', '1', 'fail-on-degraded must be true or false, got "1"'],
+    ['comment-on-pr', 'yes', 'comment-on-pr must be true or false, got "yes"'],
   ] as const)('refuses %s = "%s", naming the input and the value', (name, value, message) => {
     expect(() => readInputs(given({ [name]: value }))).toThrow(new InputError(message));
+  });
+
+  it('takes github-token for the pull request comment when comment-on-pr is true', () => {
+    expect(readInputs(given({ 'comment-on-pr': 'true', 'github-token': ' ghs_example ' })).prComment).toEqual({ token: 'ghs_example' });
+  });
+
+  it('leaves the github-token the runner always fills in unused when comment-on-pr is false', () => {
+    expect(readInputs(given({ 'github-token': 'ghs_example' })).prComment).toBeUndefined();
+  });
+
+  it('does not take the ${{ github.token }} default for a token when run by hand: comment-on-pr then says what is missing', () => {
+    expect(() => readInputs(given({ 'comment-on-pr': 'true' }))).toThrow(
+      new InputError('comment-on-pr is true but github-token is empty: pass a token that may write pull request comments'),
+    );
   });
 });
 

@@ -81,6 +81,14 @@ export const INPUTS = {
     default: '',
     description: "mode run: the probe's probe.token, for its hold API; masked in the log. Pass it from a secret. Empty: the config's gate.holdProbe.token.",
   },
+  'comment-on-pr': {
+    default: 'false',
+    description: 'true: on a pull_request or pull_request_target event, post the verdict and the per-check table as one comment on the pull request, updated in place on re-runs. Needs permissions: pull-requests: write; without it the step warns and its verdict stands. Ignored on other events.',
+  },
+  'github-token': {
+    default: '${{ github.token }}',
+    description: 'The token comment-on-pr posts with; masked in the log.',
+  },
 } as const satisfies Record<string, InputSpec>;
 
 export type InputName = keyof typeof INPUTS;
@@ -113,6 +121,8 @@ export interface ActionInputs {
   readonly junitPath?: string;
   /** Either may be absent: the config's gate.holdProbe fills it in (holdProbeFor). */
   readonly holdProbe?: { readonly url?: string; readonly token?: string };
+  /** Set exactly when comment-on-pr is true: the token to post the pull request comment with. */
+  readonly prComment?: { readonly token: string };
 }
 
 /** A malformed input; its message names the input and the value given. */
@@ -124,7 +134,7 @@ export class InputError extends Error {
 export function readInputs(read: (name: InputName) => string): ActionInputs {
   const raw = (name: InputName): string => {
     const value = read(name).trim();
-    return value === '' ? INPUTS[name].default : value;
+    return value === '' ? defaultOf(name) : value;
   };
   const optional = <T>(name: InputName, parse: (name: InputName, value: string) => T): T | undefined => {
     const value = raw(name);
@@ -140,6 +150,7 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
   const holdProbeToken = optional('hold-probe-token', (_, value) => value);
   const mode = oneOf('mode', raw('mode'), ['run', 'prometheus'] as const);
   const sequential = boolean('sequential', raw('sequential'));
+  const prComment = boolean('comment-on-pr', raw('comment-on-pr')) ? prCommentInputs(raw('github-token')) : undefined;
   const prometheus = mode === 'prometheus' ? prometheusInputs(raw, checks ?? [], sequential) : refusePrometheusOnly(raw);
   if (prometheus !== undefined && (holdProbeUrl !== undefined || holdProbeToken !== undefined)) {
     throw new InputError('hold-probe-url and hold-probe-token apply to mode run: mode prometheus sends nothing, so it holds nothing');
@@ -159,7 +170,19 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
     ...((holdProbeUrl !== undefined || holdProbeToken !== undefined) && {
       holdProbe: { ...(holdProbeUrl !== undefined && { url: holdProbeUrl }), ...(holdProbeToken !== undefined && { token: holdProbeToken }) },
     }),
+    ...(prComment !== undefined && { prComment }),
   };
+}
+
+/** A default that is a workflow expression (`${{ github.token }}`) is the runner's to fill in: run by hand, it is not set. */
+function defaultOf(name: InputName): string {
+  const value: string = INPUTS[name].default;
+  return value.startsWith('${{') ? '' : value;
+}
+
+function prCommentInputs(token: string): { token: string } {
+  if (token === '') throw new InputError('comment-on-pr is true but github-token is empty: pass a token that may write pull request comments');
+  return { token };
 }
 
 function prometheusInputs(raw: (name: InputName) => string, checks: readonly string[], sequential: boolean): PrometheusInputs {

@@ -1,6 +1,6 @@
 // The Action: inputs → one gate run (mode run) or the probe's record read from Prometheus (mode
-// prometheus) → report, JUnit, outputs, job summary, annotations → verdict. One catch at the top turns
-// any error into a failed step with a one-line reason. Nothing started here outlives the work (runGate
+// prometheus) → report, JUnit, outputs, job summary, annotations, pull request comment → verdict. One
+// catch at the top turns any error into a failed step with a one-line reason. Nothing started here outlives the work (runGate
 // closes its servers, the Prometheus client its connections), so the process ends when the step does.
 // A cancelled job (SIGINT, then SIGTERM) cuts the runs short: what ended is still published, marked
 // incomplete, and the step fails.
@@ -24,6 +24,7 @@ import { failureAnnotations } from './annotations.js';
 import { holdProbeFor, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
+import { commentMarker, describeCommentError, pullRequestOf, renderPrComment, runUrlOf, upsertPrComment } from './pr-comment.js';
 import { runPrometheusGate } from './prometheus-gate.js';
 import { SecretMasker } from './secrets.js';
 import { renderJobSummary, verdictLine, type SummaryContext } from './summary.js';
@@ -34,6 +35,7 @@ export async function run(): Promise<void> {
     // Masked before anything else is read, whatever the mode.
     masker.addCredential(core.getInput('bearer-token').trim());
     masker.addCredential(core.getInput('hold-probe-token').trim());
+    masker.addCredential(core.getInput('github-token').trim());
     const inputs = readInputs((name) => core.getInput(name));
     if (inputs.prometheus !== undefined) await gateOnPrometheus(inputs, inputs.prometheus, masker);
     else await gateOnRuns(inputs, masker);
@@ -63,7 +65,7 @@ async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<v
       onRun: (record) => core.info(runLine(record, counts)),
     }),
   );
-  await publish(masker.scrub(report), inputs, { source, samples: inputs.samples });
+  await publish(masker.scrub(report), inputs, { source, samples: inputs.samples }, masker);
 }
 
 async function gateOnPrometheus(inputs: ActionInputs, prometheus: PrometheusInputs, masker: SecretMasker): Promise<void> {
@@ -84,7 +86,7 @@ async function gateOnPrometheus(inputs: ActionInputs, prometheus: PrometheusInpu
     thresholds,
     onWarning: (warning) => core.warning(`Prometheus: ${warning}`),
   });
-  await publish(masker.scrub(report), inputs, { source, prometheus: summary });
+  await publish(masker.scrub(report), inputs, { source, prometheus: summary }, masker);
 }
 
 async function loadSource(inputs: ActionInputs, masker: SecretMasker): Promise<{ config: Config; source: string }> {
@@ -101,7 +103,7 @@ function warnWithoutThresholds(thresholds: GateThresholds): void {
   }
 }
 
-async function publish(report: Report, inputs: ActionInputs, context: SummaryContext): Promise<void> {
+async function publish(report: Report, inputs: ActionInputs, context: SummaryContext, masker: SecretMasker): Promise<void> {
   core.info(renderSummaryTable(report));
 
   const reportPath = await writeAt(inputs.reportPath, `${JSON.stringify(report, null, 2)}\n`);
@@ -120,9 +122,28 @@ async function publish(report: Report, inputs: ActionInputs, context: SummaryCon
     core[annotation.level](annotation.message, { title: annotation.title });
   }
 
+  if (inputs.prComment !== undefined) await commentOnPullRequest(report, context, inputs.prComment.token, masker);
+
   const verdict = verdictOf(report);
   if (verdict === 'failed' || verdict === 'incomplete') core.setFailed(verdictLine(report));
   else core.info(verdictLine(report));
+}
+
+/** Never fails the step: a comment the token may not post is a warning, and the verdict stands. */
+async function commentOnPullRequest(report: Report, context: SummaryContext, token: string, masker: SecretMasker): Promise<void> {
+  try {
+    const pullRequest = await pullRequestOf(process.env);
+    if (pullRequest === undefined) {
+      core.debug(`comment-on-pr: the event is ${process.env['GITHUB_EVENT_NAME'] ?? 'unknown'}, not a pull request: no comment`);
+      return;
+    }
+    const marker = commentMarker(report, process.env);
+    const body = renderPrComment(report, context, marker, runUrlOf(process.env));
+    const { action, url } = await upsertPrComment(pullRequest, marker, body, token, process.env);
+    core.info(`Pull request comment ${action}: ${url}`);
+  } catch (error) {
+    core.warning(masker.scrub(describeCommentError(error, process.env)));
+  }
 }
 
 async function writeAt(path: string, content: string): Promise<string> {

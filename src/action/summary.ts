@@ -2,6 +2,7 @@
 // what was observed, the gate's notes, the sequential test's decisions and a Mermaid chart of the
 // delivery latencies. Pure: report in, Markdown out. It shows aggregates and masked details only.
 // Figures read from Prometheus have no run records behind them: the summary says what that leaves out.
+// The pull request comment (pr-comment.ts) reuses its verdict, overview and tables.
 
 import { describeIncomplete, type ThresholdName, type ThresholdResult } from '../core/gate.js';
 import type { Report } from '../core/report.js';
@@ -47,7 +48,7 @@ export function verdictLine(report: Report): string {
   return `OTP delivery gate failed: ${gate.reasons.join('; ')}`;
 }
 
-function verdict(report: Report): string {
+export function verdict(report: Report): string {
   const { gate, incomplete } = report;
   if (incomplete !== undefined) {
     const cutShort = describeIncomplete(incomplete);
@@ -64,7 +65,7 @@ function verdict(report: Report): string {
   return ['## ❌ OTP delivery gate failed', '', ...gate.reasons.map((reason) => `- ${escapeMarkdown(reason)}`)].join('\n');
 }
 
-function overview(report: Report, context: SummaryContext): string {
+export function overview(report: Report, context: SummaryContext): string {
   const checks = report.checks.length;
   if (context.prometheus !== undefined) {
     return (
@@ -90,7 +91,7 @@ function prometheusCaveats(context: SummaryContext): string {
 
 const CHECK_COLUMNS = ['check', 'runs', 'successes', 'degraded', 'failures by reason', 'delivery p50', 'p95', 'max', 'success rate (95% interval)'];
 
-function checksTable(report: Report): string {
+export function checksTable(report: Report): string {
   const rows = report.checks.map((check) => checkRow(check.name, check.summary));
   if (report.checks.length > 1) rows.push(checkRow('**all checks**', report.overall));
   return ['### Checks', '', ...table(CHECK_COLUMNS, rows, [1, 2, 3, 5, 6, 7])].join('\n');
@@ -127,7 +128,7 @@ const THRESHOLD_LABELS: Record<
   failOnDegraded: { label: 'degraded runs', required: () => 'none', observed: String },
 };
 
-function thresholdsTable(report: Report): string {
+export function thresholdsTable(report: Report): string {
   const thresholds = report.gate?.thresholds ?? [];
   if (thresholds.length === 0) return '';
   const rows = thresholds.map((threshold) => thresholdRow(threshold));
