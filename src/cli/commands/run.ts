@@ -70,7 +70,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   }).finally(() => signal.removeEventListener('abort', announceInterrupt));
   progress.finish();
 
-  io.stdout(renderSummaryTable(report, { color: io.interactive }));
+  io.stdout(renderSummaryTable(report, { color: io.color.stdout }));
   if (values.json !== undefined) {
     await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
     io.stderr(`report written to ${values.json}\n`);

@@ -1,0 +1,65 @@
+// The CLI keeps the conventions of command-line tools (clig.dev, no-color.org): colour only for a
+// terminal, data on stdout and messages on stderr, one-line usage errors (exit 2) found before anything
+// is sent, and help for each command.
+
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cliPath, repoRoot, runCli } from './support/cli.js';
+
+const ESCAPE = '\u001b[';
+
+let dir: string;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'otp-canary-conventions-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** Runs `shellCommand` under script(1), so its stdout and stderr are a terminal unless redirected; returns what the terminal showed. */
+function onTerminal(shellCommand: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  const child = spawn('script', ['-qec', shellCommand, '/dev/null'], { cwd: repoRoot, env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  let shown = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (shown += chunk));
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', () => resolve(shown));
+  });
+}
+
+const cli = `"${process.execPath}" "${cliPath}"`;
+
+describe('colour', () => {
+  it('writes no escape codes to a redirected stdout while stderr is a terminal', async () => {
+    const out = join(dir, 'table.txt');
+    await onTerminal(`${cli} run --samples 1 > "${out}"`);
+
+    const table = await readFile(out, 'utf8');
+    expect(table).toMatch(/Gate (PASSED|FAILED)/);
+    expect(table).not.toContain(ESCAPE);
+  });
+
+  it('colours a pipe when FORCE_COLOR asks for it', async () => {
+    const { stdout } = await runCli(['run', '--samples', '1'], { env: { FORCE_COLOR: '1' } });
+
+    expect(stdout).toMatch(/\u001b\[3[12]mGate (PASSED|FAILED)/);
+  });
+
+  it('writes no colour to a terminal when NO_COLOR is set', async () => {
+    const shown = await onTerminal(`${cli} run --samples 1 --no-progress`, { NO_COLOR: '1' });
+
+    expect(shown).toMatch(/Gate (PASSED|FAILED)/);
+    expect(shown).not.toContain(ESCAPE);
+  });
+
+  it('colours a terminal', async () => {
+    const shown = await onTerminal(`${cli} run --samples 1 --no-progress`);
+
+    expect(shown).toMatch(/\u001b\[3[12]mGate (PASSED|FAILED)/);
+  });
+});
