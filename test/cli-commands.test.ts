@@ -79,7 +79,7 @@ describe('config errors', () => {
 describe('usage errors', () => {
   it.each([
     [['run', '--samples', 'abc'], '--samples must be a whole number'],
-    [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number between 0 and 1'],
+    [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number greater than 0 and at most 1'],
     [['run', '--sampels', '3'], "'--sampels'"],
     [['deploy'], 'unknown command "deploy"'],
     [['validate'], 'validate needs --config FILE'],

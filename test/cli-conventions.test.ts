@@ -3,10 +3,11 @@
 // is sent, and help for each command.
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
 import { cliPath, repoRoot, runCli } from './support/cli.js';
 
 const ESCAPE = '\u001b[';
@@ -61,5 +62,37 @@ describe('colour', () => {
     const shown = await onTerminal(`${cli} run --samples 1 --no-progress`);
 
     expect(shown).toMatch(/\u001b\[3[12]mGate (PASSED|FAILED)/);
+  });
+});
+
+async function configFile(text: string): Promise<string> {
+  const path = join(dir, 'otp-canary.yml');
+  await writeFile(path, text);
+  return path;
+}
+
+const SANDBOX_CHECK = `
+checks:
+  - name: signup
+    number: "+15555550100"
+    trigger: { type: sandbox }
+    inbox: { type: sandbox }
+    verify: { type: sandbox }
+`;
+
+describe('gate thresholds', () => {
+  it('refuses --min-success-rate 0 as bad usage, in one line naming the flag', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--min-success-rate', '0']);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe(`otp-canary: --min-success-rate ${MIN_SUCCESS_RATE_RULE}, got "0"`);
+  });
+
+  it('refuses gate.minSuccessRate 0 in a config with the same rule, at its path', async () => {
+    const { code, stderr } = await runCli(['validate', '--config', await configFile(`${SANDBOX_CHECK}gate: { minSuccessRate: 0 }\n`)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`gate.minSuccessRate: ${MIN_SUCCESS_RATE_RULE}`);
   });
 });

@@ -1,5 +1,6 @@
 // Small, typed readers for parsed command-line values: every bad value names its option.
 
+import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
 import { UsageError } from './errors.js';
 
 export function positiveInteger(option: string, raw: string | undefined): number | undefined {
@@ -11,12 +12,10 @@ export function positiveInteger(option: string, raw: string | undefined): number
   return value;
 }
 
-export function fraction(option: string, raw: string | undefined): number | undefined {
+export function minSuccessRate(option: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
-    throw new UsageError(`--${option} must be a number between 0 and 1, got "${raw}"`);
-  }
+  const value = parseMinSuccessRate(raw);
+  if (value === undefined) throw new UsageError(`--${option} ${MIN_SUCCESS_RATE_RULE}, got "${raw}"`);
   return value;
 }
 

@@ -12,7 +12,7 @@ import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import type { PreparedCheck } from '../../providers/build.js';
-import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
+import { list, minSuccessRate, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
 import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
@@ -44,7 +44,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   const only = list(values.checks);
   const { config, description } = await configFrom(values.config);
   const thresholds: GateThresholds = {
-    minSuccessRate: fraction('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
+    minSuccessRate: minSuccessRate('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
     maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
     failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
   };
