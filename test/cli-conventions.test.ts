@@ -96,3 +96,31 @@ describe('gate thresholds', () => {
     expect(stderr).toContain(`gate.minSuccessRate: ${MIN_SUCCESS_RATE_RULE}`);
   });
 });
+
+describe('run --json', () => {
+  it('writes the report alone to stdout with --json -, the table to stderr', async () => {
+    const { stdout, stderr } = await runCli(['run', '--samples', '1', '--json', '-']);
+
+    const report = JSON.parse(stdout) as { checks: unknown[] };
+    expect(report.checks).toHaveLength(3);
+    expect(stderr).toMatch(/Gate (PASSED|FAILED)/);
+    expect(stderr).not.toContain('report written to');
+  });
+
+  it('refuses a report path in a missing directory before the run starts, exit 2', async () => {
+    const path = join(dir, 'missing', 'report.json');
+    const { code, stdout, stderr } = await runCli(['run', '--samples', '1', '--json', path]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe(`otp-canary: --json ${path} cannot be written: its directory does not exist`);
+    expect(stderr).not.toContain('demo checks');
+  });
+
+  it('refuses a report path that is a directory before the run starts, exit 2', async () => {
+    const { code, stderr } = await runCli(['run', '--samples', '1', '--json', dir]);
+
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe(`otp-canary: --json ${dir} cannot be written: it is a directory`);
+  });
+});

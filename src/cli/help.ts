@@ -17,7 +17,8 @@ Options for run:
   --samples N                     verifications per check (default 20)
   --concurrency N                 verifications in flight at once (default 4)
   --checks a,b                    only these checks
-  --json FILE                     write the JSON report there
+  --json FILE                     write the JSON report there (checked before anything is sent); with -, the
+                                  report goes to stdout and the table to stderr
   --min-success-rate X            gate threshold, overrides the config's gate block
   --max-p95-delivery-seconds S    gate threshold, overrides the config's gate block
   --fail-on-degraded              a degraded run fails the gate

@@ -15,12 +15,15 @@ import type { PreparedCheck } from '../../providers/build.js';
 import { list, minSuccessRate, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
+import { checkWritable } from '../output-path.js';
 import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
 
 export const DEFAULT_SAMPLES = 20;
 export const DEFAULT_CONCURRENCY = 4;
+/** `--json -`: the report on stdout. */
+const STDOUT = '-';
 
 export async function runCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
   const { values } = parseArgs({
@@ -42,6 +45,8 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   const samples = positiveInteger('samples', values.samples) ?? DEFAULT_SAMPLES;
   const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY;
   const only = list(values.checks);
+  const jsonPath = values.json;
+  if (jsonPath !== undefined && jsonPath !== STDOUT) await checkWritable('json', jsonPath);
   const { config, description } = await configFrom(values.config);
   const thresholds: GateThresholds = {
     minSuccessRate: minSuccessRate('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
@@ -70,10 +75,17 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   }).finally(() => signal.removeEventListener('abort', announceInterrupt));
   progress.finish();
 
-  io.stdout(renderSummaryTable(report, { color: io.color.stdout }));
-  if (values.json !== undefined) {
-    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
-    io.stderr(`report written to ${values.json}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (jsonPath === STDOUT) {
+    // stdout is the report's alone, so a pipe gets JSON; the table is for the person watching.
+    io.stderr(renderSummaryTable(report, { color: io.color.stderr }));
+    io.stdout(json);
+  } else {
+    io.stdout(renderSummaryTable(report, { color: io.color.stdout }));
+    if (jsonPath !== undefined) {
+      await writeFile(jsonPath, json);
+      io.stderr(`report written to ${jsonPath}\n`);
+    }
   }
   return exitCode(report);
 }
