@@ -3,7 +3,9 @@
 // is sent, and help for each command.
 
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -122,5 +124,47 @@ describe('run --json', () => {
 
     expect(code).toBe(2);
     expect(stderr.split('\n')[0]).toBe(`otp-canary: --json ${dir} cannot be written: it is a directory`);
+  });
+});
+
+describe('a port in use', () => {
+  let holder: Server;
+  let port: number;
+
+  beforeEach(async () => {
+    holder = createServer();
+    holder.listen(0, '127.0.0.1');
+    await once(holder, 'listening');
+    port = (holder.address() as AddressInfo).port;
+  });
+
+  afterEach(async () => {
+    await new Promise((resolve) => holder.close(resolve));
+  });
+
+  const inUse = () => `otp-canary: cannot listen on 127.0.0.1:${port}: the address is already in use (another process listens there: choose another port)`;
+
+  it('is bad usage for the sandbox, one line naming the address', async () => {
+    const { code, stderr } = await runCli(['sandbox', '--port', String(port)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(`${inUse()}\n`);
+  });
+
+  it('is bad usage for the probe, one line naming the address', async () => {
+    const { code, stderr } = await runCli(['probe', '--host', '127.0.0.1', '--port', String(port)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe(`${inUse()}\n`);
+  });
+
+  it("is bad usage for run's webhook receiver, before anything is sent", async () => {
+    const config = `${SANDBOX_CHECK.replace('inbox: { type: sandbox }', `inbox: { type: webhook, format: twilio, authToken: secret, listen: { host: 127.0.0.1, port: ${port} } }`)}`;
+    const { code, stdout, stderr } = await runCli(['run', '--samples', '1', '--config', await configFile(config)]);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(`${inUse()}\n`);
+    expect(stderr).not.toContain('internal error');
   });
 });

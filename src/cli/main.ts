@@ -62,12 +62,34 @@ function report(error: unknown, io: CommandIo): number {
     io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
     return EXIT_USAGE;
   }
+  const listen = listenFailure(error);
+  if (listen !== undefined) {
+    io.stderr(`otp-canary: ${listen}\n`);
+    return EXIT_USAGE;
+  }
   if (error instanceof ProbeHoldError) {
     io.stderr(`otp-canary: ${error.message}\n`);
     return EXIT_USAGE;
   }
   io.stderr(`otp-canary: internal error: ${describeInternalError(error)}\n`);
   return EXIT_INTERNAL;
+}
+
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another process listens there: choose another port)',
+  EADDRNOTAVAIL: 'the address is not one of this machine\'s',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
+/** A server that could not bind (the sandbox, the probe, a webhook receiver) is the user's choice of address, not our bug. */
+function listenFailure(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { syscall, code, address, port } = cause as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (syscall === 'listen' && code !== undefined && code in LISTEN_REASONS) {
+      return `cannot listen on ${address?.includes(':') ? `[${address}]` : (address ?? '')}:${port ?? ''}: ${LISTEN_REASONS[code]}`;
+    }
+  }
+  return undefined;
 }
 
 /** node:util parseArgs reports unknown options and missing values with these codes. */
