@@ -168,3 +168,20 @@ describe('a port in use', () => {
     expect(stderr).not.toContain('internal error');
   });
 });
+
+describe('durations', () => {
+  it('refuses a config duration a timer cannot hold, at its path', async () => {
+    const config = `${SANDBOX_CHECK}    timeouts: { delivery: 600h }\n`;
+    const { code, stderr } = await runCli(['validate', '--config', await configFile(config)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('checks[0].timeouts.delivery: "600h" is longer than 2147483647 ms (about 24.8 days), the longest a timer can wait');
+  });
+
+  it('refuses a --grace a timer cannot hold', async () => {
+    const { code, stderr } = await runCli(['probe', '--grace', '600h']);
+
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toBe('otp-canary: --grace "600h" is longer than 2147483647 ms (about 24.8 days), the longest a timer can wait');
+  });
+});

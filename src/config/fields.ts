@@ -6,7 +6,7 @@ import { isPossiblePhoneNumber } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { maskNumber } from '../core/mask.js';
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
+import { DURATION_PATTERN, DURATION_TOO_LONG, MAX_DURATION_MS, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
 
 const ENV_REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
 
@@ -31,6 +31,10 @@ export function duration(options: { positive?: boolean } = {}) {
           ? `"${text}" is negative: durations are 0 or more`
           : `"${text}" is not a duration: write a number and a unit (ms, s, m or h), e.g. 250ms, 60s, 5m`;
         ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" ${DURATION_TOO_LONG}` });
         return z.NEVER;
       }
       if (options.positive && ms === 0) {

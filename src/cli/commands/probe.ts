@@ -4,7 +4,7 @@
 
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
-import { parseDuration } from '../../config/units.js';
+import { DURATION_TOO_LONG, MAX_DURATION_MS, parseDuration } from '../../config/units.js';
 import { demoConfig } from '../../config/demo.js';
 import { createLogger } from '../../probe/logger.js';
 import { startProbe } from '../../probe/probe.js';
@@ -31,6 +31,7 @@ export async function probeCommand(argv: string[], _io: CommandIo, signal: Abort
   const port = portNumber('port', values.port);
   const graceMs = parseDuration(values.grace);
   if (graceMs === undefined) throw new UsageError(`--grace must be a duration such as 30s or 500ms, got "${values.grace}"`);
+  if (graceMs > MAX_DURATION_MS) throw new UsageError(`--grace "${values.grace}" ${DURATION_TOO_LONG}`);
   const shard = shardOption(values.shard);
   const level = logLevel(values['log-level']);
 
