@@ -185,3 +185,27 @@ describe('durations', () => {
     expect(stderr.split('\n')[0]).toBe('otp-canary: --grace "600h" is longer than 2147483647 ms (about 24.8 days), the longest a timer can wait');
   });
 });
+
+describe('help and usage errors', () => {
+  it.each([[['run', '--help']], [['help', 'run']]])("prints run's own usage: otp-canary %j", async (args) => {
+    const { code, stdout } = await runCli(args);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: otp-canary run /);
+    expect(stdout).toContain('--min-success-rate');
+    expect(stdout).not.toContain('--grace');
+  });
+
+  it.each([
+    [['run', '--sampels', '3'], 'unknown option --sampels', 'run'],
+    [['run', '--json'], '--json needs a value', 'run'],
+    [['run', '--sequential=yes'], '--sequential takes no value, got "yes"', 'run'],
+    [['validate', 'otp-canary.yml'], 'unexpected argument "otp-canary.yml"', 'validate'],
+  ])('refuses otp-canary %j in one line, pointing at the command\'s help', async (args, message, command) => {
+    const { code, stdout, stderr } = await runCli(args);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`otp-canary: ${message}\nRun "otp-canary ${command} --help" for usage.\n`);
+  });
+});

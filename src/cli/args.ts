@@ -1,5 +1,6 @@
 // Small, typed readers for parsed command-line values: every bad value names its option.
 
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
 import { UsageError } from './errors.js';
 
@@ -40,4 +41,24 @@ export function portNumber(option: string, raw: string | undefined): number | un
   const port = Number(raw);
   if (!/^\d+$/.test(raw.trim()) || port > 65_535) throw new UsageError(`--${option} must be a whole number from 0 to 65535, got "${raw}"`);
   return port;
+}
+
+type ArgsConfig = Omit<ParseArgsConfig, 'args' | 'strict' | 'tokens'>;
+
+/**
+ * node:util parseArgs, with its errors said our way (`unknown option --sampels`) and naming the option;
+ * parsed leniently so that every mistake is ours to word, then refused here.
+ */
+export function parseCommandArgs<const T extends ArgsConfig>(argv: string[], config: T) {
+  const options = config.options ?? {};
+  const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
+  for (const token of tokens) {
+    if (token.kind === 'positional' && config.allowPositionals !== true) throw new UsageError(`unexpected argument "${token.value}"`);
+    if (token.kind !== 'option') continue;
+    const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
+    if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
+    if (option.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value`);
+    if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value, got "${token.value}"`);
+  }
+  return parseArgs({ ...config, args: argv, strict: true });
 }

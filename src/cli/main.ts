@@ -15,7 +15,7 @@ import { sandboxCommand } from './commands/sandbox.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { USAGE } from './help.js';
+import { COMMAND_USAGE, USAGE } from './help.js';
 import type { CommandIo } from './io.js';
 
 type Command = (argv: string[], io: CommandIo, signal: AbortSignal) => number | Promise<number>;
@@ -33,6 +33,10 @@ const COMMANDS: Record<string, Command> = {
 export async function main(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
   const [name, ...rest] = argv;
   try {
+    if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMAND_USAGE, rest[0])) {
+      io.stdout(COMMAND_USAGE[rest[0]]!);
+      return EXIT_OK;
+    }
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       io.stdout(USAGE);
       return name === undefined ? EXIT_USAGE : EXIT_OK;
@@ -41,25 +45,27 @@ export async function main(argv: string[], io: CommandIo, signal: AbortSignal): 
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     }
-    const command = COMMANDS[name];
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) throw new UsageError(`unknown command "${name}"`);
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(USAGE);
+      io.stdout(COMMAND_USAGE[name]!);
       return EXIT_OK;
     }
     return await command(rest, io, signal);
   } catch (error) {
-    return report(error, io);
+    return report(error, io, name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined);
   }
 }
 
-function report(error: unknown, io: CommandIo): number {
+/** `command` names the command that failed, so a usage error points at its own help. */
+function report(error: unknown, io: CommandIo, command: string | undefined): number {
   if (error instanceof ConfigError) {
     io.stderr(`otp-canary: invalid config ${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError || isParseArgsError(error)) {
-    io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
+  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError) {
+    const help = command === undefined ? 'otp-canary --help' : `otp-canary ${command} --help`;
+    io.stderr(`otp-canary: ${error.message}\nRun "${help}" for usage.\n`);
     return EXIT_USAGE;
   }
   const listen = listenFailure(error);
@@ -90,12 +96,6 @@ function listenFailure(error: unknown): string | undefined {
     }
   }
   return undefined;
-}
-
-/** node:util parseArgs reports unknown options and missing values with these codes. */
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
 }
 
 /** The stack and every cause, scrubbed: a provider's error may quote a URL with its key, a number or a code. */

@@ -1,16 +1,14 @@
 // `otp-canary extract TEXT`: the code alone on stdout (exit 0), or nothing (exit 1). --explain shows the
 // ranked candidates and why, on stderr, so a miss can be debugged without polluting a pipe.
 
-import { parseArgs } from 'node:util';
 import { extractOtp } from '../../core/extract.js';
 import type { ExtractOptions } from '../../core/types.js';
-import { positiveInteger } from '../args.js';
+import { parseCommandArgs, positiveInteger } from '../args.js';
 import { EXIT_GATE_FAILED, EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
 export function extractCommand(argv: string[], io: CommandIo): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseCommandArgs(argv, {
     allowPositionals: true,
     options: {
       pattern: { type: 'string' },

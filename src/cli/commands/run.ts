@@ -4,7 +4,6 @@
 // the signal's (130, 143).
 
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { GateThresholds } from '../../core/gate.js';
 import { maskNumber } from '../../core/mask.js';
 import { verdictOf, type Report } from '../../core/report.js';
@@ -12,7 +11,7 @@ import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import type { PreparedCheck } from '../../providers/build.js';
-import { list, minSuccessRate, positiveInteger, positiveNumber } from '../args.js';
+import { list, minSuccessRate, parseCommandArgs, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
 import { checkWritable } from '../output-path.js';
@@ -26,8 +25,7 @@ export const DEFAULT_CONCURRENCY = 4;
 const STDOUT = '-';
 
 export async function runCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const { values } = parseCommandArgs(argv, {
     options: {
       config: { type: 'string' },
       samples: { type: 'string' },

@@ -2,14 +2,14 @@
 // path for each setting that weakens a check), or every problem with its path (thrown as ConfigError and
 // printed by the top-level catch, exit 2).
 
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import { configWarnings } from '../../config/warnings.js';
+import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
 export async function validateCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' } } });
+  const { values } = parseCommandArgs(argv, { options: { config: { type: 'string' } } });
   if (values.config === undefined) throw new UsageError('validate needs --config FILE');
   const config = await loadConfig(values.config);
   const checks = config.checks.map((c) => c.name).join(', ');
