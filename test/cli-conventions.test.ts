@@ -209,3 +209,13 @@ describe('help and usage errors', () => {
     expect(stderr).toBe(`otp-canary: ${message}\nRun "otp-canary ${command} --help" for usage.\n`);
   });
 });
+
+describe('the table', () => {
+  it('fits 100 columns for the demo checks', async () => {
+    const { stdout } = await runCli(['run', '--samples', '2']);
+
+    const table = stdout.slice(0, stdout.search(/Gate (PASSED|FAILED)/));
+    expect(table).toContain('success rate');
+    for (const line of table.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
+  });
+});
