@@ -219,3 +219,16 @@ describe('the table', () => {
     for (const line of table.split('\n')) expect(line.length, line).toBeLessThanOrEqual(100);
   });
 });
+
+describe('extract -', () => {
+  it('reads the message from stdin', async () => {
+    const child = spawn(process.execPath, [cliPath, 'extract', '-'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stdin.end('G-482913 is your Google verification code.\n');
+    const [code] = (await once(child, 'close')) as [number | null];
+
+    expect(code).toBe(0);
+    expect(stdout).toBe('482913\n');
+  });
+});

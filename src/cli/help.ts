@@ -49,8 +49,8 @@ Usage:
                                              serve the embedded sandbox (simulated carrier + OTP service)
   otp-canary validate --config FILE          list every problem in a config file
   otp-canary schema                          print the config's JSON Schema
-  otp-canary extract TEXT [--pattern RE] [--min-length N] [--max-length N] [--explain]
-                                             print the OTP found in TEXT (exit 1 when there is none)
+  otp-canary extract TEXT|- [--pattern RE] [--min-length N] [--max-length N] [--explain]
+                                             print the OTP found in TEXT, or in stdin with - (exit 1 when none)
   otp-canary numbers list|provision|release --provider NAME [options]
                                              the test numbers a provider rents to the account
 
@@ -91,8 +91,8 @@ ${EXIT_CODES}`,
 Print the config's JSON Schema, for editors (yaml-language-server, VS Code).
 
 ${EXIT_CODES}`,
-  extract: `Usage: otp-canary extract TEXT [--pattern RE] [--min-length N] [--max-length N] [--explain]
-Print the OTP found in TEXT alone on stdout; exit 1 when there is none.
+  extract: `Usage: otp-canary extract TEXT|- [--pattern RE] [--min-length N] [--max-length N] [--explain]
+Print the OTP found in TEXT (with -, in stdin) alone on stdout; exit 1 when there is none.
 
   --pattern RE                    a regular expression with a named group code, e.g. 'code is (?<code>\\d{6})'
   --min-length N, --max-length N  the code's length bounds

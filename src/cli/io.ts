@@ -1,7 +1,12 @@
-// Where a command writes: the real process streams in the bin, strings in tests of the pure parts.
+// Where a command reads and writes: the real process streams in the bin, strings in tests of the pure parts.
+
+import { text } from 'node:stream/consumers';
+
 export interface CommandIo {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** All of stdin, as text (`extract -`). */
+  stdin(): Promise<string>;
   /** True when stderr is a terminal: the progress line is only for people. */
   readonly interactive: boolean;
   /** Whether what is written to each stream may carry ANSI colour (colourFor). */
@@ -22,6 +27,7 @@ export function colourFor(stream: { readonly isTTY?: boolean }, env: NodeJS.Proc
 export const processIo: CommandIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
+  stdin: () => text(process.stdin),
   interactive: process.stderr.isTTY === true,
   color: { stdout: colourFor(process.stdout, process.env), stderr: colourFor(process.stderr, process.env) },
 };
