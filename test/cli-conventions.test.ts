@@ -232,3 +232,14 @@ describe('extract -', () => {
     expect(stdout).toBe('482913\n');
   });
 });
+
+describe('masked codes', () => {
+  it('show no character of a six-digit code in the report', async () => {
+    const { stdout } = await runCli(['run', '--samples', '2', '--json', '-']);
+
+    const report = JSON.parse(stdout) as { checks: { runs: { code?: string }[] }[] };
+    const codes = report.checks.flatMap((check) => check.runs.flatMap((run) => (run.code === undefined ? [] : [run.code])));
+    expect(codes.length).toBeGreaterThan(0);
+    for (const code of codes) expect(code).toBe('••••••');
+  });
+});
