@@ -199,6 +199,8 @@ describe('help and usage errors', () => {
   it.each([
     [['run', '--sampels', '3'], 'unknown option --sampels', 'run'],
     [['run', '--json'], '--json needs a value', 'run'],
+    [['run', '--json', '--samples', '3'], '--json needs a value, got the option-like "--samples" (write --json=--samples if that is the value)', 'run'],
+    [['run', '--min-success-rate', '-0.5'], '--min-success-rate needs a value, got the option-like "-0.5" (write --min-success-rate=-0.5 if that is the value)', 'run'],
     [['run', '--sequential=yes'], '--sequential takes no value, got "yes"', 'run'],
     [['validate', 'otp-canary.yml'], 'unexpected argument "otp-canary.yml"', 'validate'],
   ])('refuses otp-canary %j in one line, pointing at the command\'s help', async (args, message, command) => {
