@@ -1,6 +1,8 @@
 // Small, typed readers for parsed command-line values: every bad value names its option.
 
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+
+type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
 import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
 import { UsageError } from './errors.js';
 
@@ -49,7 +51,7 @@ type ArgsConfig = Omit<ParseArgsConfig, 'args' | 'strict' | 'tokens'>;
  * node:util parseArgs, with its errors said our way (`unknown option --sampels`) and naming the option;
  * parsed leniently so that every mistake is ours to word, then refused here.
  */
-export function parseCommandArgs<const T extends ArgsConfig>(argv: string[], config: T) {
+export function parseCommandArgs<const T extends ArgsConfig>(argv: string[], config: T): ParsedResults<T & { args: string[]; strict: true }> {
   const options = config.options ?? {};
   const { tokens } = parseArgs({ args: argv, options, allowPositionals: true, strict: false, tokens: true });
   for (const token of tokens) {

@@ -16,7 +16,6 @@ const RUN_OPTIONS = `  --config FILE                   otp-canary.yml (default: 
   --hold-probe URL                keep the probe at URL (every replica) off the checks' numbers while running;
                                   token from gate.holdProbe.token or OTP_CANARY_PROBE_TOKEN (see docs/probe.md)
   SIGINT/SIGTERM cut it short: the runs that ended are reported, marked incomplete, exit 130/143.
-
 `;
 
 const PROBE_OPTIONS = `  --config FILE                   otp-canary.yml (default: the demo checks against the embedded sandbox)
@@ -26,7 +25,6 @@ const PROBE_OPTIONS = `  --config FILE                   otp-canary.yml (default
   --shard i/n                     run only the checks whose number hashes to shard i of n (0-based)
   --log-level LEVEL               fatal, error, warn, info (default), debug, trace or silent
   SIGHUP reloads the config; an invalid one is refused and the running one carries on.
-
 `;
 
 const NUMBERS_OPTIONS = `  --provider NAME                 twilio (TWILIO_ACCOUNT_SID + TWILIO_AUTH_TOKEN, or TWILIO_API_KEY + TWILIO_API_SECRET)
@@ -37,7 +35,6 @@ const NUMBERS_OPTIONS = `  --provider NAME                 twilio (TWILIO_ACCOUN
   --id ID                         release: the number's id, as list prints it
   --show-numbers                  print numbers in full (masked by default)
   A provider's refusal exits 1.
-
 `;
 
 export const USAGE = `otp-canary: end-to-end SMS one-time-passcode checks
@@ -80,7 +77,7 @@ ${EXIT_CODES}`,
 Serve the embedded sandbox (simulated carrier + OTP service) on 127.0.0.1 until SIGINT/SIGTERM.
 
   --config FILE                   otp-canary.yml whose sandbox block configures it
-  --port N                        HTTP port (default: a free one)
+  --port N                        HTTP port, overrides sandbox.port (default: a free one)
 
 ${EXIT_CODES}`,
   validate: `Usage: otp-canary validate --config FILE
