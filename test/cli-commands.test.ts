@@ -79,9 +79,7 @@ describe('config errors', () => {
 describe('usage errors', () => {
   it.each([
     [['run', '--samples', 'abc'], '--samples must be a whole number'],
-    [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number between 0 and 1'],
-    [['run', '--sampels', '3'], "'--sampels'"],
-    [['deploy'], 'unknown command "deploy"'],
+    [['run', '--min-success-rate', '1.5'], '--min-success-rate must be a number greater than 0 and at most 1'],
     [['validate'], 'validate needs --config FILE'],
     [['sandbox', '--port', '70000'], '--port must be a whole number from 0 to 65535, got "70000"'],
   ])('exits 2 naming the problem: otp-canary %j', async (args, message) => {
@@ -90,7 +88,14 @@ describe('usage errors', () => {
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toContain(message);
-    expect(stderr).toContain('otp-canary --help');
+    expect(stderr).toContain(`otp-canary ${args[0]} --help`);
+  });
+
+  it('exits 2 on an unknown command, pointing at the global help', async () => {
+    const { code, stderr } = await runCli(['deploy']);
+
+    expect(code).toBe(2);
+    expect(stderr).toBe('otp-canary: unknown command "deploy"\nRun "otp-canary --help" for usage.\n');
   });
 });
 

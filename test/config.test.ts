@@ -321,7 +321,7 @@ gate: { minSuccessRate: 1.5 }
       'checks[0].timeouts.delivery: 60 has no unit',
       'checks[1].name: "signup-us" is already the name of checks[0]',
       'checks[1].inbox.apiKey: environment variable MAILSLURP_API_KEY is not set',
-      'gate.minSuccessRate: must be at most 1',
+      'gate.minSuccessRate: must be a number greater than 0 and at most 1 (leave it unset not to gate on the success rate)',
     ]);
   });
 

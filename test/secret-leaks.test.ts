@@ -7,7 +7,7 @@ import { describeError } from '../src/action/main.js';
 import { describeInternalError } from '../src/cli/main.js';
 import { runCheck } from '../src/core/journey.js';
 import { NumberLeases } from '../src/core/lease.js';
-import { scrub } from '../src/core/mask.js';
+import { maskCode, scrub } from '../src/core/mask.js';
 import { StageError } from '../src/core/outcome.js';
 import { createHttpTrigger } from '../src/providers/http/provider.js';
 import { createLogger } from '../src/probe/logger.js';
@@ -27,6 +27,16 @@ function providerError(): StageError {
 function expectNoSecret(text: string): void {
   for (const secret of [API_KEY, CODE, TEST_NUMBER, NATIONAL, '5555550100']) expect(text).not.toContain(secret);
 }
+
+describe('maskCode', () => {
+  it.each([['482913', '••••••'], ['1234567', '•••••••'], ['G7K2', '••••']])('shows only the length of a code shorter than 8: %s', (code, masked) => {
+    expect(maskCode(code)).toBe(masked);
+  });
+
+  it('keeps the first two characters of a code of 8 or more', () => {
+    expect(maskCode('48291377')).toBe('48••••••');
+  });
+});
 
 describe('scrub', () => {
   it('hides URL credentials and query values, and every long digit run whatever its separators', () => {

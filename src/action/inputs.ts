@@ -2,6 +2,7 @@
 // defaults live: the runner fills action.yml's defaults in, but `node dist/index.js` run by hand does
 // not, so readInputs applies the same ones (a test keeps action.yml equal to this table).
 
+import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
 import type { GateConfig } from '../config/schema.js';
 import type { GateThresholds } from '../core/gate.js';
 import { isCheckName, parsePromqlDuration } from '../prometheus/queries.js';
@@ -35,7 +36,7 @@ export const INPUTS = {
   },
   'min-success-rate': {
     default: '',
-    description: "Fail when a check's success rate (success + degraded over the finished runs that exercised the target) is below this, from 0 to 1. Empty: the config's gate.minSuccessRate, else not checked.",
+    description: "Fail when a check's success rate (success + degraded over the finished runs that exercised the target) is below this, greater than 0 and at most 1. Empty: the config's gate.minSuccessRate, else not checked.",
   },
   'max-p95-delivery-seconds': {
     default: '',
@@ -261,12 +262,10 @@ function positiveInteger(name: InputName, value: string): number {
   return number;
 }
 
-/** A success rate threshold: 0 would pass anything, so it is refused with the rest. */
+/** A success rate threshold, by the config's rule for gate.minSuccessRate. */
 function rate(name: InputName, value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0 || number > 1) {
-    throw new InputError(`${name} must be a number between 0 and 1, got "${value}"`);
-  }
+  const number = parseMinSuccessRate(value);
+  if (number === undefined) throw new InputError(`${name} ${MIN_SUCCESS_RATE_RULE}, got "${value}"`);
   return number;
 }
 

@@ -16,7 +16,7 @@ import { sandboxCommand } from './commands/sandbox.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, UsageError } from './errors.js';
-import { USAGE } from './help.js';
+import { COMMAND_USAGE, USAGE } from './help.js';
 import type { CommandIo } from './io.js';
 
 type Command = (argv: string[], io: CommandIo, signal: AbortSignal) => number | Promise<number>;
@@ -35,6 +35,10 @@ const COMMANDS: Record<string, Command> = {
 export async function main(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
   const [name, ...rest] = argv;
   try {
+    if (name === 'help' && rest[0] !== undefined && Object.hasOwn(COMMAND_USAGE, rest[0])) {
+      io.stdout(COMMAND_USAGE[rest[0]]!);
+      return EXIT_OK;
+    }
     if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
       io.stdout(USAGE);
       return name === undefined ? EXIT_USAGE : EXIT_OK;
@@ -43,25 +47,32 @@ export async function main(argv: string[], io: CommandIo, signal: AbortSignal): 
       io.stdout(`${VERSION}\n`);
       return EXIT_OK;
     }
-    const command = COMMANDS[name];
+    const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) throw new UsageError(`unknown command "${name}"`);
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.stdout(USAGE);
+      io.stdout(COMMAND_USAGE[name]!);
       return EXIT_OK;
     }
     return await command(rest, io, signal);
   } catch (error) {
-    return report(error, io);
+    return report(error, io, name !== undefined && Object.hasOwn(COMMANDS, name) ? name : undefined);
   }
 }
 
-function report(error: unknown, io: CommandIo): number {
+/** `command` names the command that failed, so a usage error points at its own help. */
+function report(error: unknown, io: CommandIo, command: string | undefined): number {
   if (error instanceof ConfigError) {
     io.stderr(`otp-canary: invalid config ${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError || isParseArgsError(error)) {
-    io.stderr(`otp-canary: ${(error as Error).message}\nRun "otp-canary --help" for usage.\n`);
+  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError) {
+    const help = command === undefined ? 'otp-canary --help' : `otp-canary ${command} --help`;
+    io.stderr(`otp-canary: ${error.message}\nRun "${help}" for usage.\n`);
+    return EXIT_USAGE;
+  }
+  const listen = listenFailure(error);
+  if (listen !== undefined) {
+    io.stderr(`otp-canary: ${listen}\n`);
     return EXIT_USAGE;
   }
   if (error instanceof ProbeHoldError) {
@@ -72,10 +83,21 @@ function report(error: unknown, io: CommandIo): number {
   return EXIT_INTERNAL;
 }
 
-/** node:util parseArgs reports unknown options and missing values with these codes. */
-function isParseArgsError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS_');
+const LISTEN_REASONS: Record<string, string> = {
+  EADDRINUSE: 'the address is already in use (another process listens there: choose another port)',
+  EADDRNOTAVAIL: 'the address is not one of this machine\'s',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
+/** A server that could not bind (the sandbox, the probe, a webhook receiver) is the user's choice of address, not our bug. */
+function listenFailure(error: unknown): string | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) {
+    const { syscall, code, address, port } = cause as NodeJS.ErrnoException & { address?: string; port?: number };
+    if (syscall === 'listen' && code !== undefined && code in LISTEN_REASONS) {
+      return `cannot listen on ${address?.includes(':') ? `[${address}]` : (address ?? '')}:${port ?? ''}: ${LISTEN_REASONS[code]}`;
+    }
+  }
+  return undefined;
 }
 
 /** The stack and every cause, scrubbed: a provider's error may quote a URL with its key, a number or a code. */

@@ -6,7 +6,7 @@ import { isPossiblePhoneNumber } from 'libphonenumber-js';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { maskNumber } from '../core/mask.js';
-import { DURATION_PATTERN, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
+import { DURATION_PATTERN, DURATION_TOO_LONG, MAX_DURATION_MS, SIZE_PATTERN, parseDuration, parseSize } from './units.js';
 
 const ENV_REFERENCE = String.raw`\$\{[A-Za-z_][A-Za-z0-9_]*\}`;
 
@@ -31,6 +31,10 @@ export function duration(options: { positive?: boolean } = {}) {
           ? `"${text}" is negative: durations are 0 or more`
           : `"${text}" is not a duration: write a number and a unit (ms, s, m or h), e.g. 250ms, 60s, 5m`;
         ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }
+      if (ms > MAX_DURATION_MS) {
+        ctx.addIssue({ code: 'custom', message: `"${text}" ${DURATION_TOO_LONG}` });
         return z.NEVER;
       }
       if (options.positive && ms === 0) {
@@ -134,3 +138,16 @@ export const cronExpression = z
     }
   })
   .meta({ description: 'Cron expression: 5 fields (minute first) or 6 (second first), e.g. "*/5 * * * *".' });
+
+/** Said by every face that takes a minimum success rate: the config's gate block, `--min-success-rate`, the Action's input. */
+export const MIN_SUCCESS_RATE_RULE = 'must be a number greater than 0 and at most 1 (leave it unset not to gate on the success rate)';
+
+/** A gate's minimum success rate. 0 is refused: it could never fail, which is what leaving it unset says. */
+export const minSuccessRate = z.number({ error: MIN_SUCCESS_RATE_RULE }).gt(0, { error: MIN_SUCCESS_RATE_RULE }).max(1, { error: MIN_SUCCESS_RATE_RULE });
+
+/** A flag's or input's text as a minimum success rate, by the config's own rule; undefined when it is not one. */
+export function parseMinSuccessRate(text: string): number | undefined {
+  if (text.trim() === '') return undefined;
+  const parsed = minSuccessRate.safeParse(Number(text));
+  return parsed.success ? parsed.data : undefined;
+}

@@ -10,6 +10,7 @@ import {
   cronExpression,
   duration,
   httpUrl,
+  minSuccessRate,
   nonEmptyString,
   phoneNumber,
   port,
@@ -306,7 +307,7 @@ function withStepTimeout<Step extends { type: string; timeoutMs?: number | undef
 }
 
 const gate = z.strictObject({
-  minSuccessRate: z.number().min(0).max(1).optional(),
+  minSuccessRate: minSuccessRate.optional(),
   maxP95DeliverySeconds: z.number().positive().optional(),
   failOnDegraded: z.boolean().default(false),
   /** The probe that shares these numbers: the gate holds them there while it runs (docs/probe.md, Sharing numbers). */

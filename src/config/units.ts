@@ -12,6 +12,10 @@ const SIZE_UNIT_BYTES = { B: 1, KB: 1e3, MB: 1e6, GB: 1e9, KiB: 1024, MiB: 1024 
 export const DURATION_PATTERN = DURATION.source;
 export const SIZE_PATTERN = SIZE.source;
 
+/** The longest wait a Node timer can hold (2³¹ − 1 ms, about 24.8 days): a longer one would fire at once. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+export const DURATION_TOO_LONG = `is longer than ${MAX_DURATION_MS} ms (about 24.8 days), the longest a timer can wait`;
+
 /** `1.5s` → 1500. Returns undefined for anything that is not a non-negative number with a unit. */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());

@@ -10,10 +10,16 @@ export function maskNumber(number: string): string {
   return `+${digits.slice(0, 4)}${DOT.repeat(3)}${digits.slice(-4)}`;
 }
 
-/** `482913` → `48••••`: two characters kept so a human can match it against a phone screen. */
+/** Below this length a code shows no character at all: two digits of six would leave 10⁴ guesses. */
+const CODE_LENGTH_SHOWING_A_PREFIX = 8;
+
+/**
+ * `482913` → `••••••`: a short code shows its length only. A code of 8 characters or more keeps its first
+ * two, enough for a human to match it against a phone screen while leaving at least 6 hidden.
+ */
 export function maskCode(code: string): string {
   const chars = [...code];
-  if (chars.length <= 3) return DOT.repeat(chars.length);
+  if (chars.length < CODE_LENGTH_SHOWING_A_PREFIX) return DOT.repeat(chars.length);
   return chars.slice(0, 2).join('') + DOT.repeat(chars.length - 2);
 }
 

@@ -78,7 +78,7 @@ export interface RunRecord {
   readonly providerReceivedAt?: string;
   /** Provider/carrier error code (e.g. 30003 for an undelivered SMS, 60203 for a rate limit). */
   readonly providerCode?: string;
-  /** Masked code, e.g. `48••••`. */
+  /** Masked code (maskCode), e.g. `••••••`. */
   readonly code?: string;
   /** True when the run was cut off by shutdown or cancellation rather than finishing. */
   readonly cancelled?: boolean;

@@ -1,9 +1,12 @@
-// The per-check summary as a terminal table, then the gate's verdict. Pure: report in, text out.
-// It shows aggregates only, so no code or phone number can reach a terminal or CI log through it.
+// The per-check summary as a terminal table, then each check's failures by reason, then the gate's
+// verdict. Pure: report in, text out. It shows aggregates only, so no code or phone number can reach a
+// terminal or CI log through it. The table fits 100 columns (with check names up to 30 characters):
+// delivery counts and maxima are left to the JSON report, and the failure reasons, whose list has no
+// bound, are listed under the table, wrapped.
 
 import { describeIncomplete } from '../core/gate.js';
 import type { Report } from '../core/report.js';
-import type { CheckSummary } from '../core/summary.js';
+import { SUMMARY_CONFIDENCE, type CheckSummary } from '../core/summary.js';
 
 export interface TableOptions {
   /** ANSI colours; only when the caller knows the output is a colour terminal. */
@@ -17,9 +20,11 @@ interface Cell {
   readonly tone?: Tone;
 }
 
-const HEADER = ['check', 'runs', 'ok', 'degraded', 'failed', 'failures by reason', 'deliveries', 'p50', 'p95', 'max', 'success rate'];
-/** Columns holding free text are left-aligned; figures are right-aligned. */
-const LEFT_ALIGNED = new Set([0, 5]);
+const HEADER = ['check', 'runs', 'ok', 'degraded', 'failed', 'p50', 'p95', `success rate [${Math.round(SUMMARY_CONFIDENCE * 100)}% interval]`];
+/** The check's name is left-aligned; figures are right-aligned. */
+const LEFT_ALIGNED = new Set([0]);
+/** Where the failure lines wrap. */
+const WIDTH = 100;
 const ANSI: Record<Exclude<Tone, 'plain'>, string> = { good: '\u001b[32m', warn: '\u001b[33m', bad: '\u001b[31m' };
 const RESET = '\u001b[0m';
 
@@ -41,30 +46,44 @@ export function renderSummaryTable(report: Report, options: TableOptions = {}): 
       .trimEnd();
 
   const lines = [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line), ''];
+  const failures = report.checks.flatMap((check) => failureLines(check.name, check.summary));
+  if (failures.length > 0) lines.push('Failures by reason:', ...failures, '');
   lines.push(...verdict(report).map((entry) => paint(entry)));
   return `${lines.join('\n')}\n`;
 }
 
 function row(name: string, s: CheckSummary): Cell[] {
-  const reasons = Object.entries(s.failuresByReason)
-    .sort(([, a], [, b]) => b - a)
-    .map(([reason, count]) => `${reason} ${count}`)
-    .join(', ');
-  const { lower, upper, confidence } = s.successRateInterval;
-  const rate = s.successRate === undefined ? '-' : `${s.successRate.toFixed(3)} [${lower.toFixed(3)}, ${upper.toFixed(3)}] ${Math.round(confidence * 100)}%`;
+  const { lower, upper } = s.successRateInterval;
+  const rate = s.successRate === undefined ? '-' : `${s.successRate.toFixed(3)} [${lower.toFixed(3)}, ${upper.toFixed(3)}]`;
   return [
     { text: name },
     { text: String(s.runs) },
     { text: String(s.successes - s.degraded) },
     { text: String(s.degraded), tone: s.degraded > 0 ? 'warn' : 'plain' },
     { text: String(s.failures), tone: s.failures > 0 ? 'bad' : 'plain' },
-    { text: reasons === '' ? '-' : reasons },
-    { text: String(s.deliverySamples) },
     { text: seconds(s.deliveryP50Seconds) },
     { text: seconds(s.deliveryP95Seconds) },
-    { text: seconds(s.deliveryMaxSeconds) },
     { text: rate },
   ];
+}
+
+/** `  signup: sms_not_received 2, code_rejected 1`, most frequent first, wrapped under its first reason. */
+function failureLines(name: string, s: CheckSummary): string[] {
+  const reasons = Object.entries(s.failuresByReason)
+    .sort(([, a], [, b]) => b - a)
+    .map(([reason, count]) => `${reason} ${count}`);
+  if (reasons.length === 0) return [];
+  const lead = `  ${name}: `;
+  const lines = [lead];
+  for (const [index, reason] of reasons.entries()) {
+    const entry = index < reasons.length - 1 ? `${reason},` : reason;
+    const last = lines.length - 1;
+    const current = lines[last]!;
+    const fresh = current.trim() === '' || current === lead;
+    if (!fresh && current.length + 1 + entry.length > WIDTH) lines.push(`${' '.repeat(lead.length)}${entry}`);
+    else lines[last] = fresh ? `${current}${entry}` : `${current} ${entry}`;
+  }
+  return lines;
 }
 
 function verdict(report: Report): Cell[] {

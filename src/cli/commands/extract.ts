@@ -1,16 +1,15 @@
-// `otp-canary extract TEXT`: the code alone on stdout (exit 0), or nothing (exit 1). --explain shows the
-// ranked candidates and why, on stderr, so a miss can be debugged without polluting a pipe.
+// `otp-canary extract TEXT` (or `-`: the message from stdin): the code alone on stdout (exit 0), or
+// nothing (exit 1). --explain shows the ranked candidates and why, on stderr, so a miss can be debugged
+// without polluting a pipe.
 
-import { parseArgs } from 'node:util';
 import { extractOtp } from '../../core/extract.js';
 import type { ExtractOptions } from '../../core/types.js';
-import { positiveInteger } from '../args.js';
+import { parseCommandArgs, positiveInteger } from '../args.js';
 import { EXIT_GATE_FAILED, EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
-export function extractCommand(argv: string[], io: CommandIo): number {
-  const { values, positionals } = parseArgs({
-    args: argv,
+export async function extractCommand(argv: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
     allowPositionals: true,
     options: {
       pattern: { type: 'string' },
@@ -19,13 +18,14 @@ export function extractCommand(argv: string[], io: CommandIo): number {
       explain: { type: 'boolean', default: false },
     },
   });
-  if (positionals.length !== 1) throw new UsageError('extract takes exactly one TEXT argument (quote the message)');
+  if (positionals.length !== 1) throw new UsageError('extract takes exactly one TEXT argument (quote the message, or - to read it from stdin)');
   const options: ExtractOptions = {
     ...(values.pattern !== undefined && { pattern: values.pattern }),
     minLength: positiveInteger('min-length', values['min-length']),
     maxLength: positiveInteger('max-length', values['max-length']),
   };
-  const result = extractOtp(positionals[0]!, options);
+  const message = positionals[0] === '-' ? await io.stdin() : positionals[0]!;
+  const result = extractOtp(message, options);
   if (values.explain) {
     for (const [rank, candidate] of result.candidates.entries()) {
       io.stderr(`#${rank + 1} ${candidate.code} score ${candidate.score}: ${candidate.reasons.join('; ')}\n`);

@@ -2,7 +2,7 @@
 // the embedded sandbox, to start from. It never overwrites a file unless told to.
 
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
+import { parseCommandArgs } from '../args.js';
 import { INIT_TEMPLATE } from '../init-template.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
@@ -10,7 +10,7 @@ import type { CommandIo } from '../io.js';
 const DEFAULT_PATH = 'otp-canary.yml';
 
 export async function initCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, force: { type: 'boolean', default: false } } });
+  const { values } = parseCommandArgs(argv, { options: { config: { type: 'string' }, force: { type: 'boolean', default: false } } });
   const path = values.config ?? DEFAULT_PATH;
   try {
     await writeFile(path, INIT_TEMPLATE, { flag: values.force ? 'w' : 'wx' });

@@ -2,11 +2,11 @@
 // account. Credentials come from the environment (see src/providers/numbers.ts); numbers are printed
 // masked unless --show-numbers. A provider's refusal exits 1, bad usage or a missing variable exits 2.
 
-import { parseArgs } from 'node:util';
 import { maskNumber } from '../../core/mask.js';
 import type { NumberProvisioner, TestNumber } from '../../core/numbers.js';
 import { EnvironmentVariableError, NumberProvisioningError } from '../../providers/number-errors.js';
 import { NUMBER_PROVISIONERS } from '../../providers/numbers.js';
+import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
@@ -17,8 +17,7 @@ const ACTIONS = ['list', 'provision', 'release'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export async function numbersCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
+  const { values, positionals } = parseCommandArgs(argv, {
     allowPositionals: true,
     options: {
       provider: { type: 'string' },

@@ -2,14 +2,13 @@
 // then stops gracefully and exits 0; SIGHUP reloads the config from the same path, refusing (and
 // logging) an invalid one while the running config carries on. A config error at start is exit 2.
 
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
-import { parseDuration } from '../../config/units.js';
+import { DURATION_TOO_LONG, MAX_DURATION_MS, parseDuration } from '../../config/units.js';
 import { demoConfig } from '../../config/demo.js';
 import { createLogger } from '../../probe/logger.js';
 import { startProbe } from '../../probe/probe.js';
 import { parseShard, type Shard } from '../../probe/shard.js';
-import { portNumber } from '../args.js';
+import { parseCommandArgs, portNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
@@ -17,8 +16,7 @@ import type { CommandIo } from '../io.js';
 export const DEFAULT_GRACE = '30s';
 
 export async function probeCommand(argv: string[], _io: CommandIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const { values } = parseCommandArgs(argv, {
     options: {
       config: { type: 'string' },
       port: { type: 'string' },
@@ -31,6 +29,7 @@ export async function probeCommand(argv: string[], _io: CommandIo, signal: Abort
   const port = portNumber('port', values.port);
   const graceMs = parseDuration(values.grace);
   if (graceMs === undefined) throw new UsageError(`--grace must be a duration such as 30s or 500ms, got "${values.grace}"`);
+  if (graceMs > MAX_DURATION_MS) throw new UsageError(`--grace "${values.grace}" ${DURATION_TOO_LONG}`);
   const shard = shardOption(values.shard);
   const level = logLevel(values['log-level']);
 

@@ -4,7 +4,6 @@
 // the signal's (130, 143).
 
 import { writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { GateThresholds } from '../../core/gate.js';
 import { maskNumber } from '../../core/mask.js';
 import { verdictOf, type Report } from '../../core/report.js';
@@ -12,19 +11,21 @@ import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import type { PreparedCheck } from '../../providers/build.js';
-import { fraction, list, positiveInteger, positiveNumber } from '../args.js';
+import { list, minSuccessRate, parseCommandArgs, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
+import { checkWritable } from '../output-path.js';
 import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
 
 export const DEFAULT_SAMPLES = 20;
 export const DEFAULT_CONCURRENCY = 4;
+/** `--json -`: the report on stdout. */
+const STDOUT = '-';
 
 export async function runCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
+  const { values } = parseCommandArgs(argv, {
     options: {
       config: { type: 'string' },
       samples: { type: 'string' },
@@ -42,9 +43,11 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   const samples = positiveInteger('samples', values.samples) ?? DEFAULT_SAMPLES;
   const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY;
   const only = list(values.checks);
+  const jsonPath = values.json;
+  if (jsonPath !== undefined && jsonPath !== STDOUT) await checkWritable('json', jsonPath);
   const { config, description } = await configFrom(values.config);
   const thresholds: GateThresholds = {
-    minSuccessRate: fraction('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
+    minSuccessRate: minSuccessRate('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
     maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
     failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
   };
@@ -70,10 +73,17 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   }).finally(() => signal.removeEventListener('abort', announceInterrupt));
   progress.finish();
 
-  io.stdout(renderSummaryTable(report, { color: io.interactive }));
-  if (values.json !== undefined) {
-    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
-    io.stderr(`report written to ${values.json}\n`);
+  const json = `${JSON.stringify(report, null, 2)}\n`;
+  if (jsonPath === STDOUT) {
+    // stdout is the report's alone, so a pipe gets JSON; the table is for the person watching.
+    io.stderr(renderSummaryTable(report, { color: io.color.stderr }));
+    io.stdout(json);
+  } else {
+    io.stdout(renderSummaryTable(report, { color: io.color.stdout }));
+    if (jsonPath !== undefined) {
+      await writeFile(jsonPath, json);
+      io.stderr(`report written to ${jsonPath}\n`);
+    }
   }
   return exitCode(report);
 }

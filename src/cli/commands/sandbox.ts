@@ -1,15 +1,14 @@
 // `otp-canary sandbox`: the embedded world as a standalone server, for a team's own app tests. It runs
 // until SIGINT/SIGTERM, then closes every connection and exits 0.
 
-import { parseArgs } from 'node:util';
 import { startSandbox } from '../../sandbox/index.js';
-import { portNumber } from '../args.js';
+import { parseCommandArgs, portNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
 export async function sandboxCommand(argv: string[], io: CommandIo, signal: AbortSignal): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, port: { type: 'string' } } });
+  const { values } = parseCommandArgs(argv, { options: { config: { type: 'string' }, port: { type: 'string' } } });
   const port = portNumber('port', values.port);
   const sandboxOptions = values.config === undefined ? {} : (await configFrom(values.config)).config.sandbox;
   const sandbox = await startSandbox({ ...sandboxOptions, ...(port !== undefined && { port }) });

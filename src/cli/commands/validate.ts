@@ -3,14 +3,14 @@
 // as ConfigError and printed by the top-level catch, exit 2). `--skip-env` checks the structure of a
 // config whose secrets are not at hand: unset `${VAR}`s are listed, not refused.
 
-import { parseArgs } from 'node:util';
 import { checkConfigFile } from '../../config/load.js';
 import { configWarnings } from '../../config/warnings.js';
+import { parseCommandArgs } from '../args.js';
 import { EXIT_OK, UsageError } from '../errors.js';
 import type { CommandIo } from '../io.js';
 
 export async function validateCommand(argv: string[], io: CommandIo): Promise<number> {
-  const { values } = parseArgs({ args: argv, options: { config: { type: 'string' }, 'skip-env': { type: 'boolean', default: false } } });
+  const { values } = parseCommandArgs(argv, { options: { config: { type: 'string' }, 'skip-env': { type: 'boolean', default: false } } });
   if (values.config === undefined) throw new UsageError('validate needs --config FILE');
   const { config, unsetVariables } = await checkConfigFile(values.config, { allowUnsetVariables: values['skip-env'] });
   if (config === undefined) {
