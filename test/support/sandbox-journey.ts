@@ -4,6 +4,7 @@
 
 import { parseConfig } from '../../src/config/load.js';
 import { runCheck } from '../../src/core/journey.js';
+import { NumberLeases } from '../../src/core/lease.js';
 import type { RunRecord } from '../../src/core/types.js';
 import { prepareChecks } from '../../src/providers/build.js';
 import type { SendRecord } from '../../src/sandbox/ground-truth.js';
@@ -38,7 +39,8 @@ checks:
   const environment = await prepareChecks(config);
   try {
     const [check] = environment.checks;
-    const record = await runCheck(check!.spec, check!.providers);
+    // A fresh sandbox each time: the number's memory (codes, resend window) starts fresh with it.
+    const record = await runCheck(check!.spec, check!.providers, { leases: new NumberLeases() });
     return { record, sends: environment.sandbox!.groundTruth().sends };
   } finally {
     await environment.close();
