@@ -88,7 +88,7 @@ describe.each(RUNTIMES)('the bundled Action under %s', (_runtime, node) => {
     const step = await runStep(node, { 'min-success-rate': 'abc' });
 
     expect(step.code).toBe(1);
-    expect(step.stdout).toContain('::error::min-success-rate must be a number between 0 and 1, got "abc"');
+    expect(step.stdout).toContain('::error::min-success-rate must be a number greater than 0 and at most 1 (leave it unset not to gate on the success rate), got "abc"');
     expect(step.stdout).not.toContain('::group::Runs');
     expect(step.outputs).toEqual({});
   });
