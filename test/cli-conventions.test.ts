@@ -4,13 +4,13 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
-import { cliPath, repoRoot, runCli } from './support/cli.js';
+import { cliPath, repoRoot, runCli, SANDBOX_CHECK_CONFIG, writeConfigIn } from './support/cli.js';
 
 const ESCAPE = '\u001b[';
 
@@ -67,20 +67,8 @@ describe('colour', () => {
   });
 });
 
-async function configFile(text: string): Promise<string> {
-  const path = join(dir, 'otp-canary.yml');
-  await writeFile(path, text);
-  return path;
-}
-
-const SANDBOX_CHECK = `
-checks:
-  - name: signup
-    number: "+15555550100"
-    trigger: { type: sandbox }
-    inbox: { type: sandbox }
-    verify: { type: sandbox }
-`;
+const configFile = (text: string) => writeConfigIn(dir, text);
+const SANDBOX_CHECK = SANDBOX_CHECK_CONFIG;
 
 describe('gate thresholds', () => {
   it('refuses --min-success-rate 0 as bad usage, in one line naming the flag', async () => {

@@ -1,6 +1,8 @@
 // Runs the real, compiled CLI (lib/cli.js, built by `npm test`'s pretest) as a user would.
 
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +51,21 @@ export function startCli(args: readonly string[], options: CliOptions = {}): Run
     });
   });
   return { child, result };
+}
+
+/** The smallest config that runs: one check, every step against the embedded sandbox. */
+export const SANDBOX_CHECK_CONFIG = `
+checks:
+  - name: signup
+    number: "+15555550100"
+    trigger: { type: sandbox }
+    inbox: { type: sandbox }
+    verify: { type: sandbox }
+`;
+
+/** Writes `text` as otp-canary.yml in `dir`; returns its path. */
+export async function writeConfigIn(dir: string, text: string): Promise<string> {
+  const path = join(dir, 'otp-canary.yml');
+  await writeFile(path, text);
+  return path;
 }
