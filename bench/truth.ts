@@ -68,8 +68,9 @@ function truthConfig(options: TruthOptions): unknown {
     sandbox: {
       seed: options.seed ?? 1,
       carrier: { delay: { median: `${options.delayMedianMs}ms`, p95: `${options.delayP95Ms}ms` } },
-      // Runs on one number follow each other at once.
-      otp: { resendWindow: '0s' },
+      // Runs on one number follow each other at once. Codes of 8 keep their first two characters when
+      // masked (shorter ones show only their length), which is how a run is matched to its send.
+      otp: { resendWindow: '0s', codeLength: 8 },
     },
     checks: Array.from({ length: options.numbers }, (_, i) => ({
       name: `truth-${i}`,
