@@ -90,14 +90,8 @@ const PEEK_MS = 1_000;
  * message is someone else's send, and the throttle is theirs, not the app misbehaving.
  */
 export async function throttleEvidence(spec: CheckSpec, inbox: Inbox, context: StepsContext, requestedAt: number, requestedAtWall: Date): Promise<number> {
-  const { lease } = context;
-  const from = Math.max(lease.previousReleaseAt ?? -Infinity, requestedAt - Math.max(spec.policy.resendWindowMs, spec.timeouts.deliveryMs));
-  const fromWall = new Date(requestedAtWall.getTime() - (requestedAt - from));
-  const recent = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock: fromWall }, PEEK_MS, context);
-  return recent.filter((sms) => {
-    const code = codeOf(sms, spec);
-    return code !== undefined && !lease.usedCodes.has(code);
-  }).length;
+  const from = Math.max(context.lease.previousReleaseAt ?? -Infinity, requestedAt - Math.max(spec.policy.resendWindowMs, spec.timeouts.deliveryMs));
+  return unexplainedSince(spec, inbox, context, { from, anchor: requestedAt, anchorWall: requestedAtWall, limitMs: PEEK_MS });
 }
 
 /** What else reached the number around a refused code (see refusalEvidence). */
@@ -136,10 +130,7 @@ const MIN_SETTLE_MS = 1_000;
 export async function refusalEvidence(spec: CheckSpec, inbox: Inbox, context: StepsContext, refused: RefusedSubmission): Promise<RefusalEvidence> {
   const { clock, lease } = context;
   const refusedCode = codeOf(refused.message, spec);
-  const untried = (sms: InboundSms) => {
-    const code = codeOf(sms, spec);
-    return code !== undefined && code !== refusedCode && !lease.usedCodes.has(code) ? code : undefined;
-  };
+  const untried = (sms: InboundSms) => unexplainedCode(sms, spec, lease, refusedCode);
 
   const settleUntil = clock.now() + Math.max(2 * refused.deliverMs, MIN_SETTLE_MS);
   const ignore = new Set(refused.seen);
@@ -155,10 +146,34 @@ export async function refusalEvidence(spec: CheckSpec, inbox: Inbox, context: St
   }
 
   const from = lease.previousReleaseAt ?? refused.sentAt - spec.policy.ttlMs;
-  const fromWall = new Date(refused.sentAtWall.getTime() - (refused.sentAt - from));
-  const around = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock: fromWall }, spec.timeouts.stepMs, context);
-  const unexplained = around.filter((sms) => untried(sms) !== undefined).length;
+  const unexplained = await unexplainedSince(spec, inbox, context, { from, anchor: refused.sentAt, anchorWall: refused.sentAtWall, limitMs: spec.timeouts.stepMs, except: refusedCode });
   return { ...(newer && { newer }), unexplained, owed: lease.outstanding.length };
+}
+
+/** A message's code when no send of this process explains it: not `except`, not one retired on the number. */
+function unexplainedCode(message: InboundSms, spec: CheckSpec, lease: Lease, except?: string): string | undefined {
+  const code = codeOf(message, spec);
+  return code !== undefined && code !== except && !lease.usedCodes.has(code) ? code : undefined;
+}
+
+interface Lookback {
+  /** Monotonic time from which messages count. */
+  readonly from: number;
+  /** An instant known on both clocks, to place `from` on the wall clock. */
+  readonly anchor: number;
+  readonly anchorWall: Date;
+  /** How long to wait for the inbox's answer. */
+  readonly limitMs: number;
+  /** A code this run already accounts for. */
+  readonly except?: string | undefined;
+}
+
+/** How many messages to the number since `from` carry a code that no send of this process explains. */
+async function unexplainedSince(spec: CheckSpec, inbox: Inbox, context: StepsContext, lookback: Lookback): Promise<number> {
+  const { from, anchor, anchorWall, limitMs, except } = lookback;
+  const sinceWallClock = new Date(anchorWall.getTime() - (anchor - from));
+  const messages = await messagesWithin(inbox, { number: spec.number, since: from, sinceWallClock }, limitMs, context);
+  return messages.filter((sms) => unexplainedCode(sms, spec, context.lease, except) !== undefined).length;
 }
 
 /** The code the run would read from a message, if any. */

@@ -5,7 +5,7 @@
 import { keepToResendWindow } from './attribution.js';
 import { cancellable, systemSleep, type Sleep } from './deadlines.js';
 import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
-import { leaseFor, type Lease, type LeaseSource } from './lease.js';
+import { leaseFor, type HeldLease, type LeaseSource } from './lease.js';
 import { scrub } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
 import { systemClock, type CheckProviders, type Clock } from './providers.js';
@@ -33,7 +33,7 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
   const startedAt = clock.now();
   const startedAtWall = clock.wallNow();
   const root = cancellable(options.signal);
-  let held: { readonly lease: Lease; readonly release: () => void } | undefined;
+  let held: HeldLease | undefined;
   let session: ControlSession | undefined;
 
   const record = ({ status, detail }: Verdict): ControlRecord => ({
@@ -48,9 +48,10 @@ export async function runControl(control: ControlName, spec: CheckSpec, provider
 
   try {
     held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
+    const context = { clock, sleep, signal: root.signal, lease: held.lease };
     // A control's first send must not meet the throttle of the number's previous send: that is no defence under test.
-    await keepToResendWindow(spec, { clock, sleep, signal: root.signal, lease: held.lease });
-    session = new ControlSession(spec, providers, { clock, sleep, signal: root.signal, lease: held.lease });
+    await keepToResendWindow(spec, context);
+    session = new ControlSession(spec, providers, context);
     return record(await PROBES[control](session, options));
   } catch (error) {
     const stage = session?.stage ?? 'trigger';

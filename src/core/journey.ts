@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { awaitOwedSms, codeOf, keepToResendWindow, refusalEvidence, throttleEvidence, type StepsContext } from './attribution.js';
 import { arm, cancellable, Interruption, Scope, systemSleep, within, type Sleep } from './deadlines.js';
 import { extractOtp } from './extract.js';
-import { leaseFor, type Lease, type LeaseSource } from './lease.js';
+import { leaseFor, type HeldLease, type LeaseSource } from './lease.js';
 import { maskCode, maskNumber, scrub } from './mask.js';
 import { FAILURE_REASONS, StageError, type FailureReason, type Outcome, type Stage, type Warning } from './outcome.js';
 import {
@@ -56,7 +56,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   let code: string | undefined;
   /** When the send request went out, on both clocks: its SMS may land after a failed run. */
   let requested: { readonly at: number; readonly wall: Date } | undefined;
-  let held: { readonly lease: Lease; readonly release: () => void } | undefined;
+  let held: HeldLease | undefined;
   /** Cancels the trigger's send, once it was accepted: for a run that then fails. */
   let releaseSend: (() => Promise<void>) | undefined;
 
@@ -85,10 +85,11 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
   try {
     held = await leaseFor(spec.number, options, { signal: root.signal, waitMs: spec.timeouts.totalMs });
     const { lease } = held;
+    const beforeJourney = { clock, sleep, signal: root.signal, lease };
     // An SMS an earlier run is still owed would land in this run: wait for it first (bounded).
-    const owed = await awaitOwedSms(spec, providers.inbox, { clock, sleep, signal: root.signal, lease });
+    const owed = await awaitOwedSms(spec, providers.inbox, beforeJourney);
     if (owed) warnings.push('late_sms_awaited');
-    await keepToResendWindow(spec, { clock, sleep, signal: root.signal, lease });
+    await keepToResendWindow(spec, beforeJourney);
     // The journey, and its budget, start once the number is ours and quiet: waiting is not the target's latency.
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
@@ -296,11 +297,12 @@ export class JourneySteps {
             const candidates: InboundSms[] = [];
             for (const sms of inbox.messages) {
               seen.add(sms.id);
-              if (this.#alreadyUsed(sms)) passedOver.add(sms.id);
-              else candidates.push(sms);
-            }
-            for (const sms of candidates) {
               const code = codeOf(sms, this.spec);
+              if (this.#alreadyUsed(code)) {
+                passedOver.add(sms.id);
+                continue;
+              }
+              candidates.push(sms);
               if (code !== undefined) codes.add(code);
             }
             const message = newest(candidates);
@@ -405,7 +407,7 @@ export class JourneySteps {
   }
 
   /**
-   * Whether the message carries a code already used on this number: one an earlier run submitted, or
+   * Whether a message's code was already used on this number: one an earlier run submitted, or
    * one these steps read before (a control that resends wants the new code, not a copy of the old).
    *
    * Only codes an earlier run retired count (submitted, or read past their TTL), not those it merely
@@ -415,8 +417,7 @@ export class JourneySteps {
    * live code never submitted is still taken, and a fresh code that happens to equal a remembered one
    * is passed over (the lease remembers few codes, for minutes, to keep those odds small).
    */
-  #alreadyUsed(message: InboundSms): boolean {
-    const { code } = extractOtp(message.body, this.spec.extract);
+  #alreadyUsed(code: string | undefined): boolean {
     return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
   }
 

@@ -273,8 +273,14 @@ export interface LeaseSource {
   readonly lease?: Lease;
 }
 
-/** The run's lease, and how to give it back: only a lease the run took itself is released by it. */
-export async function leaseFor(number: string, source: LeaseSource, options: AcquireOptions): Promise<{ readonly lease: Lease; readonly release: () => void }> {
+/** A run's lease, and how the run gives it back. */
+export interface HeldLease {
+  readonly lease: Lease;
+  readonly release: () => void;
+}
+
+/** The run's lease: only a lease the run took itself is released by it. */
+export async function leaseFor(number: string, source: LeaseSource, options: AcquireOptions): Promise<HeldLease> {
   if (source.lease !== undefined) {
     if (source.lease.number !== number) throw new RangeError(`the lease given is for another number than ${maskNumber(number)}`);
     return { lease: source.lease, release: () => {} };
