@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { startCli, type RunningCli } from './support/cli.js';
 import { specExample, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
 import { freePort } from './support/ports.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const NUMBER = '+15555550100';
 const TOKEN_VAR = 'OTP_CANARY_TEST_WEBHOOK_TOKEN';
@@ -59,17 +60,11 @@ async function sandboxCheck(): Promise<{ sandbox: Sandbox; check: Record<string,
     otp: { resendWindowMs: 0 },
     webhook: { url: `http://127.0.0.1:${webhookPort}/webhooks/twilio`, authToken: TOKEN },
   });
-  const url = sandbox.url;
   return {
     sandbox,
     check: {
-      trigger: { type: 'http', request: { method: 'POST', url: `${url}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+      ...sandboxAppSteps(sandbox.url),
       inbox: { type: 'webhook', format: 'twilio', authToken: `\${${TOKEN_VAR}}`, listen: { port: webhookPort } },
-      verify: {
-        type: 'http',
-        request: { method: 'POST', url: `${url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } },
-        expect: { status: 200 },
-      },
       // The sandbox lets sends follow each other at once.
       policy: { resendWindow: '0s' },
     },

@@ -11,6 +11,7 @@ import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox, type SandboxOverrides } from '../src/sandbox/index.js';
 import { runCli, type CliResult } from './support/cli.js';
 import { freePort } from './support/ports.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const NUMBER = '+15555550100';
 const TOKEN_VAR = 'OTP_CANARY_TEST_WEBHOOK_TOKEN';
@@ -48,20 +49,14 @@ async function world(overrides: SandboxOverrides = {}, check: Record<string, unk
     otp: { resendWindowMs: 0, ...overrides.otp },
     webhook: { url: `http://127.0.0.1:${webhookPort}/webhooks/twilio`, authToken: TOKEN },
   });
-  const url = sandbox.url;
   const config: ConfigShape = {
     location: 'ci',
     checks: [
       {
         name: 'signup',
         number: NUMBER,
-        trigger: { type: 'http', request: { method: 'POST', url: `${url}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+        ...sandboxAppSteps(sandbox.url),
         inbox: { type: 'webhook', format: 'twilio', authToken: `\${${TOKEN_VAR}}`, listen: { port: webhookPort } },
-        verify: {
-          type: 'http',
-          request: { method: 'POST', url: `${url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } },
-          expect: { status: 200 },
-        },
         timeouts: { delivery: '1s', total: '3s', step: '500ms' },
         // The sandbox, like many apps, lets sends follow each other at once.
         policy: { resendWindow: '0s' },

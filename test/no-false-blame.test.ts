@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
 import { startProbeProcess, type ProbeProcess } from './support/probe-process.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const TOKEN = 'no-false-blame-token-7f3a';
 const NUMBER = '+15555550100';
@@ -48,9 +49,8 @@ function check(sandboxUrl: string, receiverPort: number, extra: Record<string, u
   return {
     name: 'signup',
     number: NUMBER,
-    trigger: { type: 'http', request: { method: 'POST', url: `${sandboxUrl}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+    ...sandboxAppSteps(sandboxUrl),
     inbox: { type: 'webhook', format: 'twilio', authToken: TOKEN, listen: { port: receiverPort } },
-    verify: { type: 'http', request: { method: 'POST', url: `${sandboxUrl}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
     timeouts: { delivery: `${DELIVERY_MS}ms`, total: '5s', step: '1s' },
     policy: { ttl: '5m', resendWindow: '0s', maxAttempts: 5 },
     ...extra,

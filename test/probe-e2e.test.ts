@@ -12,6 +12,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { freePort } from './support/ports.js';
 import { PROMTOOL_BINARY, requireExecutable } from './support/prerequisites.js';
 import { parseExposition, startProbeProcess, valueOf, type ProbeProcess } from './support/probe-process.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const TOKEN = 'e2e-twilio-token-5c1d';
 const HAPPY = '+15555550100';
@@ -40,9 +41,8 @@ function checkAgainst(sandboxUrl: string, name: string, number: string, schedule
   return {
     name,
     number,
-    trigger: { type: 'http', request: { method: 'POST', url: `${sandboxUrl}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+    ...sandboxAppSteps(sandboxUrl),
     inbox: { type: 'webhook', format: 'twilio', authToken: TOKEN },
-    verify: { type: 'http', request: { method: 'POST', url: `${sandboxUrl}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
     timeouts: { delivery: '800ms', total: '3s', step: '1s' },
     policy: { resendWindow: '0s' },
     schedule,

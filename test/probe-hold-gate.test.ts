@@ -17,6 +17,7 @@ import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { runCli } from './support/cli.js';
 import { freePort } from './support/ports.js';
 import { parseExposition, startProbeProcess, valueOf, type ProbeProcess } from './support/probe-process.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const TOKEN = 'probe-hold-token-8e2a';
 const NUMBER = '+15555550131';
@@ -193,9 +194,8 @@ describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.ho
     return {
       name,
       number: NUMBER,
-      trigger: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+      ...sandboxAppSteps(sandbox.url),
       inbox,
-      verify: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
       timeouts: { delivery: '3s', total: '6s', step: '1s' },
       // The sandbox lets sends follow each other at once.
       policy: { resendWindow: '0s' },

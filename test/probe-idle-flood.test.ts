@@ -13,6 +13,7 @@ import type { RunRecord } from '../src/core/types.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { freePort } from './support/ports.js';
 import { parseExposition, startProbeProcess, valueOf, type LogLine, type ProbeProcess } from './support/probe-process.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 const OPEN_FILE_LIMIT = 200;
 const SILENT_SOCKETS = 300;
@@ -44,9 +45,8 @@ async function startWorld(): Promise<{ port: number; configPath: string }> {
   const check = {
     name: 'happy',
     number: NUMBER,
-    trigger: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/send`, json: { phone: '{{number}}' } }, expect: { status: 200 } },
+    ...sandboxAppSteps(sandbox.url),
     inbox: { type: 'webhook', format: 'twilio', authToken: TOKEN },
-    verify: { type: 'http', request: { method: 'POST', url: `${sandbox.url}/api/otp/verify`, json: { phone: '{{number}}', code: '{{code}}' } }, expect: { status: 200 } },
     timeouts: { delivery: '3s', total: '8s', step: '2s' },
     policy: { resendWindow: '0s' },
     schedule: '* * * * * *',
