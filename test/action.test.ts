@@ -7,10 +7,12 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RUNTIMES, runStep, type StepResult } from './support/action-step.js';
 import { freePort } from './support/ports.js';
+import { sandboxAppSteps } from './support/sandbox-app.js';
 
 /** A config file in its own directory: one check against the embedded sandbox, fast delays. */
 async function sandboxConfig(sandbox: string, timeouts = '{ delivery: 2s, total: 5s, step: 2s }'): Promise<string> {
@@ -177,5 +179,42 @@ describe('the bundled Action with real credentials in its config', () => {
     ].join('\n');
     for (const code of codes) expect(written).not.toMatch(new RegExp(`(?<!\\d)${code}(?!\\d)`));
     for (const secret of [authToken, appToken, number, number.slice(1)]) expect(written).not.toContain(secret);
+  });
+});
+
+describe('the bundled Action told to write where it cannot', () => {
+  // The app under test runs in the test process, so its ground truth counts every SMS the step sent.
+  let sandbox: Sandbox;
+  let config: string;
+  let dir: string;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox({ carrier: { delayMedianMs: 20, delayP95Ms: 60 }, otp: { resendWindowMs: 0 } });
+    dir = await mkdtemp(join(tmpdir(), 'otp-canary-outputs-'));
+    config = join(dir, 'otp-canary.yml');
+    const check = { name: 'signup', number: '+15555550100', ...sandboxAppSteps(sandbox.url), inbox: { type: 'sandbox' }, timeouts: { delivery: '300ms', total: '2s', step: '1s' }, policy: { resendWindow: '0s' } };
+    await writeFile(config, stringify({ checks: [check] }));
+  });
+  afterAll(() => sandbox?.close());
+
+  it.each(RUNTIMES)('under %s fails at once on a junit-path below a file, naming the input, and sends no SMS', async (_runtime, node) => {
+    sandbox.reset();
+    const junitPath = join(config, 'junit.xml');
+    const step = await runStep(node, { config, samples: '1', 'junit-path': junitPath });
+
+    expect(step.code).toBe(1);
+    expect(step.stdout).toContain(`::error::junit-path ${junitPath} cannot be written: a part of its path is not a directory`);
+    expect(sandbox.groundTruth().sends).toEqual([]);
+    expect(step.outputs).toEqual({});
+  });
+
+  it.each(RUNTIMES)('under %s fails at once on a report-path that is a directory, naming the input, and sends no SMS', async (_runtime, node) => {
+    sandbox.reset();
+    const step = await runStep(node, { config, samples: '1', 'report-path': dir });
+
+    expect(step.code).toBe(1);
+    expect(step.stdout).toContain(`::error::report-path ${dir} cannot be written: it is a directory`);
+    expect(sandbox.groundTruth().sends).toEqual([]);
+    expect(step.outputs).toEqual({});
   });
 });

@@ -18,6 +18,7 @@ import { verdictOf, type Report } from '../core/report.js';
 import type { RunRecord } from '../core/types.js';
 import { runGate } from '../gate-run.js';
 import { abortOnInterrupt } from '../process-interrupt.js';
+import { checkWritable } from '../report/output-path.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
@@ -37,11 +38,19 @@ export async function run(): Promise<void> {
     masker.addCredential(core.getInput('hold-probe-token').trim());
     masker.addCredential(core.getInput('github-token').trim());
     const inputs = readInputs((name) => core.getInput(name));
+    await checkOutputPaths(inputs);
     if (inputs.prometheus !== undefined) await gateOnPrometheus(inputs, inputs.prometheus, masker);
     else await gateOnRuns(inputs, masker);
   } catch (error) {
     core.setFailed(masker.scrub(describeError(error)));
   }
+}
+
+/** Before any SMS is sent or Prometheus asked: a result that could not be written would be lost. */
+async function checkOutputPaths(inputs: ActionInputs): Promise<void> {
+  await checkWritable('report-path', inputs.reportPath, { createsDirectories: true });
+  // Mode prometheus does not write it (publish says so).
+  if (inputs.junitPath !== undefined && inputs.prometheus === undefined) await checkWritable('junit-path', inputs.junitPath, { createsDirectories: true });
 }
 
 async function gateOnRuns(inputs: ActionInputs, masker: SecretMasker): Promise<void> {
@@ -178,7 +187,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
  * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error && ['InputError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name)) return error.message;
+  if (error instanceof Error && ['InputError', 'OutputPathError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name)) return error.message;
   if (error instanceof Error) {
     core.debug(scrub(error.stack ?? error.message));
     return scrub(`otp-canary failed: ${error.name}: ${error.message}`);

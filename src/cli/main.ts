@@ -6,6 +6,7 @@ import { InvalidCodePatternError } from '../core/extract.js';
 import { scrub } from '../core/mask.js';
 import { GateOptionsError } from '../gate-run.js';
 import { ProbeHoldError } from '../probe-hold/client.js';
+import { OutputPathError } from '../report/output-path.js';
 import { VERSION } from '../version.js';
 import { extractCommand } from './commands/extract.js';
 import { initCommand } from './commands/init.js';
@@ -65,7 +66,7 @@ function report(error: unknown, io: CommandIo, command: string | undefined): num
     io.stderr(`otp-canary: invalid config ${error.message}\n`);
     return EXIT_USAGE;
   }
-  if (error instanceof UsageError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError) {
+  if (error instanceof UsageError || error instanceof OutputPathError || error instanceof InvalidCodePatternError || error instanceof GateOptionsError) {
     const help = command === undefined ? 'otp-canary --help' : `otp-canary ${command} --help`;
     io.stderr(`otp-canary: ${error.message}\nRun "${help}" for usage.\n`);
     return EXIT_USAGE;

@@ -14,7 +14,7 @@ import type { PreparedCheck } from '../../providers/build.js';
 import { list, minSuccessRate, parseCommandArgs, positiveInteger, positiveNumber } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
-import { checkWritable } from '../output-path.js';
+import { checkWritable } from '../../report/output-path.js';
 import { EXIT_GATE_FAILED, EXIT_INTERNAL, EXIT_OK } from '../errors.js';
 import type { CommandIo } from '../io.js';
 import { Progress } from '../progress.js';
@@ -44,7 +44,7 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   const concurrency = positiveInteger('concurrency', values.concurrency) ?? DEFAULT_CONCURRENCY;
   const only = list(values.checks);
   const jsonPath = values.json;
-  if (jsonPath !== undefined && jsonPath !== STDOUT) await checkWritable('json', jsonPath);
+  if (jsonPath !== undefined && jsonPath !== STDOUT) await checkWritable('--json', jsonPath);
   const { config, description } = await configFrom(values.config);
   const thresholds: GateThresholds = {
     minSuccessRate: minSuccessRate('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
