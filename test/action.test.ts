@@ -8,10 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { INPUTS } from '../src/action/inputs.js';
+import { demoConfig } from '../src/config/demo.js';
 import type { Report } from '../src/core/report.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { RUNTIMES, runStep, type StepResult } from './support/action-step.js';
 import { freePort } from './support/ports.js';
+import { NODE24 } from './support/prerequisites.js';
 import { sandboxAppSteps } from './support/sandbox-app.js';
 
 /** A config file in its own directory: one check against the embedded sandbox, fast delays. */
@@ -112,6 +115,38 @@ describe.each(RUNTIMES)('the bundled Action under %s', (_runtime, node) => {
     // undici keeps idle sockets 4 s and a forgotten server for ever; writing the results takes milliseconds.
     expect(step.exitedAt - Date.parse((await report(step)).finishedAt)).toBeLessThan(2_000);
   });
+});
+
+describe('the bundled Action in a workflow step that gives it no inputs', () => {
+  // What the runner passes `uses: otp-canary/otp-canary@v1` without `with:`: every input at its action.yml default.
+  const inputs = Object.fromEntries(Object.entries(INPUTS).map(([name, { default: value }]) => [name, value === '${{ github.token }}' ? 'ghs_not-a-real-token' : value]));
+
+  it('runs the seeded demo and passes its own gate, the summary naming each failure with its reason', async () => {
+    // 20 runs of each of the three demo checks take about 27 s, more on a loaded machine.
+    const step = await runStep(NODE24, inputs, {}, { killAfterMs: 150_000 });
+    const demo = await report(step);
+
+    expect(step.code, step.stdout + step.stderr).toBe(0);
+    expect(step.stdout).toContain('the demo checks against the embedded sandbox; 20 runs per check, 4 at a time');
+    expect(demo.checks.map((check) => check.name)).toEqual(demoConfig().checks.map((check) => check.name));
+    expect(step.outputs).toMatchObject({ passed: 'true', runs: '60', failures: JSON.stringify(demo.overall.failuresByReason) });
+    expect(step.outputs['report-path']).toBe(join(step.dir, 'otp-canary-report.json'));
+    expect(Number(step.outputs['success-rate'])).toBeGreaterThanOrEqual(0.5);
+    expect(Number(step.outputs['delivery-p95-seconds'])).toBeLessThanOrEqual(3);
+
+    expect(step.summary.startsWith('## ✅ OTP delivery gate passed')).toBe(true);
+    expect(step.summary).toMatch(/\| success rate \| ≥ 0\.5 \| .* \| ✅ met \|/);
+    expect(step.summary).toMatch(/\| delivery p95 \| ≤ 3 s \| .* \| ✅ met \|/);
+    // Seed 9 loses its 13th SMS, so every demo run has a failure to explain.
+    expect(demo.overall.failuresByReason).toHaveProperty('sms_not_received');
+    for (const check of demo.checks) {
+      const row = step.summary.split('\n').find((line) => line.startsWith(`| ${check.name} |`));
+      for (const [reason, count] of Object.entries(check.summary.failuresByReason)) {
+        expect(row).toContain(`\`${reason}\` ${count}`);
+        expect(step.stdout).toContain(`::warning title=${check.name}%3A ${count} × ${reason}::`);
+      }
+    }
+  }, 180_000);
 });
 
 describe('the bundled Action with real credentials in its config', () => {

@@ -27,8 +27,16 @@ export interface StepResult {
   readonly exitedAt: number;
 }
 
-export async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<StepResult> {
-  return (await startStep(node, inputs, env)).result;
+export interface StepOptions {
+  /** The step is killed (and its test fails on a null exit code) once it has run this long. */
+  readonly killAfterMs?: number;
+}
+
+/** Long enough for a sandbox gate of a few runs on a loaded machine; a longer step says so in its options. */
+const KILL_AFTER_MS = 25_000;
+
+export async function runStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}, options: StepOptions = {}): Promise<StepResult> {
+  return (await startStep(node, inputs, env, options)).result;
 }
 
 /** The step still running, for a test that signals it as the runner does when a job is cancelled. */
@@ -39,7 +47,7 @@ export interface RunningStep {
   readonly result: Promise<StepResult>;
 }
 
-export async function startStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}): Promise<RunningStep> {
+export async function startStep(node: string, inputs: Record<string, string>, env: Record<string, string> = {}, options: StepOptions = {}): Promise<RunningStep> {
   const dir = await mkdtemp(join(tmpdir(), 'otp-canary-action-'));
   const outputFile = join(dir, 'github-output');
   const summaryFile = join(dir, 'step-summary');
@@ -61,7 +69,7 @@ export async function startStep(node: string, inputs: Record<string, string>, en
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 25_000);
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.killAfterMs ?? KILL_AFTER_MS);
   const exited = new Promise<number | null>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (exitCode) => {
