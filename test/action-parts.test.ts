@@ -10,7 +10,7 @@ import { holdProbeFor, INPUTS, InputError, readInputs, thresholdsFor, type Input
 import { escapeXml, renderJUnit } from '../src/action/junit.js';
 import { actionOutputs, OUTPUTS } from '../src/action/outputs.js';
 import { histogram, renderJobSummary } from '../src/action/summary.js';
-import { MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
+import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
 import { evaluateGate } from '../src/core/gate.js';
 import type { FailureReason } from '../src/core/outcome.js';
 import { buildReport, type Report } from '../src/core/report.js';
@@ -103,7 +103,8 @@ describe('readInputs', () => {
     ['min-success-rate', 'abc', `min-success-rate ${MIN_SUCCESS_RATE_RULE}, got "abc"`],
     ['min-success-rate', '1.5', `min-success-rate ${MIN_SUCCESS_RATE_RULE}, got "1.5"`],
     ['min-success-rate', '0', `min-success-rate ${MIN_SUCCESS_RATE_RULE}, got "0"`],
-    ['max-p95-delivery-seconds', '-3', 'max-p95-delivery-seconds must be a number greater than 0, got "-3"'],
+    ['max-p95-delivery-seconds', '-3', `max-p95-delivery-seconds ${MAX_P95_DELIVERY_SECONDS_RULE}, got "-3"`],
+    ['max-p95-delivery-seconds', 'Infinity', `max-p95-delivery-seconds ${MAX_P95_DELIVERY_SECONDS_RULE}, got "Infinity"`],
     ['samples', '2.5', 'samples must be a whole number of at least 1, got "2.5"'],
     ['concurrency', '0', 'concurrency must be a whole number of at least 1, got "0"'],
     ['sequential', 'yes', 'sequential must be true or false, got "yes"'],

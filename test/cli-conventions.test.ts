@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
+import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
 import { cliPath, repoRoot, runCli, SANDBOX_CHECK_CONFIG, writeConfigIn } from './support/cli.js';
 
 const ESCAPE = '\u001b[';
@@ -84,6 +84,21 @@ describe('gate thresholds', () => {
 
     expect(code).toBe(2);
     expect(stderr).toContain(`gate.minSuccessRate: ${MIN_SUCCESS_RATE_RULE}`);
+  });
+
+  it('refuses --max-p95-delivery-seconds 0 as bad usage, in one line naming the flag', async () => {
+    const { code, stdout, stderr } = await runCli(['run', '--max-p95-delivery-seconds', '0']);
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toBe(`otp-canary: --max-p95-delivery-seconds ${MAX_P95_DELIVERY_SECONDS_RULE}, got "0"`);
+  });
+
+  it('refuses gate.maxP95DeliverySeconds 0 in a config with the same rule, at its path', async () => {
+    const { code, stderr } = await runCli(['validate', '--config', await configFile(`${SANDBOX_CHECK}gate: { maxP95DeliverySeconds: 0 }\n`)]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`gate.maxP95DeliverySeconds: ${MAX_P95_DELIVERY_SECONDS_RULE}`);
   });
 });
 

@@ -2,7 +2,7 @@
 // defaults live: the runner fills action.yml's defaults in, but `node dist/index.js` run by hand does
 // not, so readInputs applies the same ones (a test keeps action.yml equal to this table).
 
-import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
+import { parseThreshold, type GateThresholdName } from '../config/fields.js';
 import type { GateConfig } from '../config/schema.js';
 import type { GateThresholds } from '../core/gate.js';
 import { isCheckName, parsePromqlDuration } from '../prometheus/queries.js';
@@ -143,8 +143,8 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
   };
   const checks = optional('checks', (_, value) => value.split(/[,\n]/).map((item) => item.trim()).filter(Boolean));
   const configPath = optional('config', (_, value) => value);
-  const minSuccessRate = optional('min-success-rate', rate);
-  const maxP95DeliverySeconds = optional('max-p95-delivery-seconds', positiveNumber);
+  const minSuccessRate = optional('min-success-rate', gateThreshold('minSuccessRate'));
+  const maxP95DeliverySeconds = optional('max-p95-delivery-seconds', gateThreshold('maxP95DeliverySeconds'));
   const failOnDegraded = optional('fail-on-degraded', boolean);
   const junitPath = optional('junit-path', (_, value) => value);
   const holdProbeUrl = optional('hold-probe-url', httpUrl);
@@ -262,17 +262,13 @@ function positiveInteger(name: InputName, value: string): number {
   return number;
 }
 
-/** A success rate threshold, by the config's rule for gate.minSuccessRate. */
-function rate(name: InputName, value: string): number {
-  const number = parseMinSuccessRate(value);
-  if (number === undefined) throw new InputError(`${name} ${MIN_SUCCESS_RATE_RULE}, got "${value}"`);
-  return number;
-}
-
-function positiveNumber(name: InputName, value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InputError(`${name} must be a number greater than 0, got "${value}"`);
-  return number;
+/** A gate threshold input, refused by the rule of its config field (the CLI's flag says the same). */
+function gateThreshold(threshold: GateThresholdName): (name: InputName, value: string) => number {
+  return (name, value) => {
+    const parsed = parseThreshold(threshold, name, value);
+    if ('refusal' in parsed) throw new InputError(parsed.refusal);
+    return parsed.value;
+  };
 }
 
 function oneOf<const T extends readonly string[]>(name: InputName, value: string, allowed: T): T[number] {

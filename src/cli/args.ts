@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
-import { MIN_SUCCESS_RATE_RULE, parseMinSuccessRate } from '../config/fields.js';
+import { parseThreshold, type GateThresholdName } from '../config/fields.js';
 import { UsageError } from './errors.js';
 
 export function positiveInteger(option: string, raw: string | undefined): number | undefined {
@@ -15,20 +15,12 @@ export function positiveInteger(option: string, raw: string | undefined): number
   return value;
 }
 
-export function minSuccessRate(option: string, raw: string | undefined): number | undefined {
+/** A gate threshold flag, refused by the rule of its config field (the Action's input says the same). */
+export function gateThreshold(threshold: GateThresholdName, option: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
-  const value = parseMinSuccessRate(raw);
-  if (value === undefined) throw new UsageError(`--${option} ${MIN_SUCCESS_RATE_RULE}, got "${raw}"`);
-  return value;
-}
-
-export function positiveNumber(option: string, raw: string | undefined): number | undefined {
-  if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0) {
-    throw new UsageError(`--${option} must be a number greater than 0, got "${raw}"`);
-  }
-  return value;
+  const parsed = parseThreshold(threshold, `--${option}`, raw);
+  if ('refusal' in parsed) throw new UsageError(parsed.refusal);
+  return parsed.value;
 }
 
 export function list(raw: string | undefined): string[] | undefined {

@@ -142,12 +142,29 @@ export const cronExpression = z
 /** Said by every face that takes a minimum success rate: the config's gate block, `--min-success-rate`, the Action's input. */
 export const MIN_SUCCESS_RATE_RULE = 'must be a number greater than 0 and at most 1 (leave it unset not to gate on the success rate)';
 
+/** Said by every face that takes a delivery p95 limit: the config's gate block, `--max-p95-delivery-seconds`, the Action's input. */
+export const MAX_P95_DELIVERY_SECONDS_RULE = 'must be a number of seconds greater than 0 (leave it unset not to gate on delivery latency)';
+
 /** A gate's minimum success rate. 0 is refused: it could never fail, which is what leaving it unset says. */
 export const minSuccessRate = z.number({ error: MIN_SUCCESS_RATE_RULE }).gt(0, { error: MIN_SUCCESS_RATE_RULE }).max(1, { error: MIN_SUCCESS_RATE_RULE });
 
-/** A flag's or input's text as a minimum success rate, by the config's own rule; undefined when it is not one. */
-export function parseMinSuccessRate(text: string): number | undefined {
-  if (text.trim() === '') return undefined;
-  const parsed = minSuccessRate.safeParse(Number(text));
-  return parsed.success ? parsed.data : undefined;
+/** A gate's limit on a check's p95 delivery latency, in seconds. */
+export const maxP95DeliverySeconds = z.number({ error: MAX_P95_DELIVERY_SECONDS_RULE }).gt(0, { error: MAX_P95_DELIVERY_SECONDS_RULE });
+
+/** The gate thresholds a flag or an input may set, each with the config field's rule and schema. */
+export const GATE_THRESHOLDS = {
+  minSuccessRate: { rule: MIN_SUCCESS_RATE_RULE, schema: minSuccessRate },
+  maxP95DeliverySeconds: { rule: MAX_P95_DELIVERY_SECONDS_RULE, schema: maxP95DeliverySeconds },
+} as const;
+
+export type GateThresholdName = keyof typeof GATE_THRESHOLDS;
+
+/**
+ * A flag's or input's text as a gate threshold, by the config's own rule: the value, or the refusal
+ * `${name} ${rule}, got "${text}"`, worded alike by every face that names the threshold `name`.
+ */
+export function parseThreshold(threshold: GateThresholdName, name: string, text: string): { value: number } | { refusal: string } {
+  const { rule, schema } = GATE_THRESHOLDS[threshold];
+  const parsed = text.trim() === '' ? undefined : schema.safeParse(Number(text));
+  return parsed?.success ? { value: parsed.data } : { refusal: `${name} ${rule}, got "${text}"` };
 }

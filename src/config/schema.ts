@@ -10,6 +10,7 @@ import {
   cronExpression,
   duration,
   httpUrl,
+  maxP95DeliverySeconds,
   minSuccessRate,
   nonEmptyString,
   phoneNumber,
@@ -308,7 +309,7 @@ function withStepTimeout<Step extends { type: string; timeoutMs?: number | undef
 
 const gate = z.strictObject({
   minSuccessRate: minSuccessRate.optional(),
-  maxP95DeliverySeconds: z.number().positive().optional(),
+  maxP95DeliverySeconds: maxP95DeliverySeconds.optional(),
   failOnDegraded: z.boolean().default(false),
   /** The probe that shares these numbers: the gate holds them there while it runs (docs/probe.md, Sharing numbers). */
   holdProbe: z

@@ -11,7 +11,7 @@ import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
 import { runGate } from '../../gate-run.js';
 import type { PreparedCheck } from '../../providers/build.js';
-import { list, minSuccessRate, parseCommandArgs, positiveInteger, positiveNumber } from '../args.js';
+import { gateThreshold, list, parseCommandArgs, positiveInteger } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
 import { checkWritable } from '../../report/output-path.js';
@@ -47,8 +47,8 @@ export async function runCommand(argv: string[], io: CommandIo, signal: AbortSig
   if (jsonPath !== undefined && jsonPath !== STDOUT) await checkWritable('--json', jsonPath);
   const { config, description } = await configFrom(values.config);
   const thresholds: GateThresholds = {
-    minSuccessRate: minSuccessRate('min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
-    maxP95DeliverySeconds: positiveNumber('max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
+    minSuccessRate: gateThreshold('minSuccessRate', 'min-success-rate', values['min-success-rate']) ?? config.gate.minSuccessRate,
+    maxP95DeliverySeconds: gateThreshold('maxP95DeliverySeconds', 'max-p95-delivery-seconds', values['max-p95-delivery-seconds']) ?? config.gate.maxP95DeliverySeconds,
     failOnDegraded: values['fail-on-degraded'] ?? config.gate.failOnDegraded,
   };
   const holdProbe = holdProbeFrom(values['hold-probe'], config, process.env);
