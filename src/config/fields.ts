@@ -152,7 +152,7 @@ export const minSuccessRate = z.number({ error: MIN_SUCCESS_RATE_RULE }).gt(0, {
 export const maxP95DeliverySeconds = z.number({ error: MAX_P95_DELIVERY_SECONDS_RULE }).gt(0, { error: MAX_P95_DELIVERY_SECONDS_RULE });
 
 /** The gate thresholds a flag or an input may set, each with the config field's rule and schema. */
-export const GATE_THRESHOLDS = {
+const GATE_THRESHOLDS = {
   minSuccessRate: { rule: MIN_SUCCESS_RATE_RULE, schema: minSuccessRate },
   maxP95DeliverySeconds: { rule: MAX_P95_DELIVERY_SECONDS_RULE, schema: maxP95DeliverySeconds },
 } as const;
