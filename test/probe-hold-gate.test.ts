@@ -132,7 +132,7 @@ describe('holding numbers on every replica behind the probe\'s name', () => {
   it('fails when one replica refuses, naming it and why, and releases what the others granted', async () => {
     const port = await freePort();
     const accepting = await quietProbe('127.0.0.1', port);
-    await quietProbe('::1', port, 'another-token');
+    await quietProbe('::1', port, 'another-probe-token');
 
     const attempt = holdProbeNumbers({ ...holdOptions(`http://localhost:${port}`), resolve: async () => [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }] });
 
