@@ -8,6 +8,7 @@
 //   POST /api/holds               keep the probe off test numbers a release gate is about to use (token required)
 //   PUT|DELETE /api/holds/{id}    renew or release a hold (token required)
 //   POST /webhooks/twilio|vonage|generic  inbound SMS for `inbox: { type: webhook }` (Vonage also by GET)
+// A request to the run or hold endpoints without the token is a 401, counted and logged (auth-failures.ts).
 // Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
 // too slow to send its request is cut off with a 408, an idle connection closed (CONNECTION_LIMITS).
 
@@ -16,11 +17,11 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { systemClock } from '../core/providers.js';
 import type { RunRecord } from '../core/types.js';
 import { CONNECTION_LIMITS, createGuardedServer, HttpRefusal, type ConnectionLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import { HOLD_PATH, HOLDS_PATH, holdRequestSchema, HoldRequestError, parseHoldBody, renewRequestSchema } from '../probe-hold/protocol.js';
-import { systemClock } from '../core/providers.js';
 import { AuthFailureLog, type AuthEndpoint, type AuthFailureReason } from './auth-failures.js';
 import type { NumberHolds } from './holds.js';
 import type { ProbeMetrics } from './metrics.js';
