@@ -98,14 +98,14 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     target.size += bytes.length;
   }
 
-  /** `reopen`: after a failure, a fresh handle ends at once any line it cut short (see current). */
-  function enqueue(task: () => Promise<void>, what: string, { reopen = true } = {}): Promise<void> {
+  function enqueue(task: () => Promise<void>, what: string): Promise<void> {
     queue = queue.then(task).catch(async (error: unknown) => {
       report(new Error(`audit log ${path}: ${what} failed`, { cause: error }));
-      // Never keep a handle in an unknown state. When the repair fails too (the disk is still full), the
-      // next write's open tries again, before its record.
+      // Never keep a handle in an unknown state: a fresh one ends at once any line the failure cut short
+      // (see current) and is let go, the next write opening its own. When that fails too (the disk is
+      // still full), the next write's open tries again, before its record.
       await release().catch(() => undefined);
-      if (reopen) await current().catch(() => undefined);
+      await current().then(release).catch(() => undefined);
     });
     return queue;
   }
@@ -123,14 +123,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     close() {
       if (closed) return queue;
       closed = true;
-      return enqueue(
-        async () => {
-          await sync();
-          await release();
-        },
-        'close',
-        { reopen: false },
-      );
+      return enqueue(async () => {
+        await sync();
+        await release();
+      }, 'close');
     },
   };
 }
