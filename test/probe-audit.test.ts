@@ -177,17 +177,20 @@ function rotationIndex(file: string): number {
 /**
  * Runs `body` while this process may grow no file past `bytes`, as a full disk would stop a write
  * part-way: a write crossing the limit is cut short and the next fails with EFBIG (SIGXFSZ ignored).
- * `freeSpace` ends the limit early, as space freed on the disk would.
+ * `freeSpace` ends the limit early, as space freed on the disk would. Uses util-linux's prlimit on this
+ * process's soft limit only, restoring what it was.
  */
 async function withFileSizeLimit(bytes: number, body: (freeSpace: () => void) => Promise<void>): Promise<void> {
-  const setSoftLimit = (limit: string) => execFileSync('prlimit', [`--pid=${process.pid}`, `--fsize=${limit}:`]);
+  const prlimit = (...args: string[]) => execFileSync('prlimit', [`--pid=${process.pid}`, ...args], { encoding: 'utf8' });
+  const original = prlimit('--fsize', '--output=SOFT', '--noheadings', '--raw').trim();
+  const setSoftLimit = (limit: string) => prlimit(`--fsize=${limit}:`);
   const ignore = () => undefined;
   process.on('SIGXFSZ', ignore);
   setSoftLimit(String(bytes));
   try {
-    await body(() => setSoftLimit('unlimited'));
+    await body(() => setSoftLimit(original));
   } finally {
-    setSoftLimit('unlimited');
+    setSoftLimit(original);
     process.off('SIGXFSZ', ignore);
   }
 }
