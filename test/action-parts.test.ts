@@ -139,18 +139,24 @@ describe('holdProbeFor', () => {
 
   it("takes the URL and the token each from its input, else from the config's gate.holdProbe, and the quiet gap from the config", () => {
     expect(holdProbeFor(inputs({ 'hold-probe-url': 'http://replicas.svc:9477' }), configured)).toEqual({ url: 'http://replicas.svc:9477', token: 'config-token', settleSeconds: 5 });
-    expect(holdProbeFor(inputs({ 'hold-probe-token': ' input-token ' }), configured)).toEqual({ url: 'http://probe.monitoring.svc:9477', token: 'input-token', settleSeconds: 5 });
+    expect(holdProbeFor(inputs({ 'hold-probe-token': ' input-token-3c9e8b1a ' }), configured)).toEqual({ url: 'http://probe.monitoring.svc:9477', token: 'input-token-3c9e8b1a', settleSeconds: 5 });
   });
 
   it.each([
     [{ 'hold-probe-url': 'http://probe:9477' }, "hold-probe-url needs the probe's token: set hold-probe-token from a secret (or the config's gate.holdProbe.token)"],
-    [{ 'hold-probe-token': 'token' }, "hold-probe-token is set but no probe is: set hold-probe-url (or the config's gate.holdProbe)"],
+    [{ 'hold-probe-token': 'probe-token-3c9e8b1a' }, "hold-probe-token is set but no probe is: set hold-probe-url (or the config's gate.holdProbe)"],
   ] as const)('refuses half a probe (%o), naming what is missing', (values, message) => {
     expect(() => holdProbeFor(inputs(values), { failOnDegraded: false })).toThrow(new InputError(message));
   });
 
   it('refuses a URL that is not http(s) without echoing it', () => {
     expect(() => inputs({ 'hold-probe-url': 'ftp://user:pa55@probe' })).toThrow(new InputError('hold-probe-url must be an absolute http:// or https:// URL'));
+  });
+
+  it("refuses a hold-probe-token shorter than probe.token may be, by the config's rule, saying its length and never its value", () => {
+    expect(() => inputs({ 'hold-probe-url': 'http://probe:9477', 'hold-probe-token': 'tok-3f9a' })).toThrow(
+      new InputError('hold-probe-token must be at least 16 characters (got 8)'),
+    );
   });
 
   it('refuses the hold inputs in mode prometheus, which sends nothing', () => {

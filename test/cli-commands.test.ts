@@ -112,6 +112,18 @@ describe('run --sequential', () => {
   });
 });
 
+describe('weak secrets', () => {
+  it.each([['validate'], ['run'], ['probe']])('%s exits 2 on a probe.token shorter than 16 characters, saying its length and never its value', async (command) => {
+    const path = await configFile(`${VALID}\nprobe: { token: "\${PROBE_TOKEN}", host: 127.0.0.1, port: 0 }\n`);
+
+    const { code, stderr } = await runCli([command, '--config', path], { env: { PROBE_TOKEN: 'tok-3f9a' } });
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('probe.token: must be at least 16 characters (got 8)');
+    expect(stderr).not.toContain('tok-3f9a');
+  });
+});
+
 describe('validate', () => {
   it('exits 0 and names the checks of a valid config', async () => {
     const path = await configFile(VALID);

@@ -39,7 +39,7 @@ describe('demo config', () => {
 
 describe('examples/otp-canary.yml', () => {
   test('parses once its variables are set', async () => {
-    const env = { STAGING_API_TOKEN: 'staging', TWILIO_AUTH_TOKEN: 'twilio', SMS_GATEWAY_SECRET: 'gateway', PROBE_TOKEN: 'probe' };
+    const env = { STAGING_API_TOKEN: 'staging', TWILIO_AUTH_TOKEN: 'twilio', SMS_GATEWAY_SECRET: 'gateway-secret-5d2e9c', PROBE_TOKEN: 'probe-token-8a7f3e21' };
     const config = parseConfig(await readFile(examplePath('otp-canary.yml'), 'utf8'), { env });
     expect(config.checks.map((check) => [check.name, check.trigger.type, check.inbox.type, check.verify.type])).toEqual([
       ['signup-us', 'http', 'webhook', 'http'],

@@ -200,8 +200,8 @@ describe('phone numbers', () => {
 
 describe('structure', () => {
   test('gate.holdProbe takes the probe\'s URL and its token, interpolated like any credential', () => {
-    const config = parseConfig(`${oneCheck()}\ngate: { holdProbe: { url: "http://probe.svc:9477", token: "\${PROBE_TOKEN}" } }`, { env: { PROBE_TOKEN: 'from-env' } });
-    expect(config.gate.holdProbe).toEqual({ url: 'http://probe.svc:9477', token: 'from-env', settleSeconds: 30 });
+    const config = parseConfig(`${oneCheck()}\ngate: { holdProbe: { url: "http://probe.svc:9477", token: "\${PROBE_TOKEN}" } }`, { env: { PROBE_TOKEN: 'probe-token-from-env' } });
+    expect(config.gate.holdProbe).toEqual({ url: 'http://probe.svc:9477', token: 'probe-token-from-env', settleSeconds: 30 });
   });
 
   test('gate.holdProbe without a token, with a URL that is not http(s) or a quiet gap past 300s, is refused at the field', () => {
@@ -275,6 +275,31 @@ describe('structure', () => {
     expect(problemsOf(oneCheck('    timeouts: { delivery: 3m }'))).toEqual([
       problem('checks[0].timeouts.delivery', 'must not exceed total (120000ms)'),
     ]);
+  });
+});
+
+describe('secrets', () => {
+  test('a token that guards our own endpoints is refused below 16 characters, saying its length and never its value', () => {
+    const problems = problemsOf(oneCheck('probe: { token: "${PROBE_TOKEN}" }'), { PROBE_TOKEN: 'tok-3f9a' });
+
+    expect(problems).toEqual([problem('probe.token', 'must be at least 16 characters (got 8)')]);
+    expect(JSON.stringify(problems)).not.toContain('tok-3f9a');
+  });
+
+  test('gate.holdProbe.token and a generic webhook secret are held to the same floor', () => {
+    const config = oneCheck('gate: { holdProbe: { url: "http://probe.svc:9477", token: hold-token } }')
+      .replace('inbox: { type: sandbox }', 'inbox: { type: webhook, format: generic, secret: gateway }');
+
+    expect(problemsOf(config)).toEqual([
+      problem('checks[0].inbox.secret', 'must be at least 16 characters (got 7)'),
+      problem('gate.holdProbe.token', 'must be at least 16 characters (got 10)'),
+    ]);
+  });
+
+  test('a credential a provider issued is refused when blank, whatever its length', () => {
+    const config = oneCheck().replace('inbox: { type: sandbox }', 'inbox: { type: webhook, format: twilio, authToken: "                                " }');
+
+    expect(problemsOf(config)).toEqual([problem('checks[0].inbox.authToken', 'must not be blank')]);
   });
 });
 

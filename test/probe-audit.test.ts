@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,35 @@ describe('audit log', () => {
     expect(await readFile(path, 'utf8')).toBe(`${whole}${cutShort}\n${auditLine(next)}`);
   });
 
+  it('ends a line a crash cut short as soon as the file is opened, so the file rotated before the next record ends whole', async () => {
+    const whole = auditLine(runRecord({ id: 'r-01' }));
+    const cutShort = auditLine(runRecord({ id: 'r-02' })).slice(0, 20);
+    await writeFile(path, whole + cutShort);
+    const next = runRecord({ id: 'r-03' });
+
+    const audit = auditLog({ maxBytes: Buffer.byteLength(whole + cutShort) + 10 });
+    await audit.append(next);
+    await audit.close();
+
+    expect(await readFile(`${path}.1`, 'utf8')).toBe(`${whole}${cutShort}\n`);
+    expect(await ids(path)).toEqual(['r-03']);
+  });
+
+  it('ends the line a failed write cut short right after the failure, keeping every whole record before it', async () => {
+    const whole = auditLine(runRecord({ id: 'r-01' }));
+    await writeFile(path, whole);
+
+    // The file may grow 20 bytes more, as a nearly full disk would allow; space is freed once the failure is reported.
+    await withFileSizeLimit(Buffer.byteLength(whole) + 20, async (freeSpace) => {
+      const audit = auditLog({ onError: (error) => (errors.push(error), freeSpace()) });
+      await audit.append(runRecord({ id: 'r-02' }));
+      await audit.close();
+    });
+
+    expect(errors.map((error) => (error.cause as NodeJS.ErrnoException).code)).toEqual(['EFBIG']);
+    expect(await readFile(path, 'utf8')).toBe(`${whole}${auditLine(runRecord({ id: 'r-02' })).slice(0, 20)}\n`);
+  });
+
   it('writes every pending record before close resolves', async () => {
     const audit = auditLog();
 
@@ -142,4 +172,25 @@ describe('audit log', () => {
 /** audit.jsonl → 0, audit.jsonl.3 → 3: higher is older. */
 function rotationIndex(file: string): number {
   return Number(/\.(\d+)$/.exec(file)?.[1] ?? 0);
+}
+
+/**
+ * Runs `body` while this process may grow no file past `bytes`, as a full disk would stop a write
+ * part-way: a write crossing the limit is cut short and the next fails with EFBIG (SIGXFSZ ignored).
+ * `freeSpace` ends the limit early, as space freed on the disk would. Uses util-linux's prlimit on this
+ * process's soft limit only, restoring what it was.
+ */
+async function withFileSizeLimit(bytes: number, body: (freeSpace: () => void) => Promise<void>): Promise<void> {
+  const prlimit = (...args: string[]) => execFileSync('prlimit', [`--pid=${process.pid}`, ...args], { encoding: 'utf8' });
+  const original = prlimit('--fsize', '--output=SOFT', '--noheadings', '--raw').trim();
+  const setSoftLimit = (limit: string) => prlimit(`--fsize=${limit}:`);
+  const ignore = () => undefined;
+  process.on('SIGXFSZ', ignore);
+  setSoftLimit(String(bytes));
+  try {
+    await body(() => setSoftLimit(original));
+  } finally {
+    setSoftLimit(original);
+    process.off('SIGXFSZ', ignore);
+  }
 }

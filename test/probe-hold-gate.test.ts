@@ -132,7 +132,7 @@ describe('holding numbers on every replica behind the probe\'s name', () => {
   it('fails when one replica refuses, naming it and why, and releases what the others granted', async () => {
     const port = await freePort();
     const accepting = await quietProbe('127.0.0.1', port);
-    await quietProbe('::1', port, 'another-token');
+    await quietProbe('::1', port, 'another-probe-token');
 
     const attempt = holdProbeNumbers({ ...holdOptions(`http://localhost:${port}`), resolve: async () => [{ address: '127.0.0.1', family: 4 }, { address: '::1', family: 6 }] });
 
@@ -210,7 +210,7 @@ describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.ho
     // The probe texts the same number through the same sandbox every second. Its SMS never reach it, and
     // its runs wait out a delivery timeout longer than the carrier's delays, so none lands after its run.
     const probe = await probeWith(
-      { probe: { token: TOKEN, host: '127.0.0.1' }, checks: [sandboxCheck(sandbox, 'probe-side', { type: 'webhook', format: 'generic', secret: 'unused-secret' }, { schedule: EVERY_SECOND, timeouts: { delivery: '2s', total: '3s', step: '500ms' } })] },
+      { probe: { token: TOKEN, host: '127.0.0.1' }, checks: [sandboxCheck(sandbox, 'probe-side', { type: 'webhook', format: 'generic', secret: 'unused-gateway-secret' }, { schedule: EVERY_SECOND, timeouts: { delivery: '2s', total: '3s', step: '500ms' } })] },
       ['--port', '0'],
     );
     await probe.waitForLog((line) => line.event === 'run');
@@ -250,12 +250,12 @@ describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.ho
     const configPath = await writeConfig();
     const probe = await quietProbe('127.0.0.1', await freePort());
 
-    const result = await runCli(['run', '--config', configPath, '--samples', '2', '--hold-probe', probe.url], { env: { OTP_CANARY_PROBE_TOKEN: 'not-the-token' } });
+    const result = await runCli(['run', '--config', configPath, '--samples', '2', '--hold-probe', probe.url], { env: { OTP_CANARY_PROBE_TOKEN: 'not-the-probe-s-token' } });
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`${new URL(probe.url).host}: 401 a valid bearer token is required`);
     expect(result.stderr).toContain('no SMS was sent');
-    expect(result.stderr).not.toContain('not-the-token');
+    expect(result.stderr).not.toContain('not-the-probe-s-token');
     expect(sends(sandbox)).toEqual([]);
   });
 
@@ -279,6 +279,18 @@ describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.ho
 
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('set gate.holdProbe.token in the config or OTP_CANARY_PROBE_TOKEN in the environment');
+    expect(sends(sandbox)).toEqual([]);
+  });
+
+  it("refuses an OTP_CANARY_PROBE_TOKEN shorter than probe.token may be, exit 2, saying its length and never its value", async () => {
+    const { sandbox, writeConfig } = await gateWorld();
+    const configPath = await writeConfig();
+
+    const result = await runCli(['run', '--config', configPath, '--hold-probe', 'http://127.0.0.1:9'], { env: { OTP_CANARY_PROBE_TOKEN: 'tok-3f9a' } });
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('OTP_CANARY_PROBE_TOKEN: must be at least 16 characters (got 8)');
+    expect(result.stderr).not.toContain('tok-3f9a');
     expect(sends(sandbox)).toEqual([]);
   });
 });

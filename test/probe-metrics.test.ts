@@ -89,6 +89,19 @@ describe('probe metrics', () => {
     expect(own).toContain('otp_canary_info{version="1.2.3"} 1');
   });
 
+  it('pre-sets the auth failures of both acting endpoints to 0, whatever the checks, and counts each refusal under its endpoint', async () => {
+    const metrics = probeMetrics([]);
+    expect(await values(metrics, 'otp_canary_probe_auth_failures_total')).toEqual([
+      { value: 0, labels: { endpoint: 'run' } },
+      { value: 0, labels: { endpoint: 'holds' } },
+    ]);
+
+    metrics.recordAuthFailure('holds');
+
+    expect(await sumOf(metrics, 'otp_canary_probe_auth_failures_total', { endpoint: 'holds' })).toBe(1);
+    expect(await sumOf(metrics, 'otp_canary_probe_auth_failures_total', { endpoint: 'run' })).toBe(0);
+  });
+
   it('pre-sets every warning to 0 for every check', async () => {
     const samples = await values(probeMetrics(['signup-us', 'login-eu']), 'otp_canary_warnings_total');
 

@@ -118,6 +118,34 @@ describe('POST /api/checks/{name}/run', () => {
   });
 });
 
+describe('failed bearer-token attempts', () => {
+  it('are counted per endpoint and logged once a minute per client, never with the token; a right token counts nowhere', async () => {
+    const guarded = await startProbeWith({ token: TOKEN, host: '127.0.0.1' });
+    try {
+      const hold = (method: string, path: string, headers: Record<string, string>, body?: unknown) =>
+        fetch(`${guarded.url}${path}`, { method, headers: { 'content-type': 'application/json', ...headers }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const statuses = [
+        (await fetch(`${guarded.url}/api/checks/quiet/run`, { method: 'POST' })).status,
+        (await hold('POST', '/api/holds', withToken('guessed-token-0001'), {})).status,
+        (await hold('DELETE', '/api/holds/00000000-0000-4000-8000-000000000000', withToken('guessed-token-0002'))).status,
+      ];
+      const granted = await hold('POST', '/api/holds', withToken(), { numbers: [NUMBER], ttlSeconds: 60, holder: 'auth test' });
+      // Log lines arrive in the order written: once the grant's is here, every refusal's is too.
+      await guarded.waitForLog((line) => line.event === 'hold_granted');
+
+      expect([...statuses, granted.status]).toEqual([401, 401, 401, 201]);
+      const exposition = parseExposition(await (await fetch(`${guarded.url}/metrics`)).text());
+      expect(valueOf(exposition, 'otp_canary_probe_auth_failures_total', { endpoint: 'run' })).toBe(1);
+      expect(valueOf(exposition, 'otp_canary_probe_auth_failures_total', { endpoint: 'holds' })).toBe(2);
+      const refusals = guarded.logs.filter((line) => line.event === 'auth_failed');
+      expect(refusals).toEqual([expect.objectContaining({ level: 'warn', endpoint: 'run', client: expect.stringMatching(/127\.0\.0\.1$/), reason: 'missing', suppressed: 0 })]);
+      expect(JSON.stringify(guarded.logs)).not.toMatch(/guessed-token|probe-api-token/);
+    } finally {
+      await guarded.stop();
+    }
+  });
+});
+
 describe('GET /api/runs', () => {
   it('refuses a limit that is not a positive whole number with 400', async () => {
     expect((await fetch(`${probe.url}/api/runs?limit=ten`)).status).toBe(400);

@@ -98,9 +98,9 @@ describe('the probe\'s webhooks across a reload', () => {
       return prepared.checks[0]!.providers.inbox;
     };
     try {
-      const before = await prepare('secret-old');
-      const after = await prepare('secret-new');
-      expect(await postGeneric(port, 'secret-new', NUMBER, 'Your code is 111111')).toBe(204);
+      const before = await prepare('gateway-secret-old-1');
+      const after = await prepare('gateway-secret-new-2');
+      expect(await postGeneric(port, 'gateway-secret-new-2', NUMBER, 'Your code is 111111')).toBe(204);
       expect(await held(before, NUMBER)).toEqual([]);
       expect(await held(after, NUMBER)).toEqual(['Your code is 111111']);
     } finally {

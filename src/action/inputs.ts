@@ -2,7 +2,7 @@
 // defaults live: the runner fills action.yml's defaults in, but `node dist/index.js` run by hand does
 // not, so readInputs applies the same ones (a test keeps action.yml equal to this table).
 
-import { parseThreshold, type GateThresholdName } from '../config/fields.js';
+import { MIN_TOKEN_LENGTH, parseThreshold, secretProblem, type GateThresholdName } from '../config/fields.js';
 import type { GateConfig } from '../config/schema.js';
 import type { GateThresholds } from '../core/gate.js';
 import { isCheckName, parsePromqlDuration } from '../prometheus/queries.js';
@@ -148,7 +148,7 @@ export function readInputs(read: (name: InputName) => string): ActionInputs {
   const failOnDegraded = optional('fail-on-degraded', boolean);
   const junitPath = optional('junit-path', (_, value) => value);
   const holdProbeUrl = optional('hold-probe-url', httpUrl);
-  const holdProbeToken = optional('hold-probe-token', (_, value) => value);
+  const holdProbeToken = optional('hold-probe-token', probeToken);
   const mode = oneOf('mode', raw('mode'), ['run', 'prometheus'] as const);
   const sequential = boolean('sequential', raw('sequential'));
   const prComment = boolean('comment-on-pr', raw('comment-on-pr')) ? prCommentInputs(raw('github-token')) : undefined;
@@ -252,6 +252,13 @@ export function thresholdsFor(inputs: ActionInputs, gate: GateConfig): GateThres
     maxP95DeliverySeconds: inputs.maxP95DeliverySeconds ?? gate.maxP95DeliverySeconds,
     failOnDegraded: inputs.failOnDegraded ?? gate.failOnDegraded,
   };
+}
+
+/** The probe's probe.token, by the config's rule for it; the value is not echoed. */
+function probeToken(name: InputName, value: string): string {
+  const problem = secretProblem(value, MIN_TOKEN_LENGTH);
+  if (problem !== undefined) throw new InputError(`${name} ${problem}`);
+  return value;
 }
 
 function positiveInteger(name: InputName, value: string): number {

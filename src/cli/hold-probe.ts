@@ -3,6 +3,7 @@
 // flag: command lines are visible to every user of the machine).
 
 import { hostname } from 'node:os';
+import { MIN_TOKEN_LENGTH, secretProblem } from '../config/fields.js';
 import type { Config } from '../config/schema.js';
 import type { GateProbeHold } from '../gate-run.js';
 import { UsageError } from './errors.js';
@@ -18,6 +19,9 @@ export function holdProbeFrom(flag: string | undefined, config: Config, env: Nod
   if (token === undefined || token === '') {
     throw new UsageError(`--hold-probe needs the probe's token: set gate.holdProbe.token in the config or ${PROBE_TOKEN_ENV} in the environment`);
   }
+  // The config's token was checked with the config; the environment's is checked here, by the same rule.
+  const problem = configured === undefined ? secretProblem(token, MIN_TOKEN_LENGTH) : undefined;
+  if (problem !== undefined) throw new UsageError(`${PROBE_TOKEN_ENV}: ${problem}`);
   return { url, token, holder: `otp-canary run on ${hostname()} (pid ${process.pid})`, ...(configured && { settleSeconds: configured.settleSeconds }) };
 }
 

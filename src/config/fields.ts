@@ -106,11 +106,43 @@ export const port = z.number().int().min(0).max(65_535);
 
 export const nonEmptyString = z.string().min(1, { error: 'must not be empty' });
 
-/** A credential: required, with the reason given when it is missing. */
-export function secret(purpose: string) {
+/**
+ * The fewest characters of a token we choose to protect our own endpoints (probe.token, a generic
+ * webhook's signing secret): 16 random characters are beyond guessing over HTTP; fewer invite it.
+ */
+export const MIN_TOKEN_LENGTH = 16;
+
+/**
+ * What makes a secret unusable, by the one rule every face states (config, flags' environment, the
+ * Action's inputs); undefined when it is usable. Only its length is ever said, never its content.
+ */
+export function secretProblem(value: string, minLength: number): string | undefined {
+  if (value.trim() === '') return 'must not be blank';
+  if (value.length < minLength) return `must be at least ${minLength} characters (got ${value.length})`;
+  return undefined;
+}
+
+/** `purpose` says why a missing one is required; an optional field has none to say. */
+function secretOf(minLength: number, purpose?: string) {
   return z
-    .string({ error: (issue) => (issue.input === undefined ? `required: ${purpose}` : undefined) })
-    .min(1, { error: 'must not be empty' });
+    .string({ error: (issue) => (issue.input === undefined && purpose !== undefined ? `required: ${purpose}` : undefined) })
+    .superRefine((value, ctx) => {
+      const problem = secretProblem(value, minLength);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    });
+}
+
+/**
+ * A credential a provider issued (an auth token, an API key): required, with the reason given when it
+ * is missing, and not blank. Its length is the provider's to decide: no floor, so no real one is refused.
+ */
+export function secret(purpose?: string) {
+  return secretOf(1, purpose);
+}
+
+/** A token we choose to protect our own endpoints: required, and at least MIN_TOKEN_LENGTH characters. */
+export function token(purpose?: string) {
+  return secretOf(MIN_TOKEN_LENGTH, purpose);
 }
 
 export const httpUrl = z

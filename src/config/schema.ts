@@ -17,6 +17,7 @@ import {
   port,
   secret,
   size,
+  token,
 } from './fields.js';
 import { validateRequestTemplate, type PlaceholderName } from '../providers/http/template.js';
 import { VONAGE_SIGNATURE_METHODS } from '../providers/vonage/signature.js';
@@ -101,7 +102,7 @@ const vonageVerifyStep = z.strictObject({ type: z.literal('vonage-verify') });
  */
 const twilioAccount = {
   accountSid: z.string().refine((sid) => /^AC[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio account SID: AC followed by 32 hex digits' }),
-  authToken: nonEmptyString.optional(),
+  authToken: secret().optional(),
   apiKey: z
     .strictObject({
       sid: z.string().refine((sid) => /^SK[0-9a-fA-F]{32}$/.test(sid), { error: 'must be a Twilio API key SID: SK followed by 32 hex digits' }),
@@ -158,7 +159,7 @@ const inbox = z.discriminatedUnion('type', [
       .strictObject({
         type: z.literal('webhook'),
         format: z.literal('generic'),
-        secret: secret('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
+        secret: token('format generic checks X-Signature, an HMAC-SHA256 of the body keyed by this secret'),
         /** How far a signed X-Signature-Timestamp may be from our clock. */
         timestampTolerance: duration({ positive: true }).prefault('5m'),
         listen: listen.prefault({}),
@@ -169,7 +170,7 @@ const inbox = z.discriminatedUnion('type', [
         type: z.literal('webhook'),
         format: z.literal('vonage'),
         /** Checks the `sig` of every inbound SMS; required unless `unsigned: true`. */
-        signatureSecret: nonEmptyString.optional(),
+        signatureSecret: secret().optional(),
         /** Accept unsigned messages: anyone who reaches the endpoint can put an SMS in this check's inbox. */
         unsigned: z.literal(true, { error: 'must be true when set: it accepts unauthenticated SMS' }).optional(),
         /** Vonage's "signature method" (named so it is not taken for a credential). */
@@ -315,7 +316,7 @@ const gate = z.strictObject({
   holdProbe: z
     .strictObject({
       url: httpUrl,
-      token: secret('the probe\'s hold API takes its probe.token, e.g. "${PROBE_TOKEN}"'),
+      token: token('the probe\'s hold API takes its probe.token, e.g. "${PROBE_TOKEN}"'),
       /** The quiet gap kept between the probe's runs on the numbers and the gate's, on both sides of the hold. */
       settle: duration()
         .refine((ms) => ms % 1000 === 0 && ms <= MAX_HOLD_SETTLE_SECONDS * 1000, { error: `must be whole seconds, at most ${MAX_HOLD_SETTLE_SECONDS}s` })
@@ -329,7 +330,7 @@ const probe = z.strictObject({
   port: port.default(9477),
   host: nonEmptyString.default('0.0.0.0'),
   /** Bearer token required by POST /api/checks/{name}/run (the probe's only endpoint that acts). */
-  token: nonEmptyString.optional(),
+  token: token().optional(),
   recentRuns: z.number().int().min(1).default(500),
   audit: z
     .strictObject({ path: nonEmptyString, maxBytes: size().prefault('10MB'), keep: z.number().int().min(0).default(5) })

@@ -1,8 +1,13 @@
 // An optional append-only audit trail: one JSON line per run or control result, rotated by size
 // (`audit.jsonl` → `audit.jsonl.1` … `audit.jsonl.<keep>`). Every write goes through one queue, so
 // lines never interleave and none is lost to a concurrent rotation. A failed write is reported through
-// `onError` and the next record is tried afresh: the audit trail never takes the probe down. A line a
-// full disk or a crash cut short is ended before the next is written, so that one still parses.
+// `onError` and the next record is tried afresh: the audit trail never takes the probe down.
+//
+// A line a crash or a full disk cut short is ended with a newline, never removed and never glued to the
+// next record: when the file is opened, and right after a failed write. Ending it loses nothing: the
+// fragment may be a whole record that lacked only its newline (truncating to the last newline would
+// drop it), and otherwise it stays a single line a reader skips, while every record before and after it
+// parses. Doing it at once, not before the next write, keeps a file rotated or read meanwhile whole.
 
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -43,14 +48,18 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
 
-  /** Opens in append mode: after a restart, writing continues at the end of the current file. */
+  /** Opens in append mode: after a restart, writing continues at the end of the current file, its last line ended. */
   async function current(): Promise<OpenFile> {
     if (file !== undefined) return file;
     await mkdir(dirname(path), { recursive: true });
     const handle = await open(path, 'a+');
     try {
-      const { size } = await handle.stat();
-      file = { handle, size, endsMidLine: size > 0 && (await lastByte(handle, size)) !== NEWLINE };
+      let { size } = await handle.stat();
+      if (size > 0 && (await lastByte(handle, size)) !== NEWLINE) {
+        await handle.appendFile(END_OF_LINE);
+        size += END_OF_LINE.length;
+      }
+      file = { handle, size };
     } catch (error) {
       await handle.close();
       throw error;
@@ -77,25 +86,26 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   }
 
   async function write(line: string): Promise<void> {
-    let bytes = Buffer.from(line);
+    const bytes = Buffer.from(line);
     let target = await current();
     // A line larger than maxBytes still gets written, alone in its file.
     if (target.size > 0 && target.size + bytes.length > maxBytes) {
       await rotate();
       target = await current();
     }
-    if (target.endsMidLine) bytes = Buffer.concat([Buffer.from([NEWLINE]), bytes]);
     // All of it or an error: a single write(2) may stop short on a full disk.
     await target.handle.appendFile(bytes);
     target.size += bytes.length;
-    target.endsMidLine = false;
   }
 
   function enqueue(task: () => Promise<void>, what: string): Promise<void> {
     queue = queue.then(task).catch(async (error: unknown) => {
       report(new Error(`audit log ${path}: ${what} failed`, { cause: error }));
-      // Reopen on the next write rather than keep a handle in an unknown state.
+      // Never keep a handle in an unknown state: a fresh one ends at once any line the failure cut short
+      // (see current) and is let go, the next write opening its own. When that fails too (the disk is
+      // still full), the next write's open tries again, before its record.
       await release().catch(() => undefined);
+      await current().then(release).catch(() => undefined);
     });
     return queue;
   }
@@ -122,12 +132,11 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 }
 
 const NEWLINE = 0x0a;
+const END_OF_LINE = Buffer.from([NEWLINE]);
 
 interface OpenFile {
   readonly handle: FileHandle;
   size: number;
-  /** The file's last line has no newline: a write was cut short. */
-  endsMidLine: boolean;
 }
 
 async function lastByte(handle: FileHandle, size: number): Promise<number | undefined> {

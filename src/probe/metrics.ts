@@ -6,6 +6,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { CONTROLS, FAILURE_REASONS, FAILURE_REASON_NAMES, WARNINGS, type ControlName, type ControlStatus, type FailureReason } from '../core/outcome.js';
 import type { ControlRecord, RunRecord } from '../core/types.js';
+import { AUTH_ENDPOINTS, type AuthEndpoint } from './auth-failures.js';
 import { runEndMs } from './recent-runs.js';
 
 /** Seconds from send accepted to SMS in the inbox (and whole journeys): 1 s up to a 10-minute OTP validity,
@@ -46,6 +47,8 @@ export interface ProbeMetrics {
   recordRun(record: RunRecord): void;
   recordSkip(check: string, reason: SkipReason): void;
   recordControl(record: ControlRecord): void;
+  /** A request to an acting endpoint refused for want of the probe's token. */
+  recordAuthFailure(endpoint: AuthEndpoint): void;
   /** Config reload: pre-initialises new checks and removes every series of checks no longer configured. */
   setChecks(checks: readonly ProbeCheckLabels[]): void;
   /** The /metrics body: our metrics followed by the default ones. */
@@ -152,6 +155,13 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     registers,
   });
   info.set({ version: options.version }, 1);
+  const authFailures = new Counter({
+    name: 'otp_canary_probe_auth_failures_total',
+    help: 'Requests to the probe\'s acting endpoints (run: a manual run; holds: the hold API) refused with 401 for want of a valid bearer token.',
+    labelNames: ['endpoint'] as const,
+    registers,
+  });
+  for (const endpoint of AUTH_ENDPOINTS) authFailures.inc({ endpoint }, 0);
 
   const known = new Map<string, ProbeCheckLabels>();
 
@@ -247,6 +257,7 @@ export function createProbeMetrics(options: ProbeMetricsOptions): ProbeMetrics {
     recordRun,
     recordSkip,
     recordControl,
+    recordAuthFailure: (endpoint) => authFailures.inc({ endpoint }),
     setChecks,
     render: async () => (await registry.metrics()) + (await defaultRegistry.metrics()),
     renderOwn: () => registry.metrics(),

@@ -8,6 +8,7 @@
 //   POST /api/holds               keep the probe off test numbers a release gate is about to use (token required)
 //   PUT|DELETE /api/holds/{id}    renew or release a hold (token required)
 //   POST /webhooks/twilio|vonage|generic  inbound SMS for `inbox: { type: webhook }` (Vonage also by GET)
+// A request to the run or hold endpoints without the token is a 401, counted and logged (auth-failures.ts).
 // Bad input gets a 4xx and touches nothing; an unexpected error is a 500 for that request only. A client
 // too slow to send its request is cut off with a 408, an idle connection closed (CONNECTION_LIMITS).
 
@@ -16,10 +17,12 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
+import { systemClock } from '../core/providers.js';
 import type { RunRecord } from '../core/types.js';
 import { CONNECTION_LIMITS, createGuardedServer, HttpRefusal, type ConnectionLimits } from '../providers/http/guarded-server.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import { HOLD_PATH, HOLDS_PATH, holdRequestSchema, HoldRequestError, parseHoldBody, renewRequestSchema } from '../probe-hold/protocol.js';
+import { AuthFailureLog, type AuthEndpoint, type AuthFailureReason } from './auth-failures.js';
 import type { NumberHolds } from './holds.js';
 import type { ProbeMetrics } from './metrics.js';
 import type { RunResult } from './runner.js';
@@ -61,9 +64,11 @@ export interface ProbeServer {
 const RUN_PATH = /^\/api\/checks\/([^/]+)\/run$/;
 
 export function createProbeServer(endpoints: ProbeEndpoints, limits: ConnectionLimits = CONNECTION_LIMITS): ProbeServer {
+  const authFailures = new AuthFailureLog({ logger: endpoints.logger, count: (endpoint) => endpoints.metrics.recordAuthFailure(endpoint), clock: systemClock });
+  const authorise: Authorise = (req, endpoint) => requireToken(endpoints.token(), authFailures, req, endpoint);
   const server = createGuardedServer((req, res) => {
     res.setHeader('x-content-type-options', 'nosniff');
-    handle(endpoints, req, res).catch((error: unknown) => answerError(endpoints.logger, req, res, error));
+    handle(endpoints, authorise, req, res).catch((error: unknown) => answerError(endpoints.logger, req, res, error));
   }, limits);
   return {
     server,
@@ -83,7 +88,7 @@ export function createProbeServer(endpoints: ProbeEndpoints, limits: ConnectionL
   };
 }
 
-async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(endpoints: ProbeEndpoints, authorise: Authorise, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const webhooks = endpoints.webhooks();
   if (webhooks !== undefined && (await webhooks(req, res))) return;
 
@@ -93,13 +98,16 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
   if (run !== null) {
     allow(req, 'POST');
     await readBody(req);
-    return runCheckNow(endpoints, req, res, decodeSegment(run[1]!));
+    const check = decodeSegment(run[1]!);
+    authorise(req, 'run');
+    return runCheckNow(endpoints, res, check);
   }
   const hold = HOLD_PATH.exec(path);
-  if (hold !== null) return changeHold(endpoints, req, res, hold[1]!);
+  if (hold !== null) return changeHold(endpoints, authorise, req, res, hold[1]!);
   switch (path) {
     case HOLDS_PATH:
       allow(req, 'POST');
+      authorise(req, 'holds');
       return grantHold(endpoints, req, res);
     case PROBE_PATHS.metrics:
       allow(req, 'GET');
@@ -131,8 +139,7 @@ async function handle(endpoints: ProbeEndpoints, req: IncomingMessage, res: Serv
   }
 }
 
-async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, check: string): Promise<void> {
-  requireToken(endpoints, req);
+async function runCheckNow(endpoints: ProbeEndpoints, res: ServerResponse, check: string): Promise<void> {
   const started = endpoints.runNow(check);
   if (started === 'unknown') throw new HttpRefusal(404, `no check is named "${check}"`);
   if (started === 'running') throw new HttpRefusal(409, `a run of ${check} is already in progress`);
@@ -145,7 +152,6 @@ async function runCheckNow(endpoints: ProbeEndpoints, req: IncomingMessage, res:
 }
 
 async function grantHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  requireToken(endpoints, req);
   const request = holdBody(await readBody(req), holdRequestSchema);
   const granted = await endpoints.holds.grant(request);
   if ('id' in granted) return sendJson(res, 201, granted);
@@ -159,9 +165,9 @@ async function grantHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: S
   }
 }
 
-async function changeHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
+async function changeHold(endpoints: ProbeEndpoints, authorise: Authorise, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   if (req.method !== 'PUT' && req.method !== 'DELETE') throw new HttpRefusal(405, 'only PUT (renew) and DELETE (release) are accepted here', { allow: 'PUT, DELETE' });
-  requireToken(endpoints, req);
+  authorise(req, 'holds');
   const body = await readBody(req);
   if (req.method === 'DELETE') {
     if (!endpoints.holds.release(id)) throw unknownHold();
@@ -186,19 +192,23 @@ function holdBody<T extends z.ZodType>(text: string, schema: T): z.output<T> {
   }
 }
 
-function requireToken(endpoints: ProbeEndpoints, req: IncomingMessage): void {
-  if (!authorised(req.headers.authorization, endpoints.token())) {
-    throw new HttpRefusal(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
-  }
+/** Throws the 401 of a request to an acting endpoint without the configured token, counting and logging it. */
+type Authorise = (req: IncomingMessage, endpoint: AuthEndpoint) => void;
+
+function requireToken(token: string | undefined, authFailures: AuthFailureLog, req: IncomingMessage, endpoint: AuthEndpoint): void {
+  const refused = tokenRefusal(req.headers.authorization, token);
+  if (refused === undefined) return;
+  authFailures.record({ endpoint, client: req.socket.remoteAddress ?? 'unknown', reason: refused });
+  throw new HttpRefusal(401, 'a valid bearer token is required (probe.token in the config)', { 'www-authenticate': 'Bearer realm="otp-canary"' });
 }
 
-/** Compares digests, so neither the token's content nor its length leaks through timing. */
-function authorised(header: string | undefined, token: string | undefined): boolean {
-  if (token === undefined || header === undefined) return false;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (match === null) return false;
+/** Why the request is not authorised; undefined when it is. Compares digests, so neither the token's content nor its length leaks through timing. */
+function tokenRefusal(header: string | undefined, token: string | undefined): AuthFailureReason | undefined {
+  if (token === undefined) return 'unset';
+  const match = header === undefined ? null : /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (match === null) return 'missing';
   const digest = (value: string) => createHash('sha256').update(value).digest();
-  return timingSafeEqual(digest(match[1]!), digest(token));
+  return timingSafeEqual(digest(match[1]!), digest(token)) ? undefined : 'wrong';
 }
 
 function runsLimit(raw: string | null, max: number): number {

@@ -18,6 +18,7 @@ export const PROBE_SERIES_NAMES: readonly string[] = [
   'otp_canary_skipped_runs_total',
   'otp_canary_control_status',
   'otp_canary_info',
+  'otp_canary_probe_auth_failures_total',
 ];
 
 /** Series Prometheus itself writes for every scrape target. */
