@@ -80,7 +80,7 @@ export const INPUTS = {
   },
   'hold-probe-token': {
     default: '',
-    description: "mode run: the probe's probe.token, for its hold API; masked in the log. Pass it from a secret. Empty: the config's gate.holdProbe.token.",
+    description: "mode run: the probe's probe.token (at least 16 characters), for its hold API; masked in the log. Pass it from a secret. Empty: the config's gate.holdProbe.token.",
   },
   'comment-on-pr': {
     default: 'false',
