@@ -4,24 +4,23 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Agent, request } from 'undici';
-import { afterEach } from 'vitest';
+import { onTestFinished } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOverrides } from '../../src/sandbox/index.js';
 
 export const NUMBER = '+15555550100';
 
-const running: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((sandbox) => sandbox.close()));
-});
-
-/** A sandbox with millisecond delays and a seed, closed after the test. */
+/**
+ * A sandbox with millisecond delays and a seed, closed when the test that started it finishes. The
+ * close is the test's own (not a hook this module registers on import): the suite shares imported
+ * modules between test files, so a hook registered on import would serve only the first file.
+ */
 export async function quickSandbox(overrides: SandboxOverrides = {}): Promise<Sandbox> {
   const sandbox = await startSandbox({
     seed: 7,
     ...overrides,
     carrier: { delayMedianMs: 5, delayP95Ms: 15, ...overrides.carrier },
   });
-  running.push(sandbox);
+  onTestFinished(() => sandbox.close());
   return sandbox;
 }
 
