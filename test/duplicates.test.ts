@@ -122,7 +122,7 @@ describe('inboxes asked to ignore messages', () => {
   });
 });
 
-describe('twenty runs in a row on one number, with a carrier that duplicates 30% of SMS', () => {
+describe('twenty runs in a row on one number, with a carrier that duplicates 60% of SMS', () => {
   /** Duplicated sends whose second copy landed once the next send was already accepted. */
   const copiesLandingInTheNextRun = (sends: readonly SendRecord[]) =>
     sends.filter((send, i) => {
@@ -131,7 +131,7 @@ describe('twenty runs in a row on one number, with a carrier that duplicates 30%
     }).length;
 
   it('never submits a late copy’s spent code: every run verifies its own', async () => {
-    const sandbox = await quickSandbox({ seed: 7, otp: { resendWindowMs: 0 }, carrier: { duplicates: 0.3, delayMedianMs: 20, delayP95Ms: 80 } });
+    const sandbox = await quickSandbox({ seed: 7, otp: { resendWindowMs: 0 }, carrier: { duplicates: 0.6, delayMedianMs: 20, delayP95Ms: 80 } });
     const providers = {
       trigger: createSandboxTrigger({ baseUrl: sandbox.url, timeoutMs: 2_000 }),
       inbox: createSandboxInbox({ baseUrl: sandbox.url, pollIntervalMs: 1_000, timeoutMs: 2_000 }),
