@@ -243,7 +243,7 @@ describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.ho
     const tooClose = probeRuns.filter((run) => Date.parse(run.startedAt) < gateUntil + 1_950 && Date.parse(run.startedAt) + run.timings.totalMs > gateFrom - 1_950);
     expect(tooClose).toEqual([]);
     expect(probeRuns.some((run) => Date.parse(run.startedAt) > gateUntil)).toBe(true);
-  });
+  }, 60_000);
 
   it('stops before any SMS, exit 2, when the probe refuses the token: the error names the replica and the 401', async () => {
     const { sandbox, writeConfig } = await gateWorld();
