@@ -1,9 +1,9 @@
 // One call to the sandbox's JSON API (`callJsonApi`), and the reading of its answers that the three
 // sandbox providers share.
 
-import { parseRetryAfter } from '../http/answer.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { callJsonApi } from '../http/json-api.js';
+import { parseRetryAfter } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { callJsonApi } from '../../http/json-api.js';
 
 export interface SandboxCall {
   readonly method: 'GET' | 'POST';

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import type { DeliveryFailure, StageContext, Trigger, TriggerResult } from '../../core/providers.js';
-import { parseBody } from '../http/json-api.js';
+import { parseBody } from '../../http/json-api.js';
 import { answerError, callSandbox, errorName, isServerSide, retryAfterSeconds } from './client.js';
 
 export interface SandboxTriggerOptions {

@@ -4,7 +4,7 @@ import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import type { Verifier, VerifyContext } from '../../core/providers.js';
 import { z } from 'zod';
-import { parseBody } from '../http/json-api.js';
+import { parseBody } from '../../http/json-api.js';
 import { answerError, callSandbox, errorName, isServerSide, retryAfterSeconds } from './client.js';
 
 export interface SandboxVerifierOptions {

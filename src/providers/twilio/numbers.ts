@@ -5,8 +5,8 @@
 import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { parseBody } from '../http/json-api.js';
+import type { HttpAnswer } from '../../http/exchange.js';
+import { parseBody } from '../../http/json-api.js';
 import { NumberProvisioningError } from '../number-errors.js';
 import { TWILIO_API_BASE_URL } from './messages-inbox.js';
 import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRequest, type TwilioRestOptions } from './rest.js';

@@ -15,7 +15,7 @@ import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
 import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
 import { isValidVonageSignature, VONAGE_SIGNATURE_PARAM, type VonageSignatureMethod } from '../vonage/signature.js';
-import { HttpRefusal } from '../http/guarded-server.js';
+import { HttpRefusal, readBody, sendRefusal } from '../../http/serving.js';
 import { createAcceptor, type Acceptor } from './acceptor.js';
 import {
   DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS,
@@ -115,7 +115,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
       if (!methods.includes(req.method ?? '')) throw new HttpRefusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
       const hasBody = req.method !== 'GET';
       if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
-      const raw = hasBody ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
+      const raw = hasBody ? await readBody(req, { maxBytes: maxBodyBytes }) : Buffer.alloc(0);
       const { acceptor, sms } = receive[format]!(req, raw);
       if (replays.firstDelivery(acceptor, sms.id)) options.inbox.accept(sms, acceptor);
       else notify(options.onReplay, { format, acceptor: acceptor.id });
@@ -202,17 +202,7 @@ function vonageParams(req: IncomingMessage, raw: Buffer): VonageParams {
 function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat, error: unknown, onRejected: WebhookHandlerOptions['onRejected']): void {
   const refusal =
     error instanceof HttpRefusal ? error : error instanceof MalformedInboundError ? new HttpRefusal(400, error.message) : new HttpRefusal(500, 'the request could not be handled');
-  if (res.headersSent || req.socket.destroyed) {
-    res.destroy();
-  } else {
-    // A body we stopped reading cannot be drained on a kept-alive connection: close it once answered.
-    const closing = refusal.status === 413 || !req.complete;
-    res
-      .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers, ...(closing ? { connection: 'close' } : {}) })
-      .end(`${refusal.message}\n`, () => {
-        if (closing) req.destroy();
-      });
-  }
+  sendRefusal(req, res, refusal, { text: refusal.message });
   notify(onRejected, { format, status: refusal.status, reason: refusal.message });
 }
 
@@ -223,36 +213,6 @@ function notify<Event>(observer: ((event: Event) => void) | undefined, event: Ev
   } catch {
     // ignored: see above
   }
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new HttpRefusal(413, `the body is larger than ${maxBytes} bytes`);
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      stop();
-      req.pause();
-      reject(tooLarge());
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks));
-    };
-    // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
-    const onError = (cause: Error): void => {
-      stop();
-      reject(new HttpRefusal(400, 'the connection closed before the body ended', {}, { cause }));
-    };
-    const onClose = (): void => onError(new Error('the client closed the connection'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
 }
 
 function formatFor(path: string, served: Partial<Record<WebhookFormat, Receive>>): WebhookFormat | undefined {

@@ -2,7 +2,7 @@
 // probe (CLI, library). Anything but the webhook paths gets 404.
 
 import type { AddressInfo } from 'node:net';
-import { createGuardedServer } from '../http/guarded-server.js';
+import { createGuardedServer } from '../../http/guarded-server.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './handler.js';
 import { WebhookInbox, type WebhookInboxOptions } from './inbox.js';
 
