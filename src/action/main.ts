@@ -16,7 +16,7 @@ import type { GateThresholds } from '../core/gate.js';
 import { scrub } from '../core/mask.js';
 import { verdictOf, type Report } from '../core/report.js';
 import type { RunRecord } from '../core/types.js';
-import { runGate } from '../gate-run.js';
+import { runGate } from '../wiring/gate-run.js';
 import { abortOnInterrupt } from '../process-interrupt.js';
 import { renderSummaryTable } from '../report/table.js';
 import { VERSION } from '../version.js';

@@ -11,7 +11,7 @@ import { runCheck } from '../core/journey.js';
 import { LeaseWaitTimeout, type Lease, type NumberLeases } from '../core/lease.js';
 import { maskNumber } from '../core/mask.js';
 import type { RunRecord } from '../core/types.js';
-import type { PreparedCheck } from '../providers/build.js';
+import type { PreparedCheck } from '../wiring/prepare-checks.js';
 import type { Recorder } from './recorder.js';
 
 export interface CheckRunnerOptions {

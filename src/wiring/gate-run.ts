@@ -2,17 +2,17 @@
 // each (stopping a check early once its sequential test decides), judge the thresholds, build the report.
 // An abort cuts it short: the runs in flight end as cancelled, and the report is marked incomplete.
 
-import type { Config } from './config/schema.js';
-import { runBatch } from './core/batch.js';
-import { evaluateGate, type GateThresholds, type Incomplete } from './core/gate.js';
-import { buildReport, type Report } from './core/report.js';
-import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from './core/sequential.js';
-import { summarizeChecks } from './core/summary.js';
-import type { RunRecord } from './core/types.js';
-import { ProcessInterrupt } from './process-interrupt.js';
-import { holdProbeNumbers, ProbeHoldError, type ProbeHoldOptions } from './probe-hold/client.js';
-import { prepareChecks, type PreparedCheck } from './providers/build.js';
-import { VERSION } from './version.js';
+import type { Config } from '../config/schema.js';
+import { runBatch } from '../core/batch.js';
+import { evaluateGate, type GateThresholds, type Incomplete } from '../core/gate.js';
+import { buildReport, type Report } from '../core/report.js';
+import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from '../core/sequential.js';
+import { summarizeChecks } from '../core/summary.js';
+import type { RunRecord } from '../core/types.js';
+import { ProcessInterrupt } from '../process-interrupt.js';
+import { holdProbeNumbers, ProbeHoldError, type ProbeHoldOptions } from '../probe-hold/client.js';
+import { prepareChecks, type PreparedCheck } from './prepare-checks.js';
+import { VERSION } from '../version.js';
 
 export interface GateRunOptions {
   readonly samples: number;
