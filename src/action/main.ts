@@ -15,6 +15,7 @@ import { configSecrets } from '../config/secrets.js';
 import type { GateThresholds } from '../core/gate.js';
 import { scrub } from '../core/mask.js';
 import { verdictOf, type Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { RunRecord } from '../core/types.js';
 import { runGate } from '../wiring/gate-run.js';
 import { abortOnInterrupt } from '../process-interrupt.js';
@@ -167,7 +168,7 @@ function workflowRun(env: NodeJS.ProcessEnv): string {
 function runLine(record: RunRecord, counts: Map<string, number>): string {
   const ordinal = (counts.get(record.check) ?? 0) + 1;
   counts.set(record.check, ordinal);
-  const delivery = record.deliverySeconds === undefined ? '' : `, SMS in ${record.deliverySeconds.toFixed(2)} s`;
+  const delivery = record.deliverySeconds === undefined ? '' : `, SMS in ${formatSeconds(record.deliverySeconds)}`;
   const reason = record.reason === undefined ? '' : ` ${record.reason}`;
   return `${record.check} #${ordinal}: ${record.outcome}${reason}${delivery}`;
 }

@@ -11,6 +11,7 @@
 //   405 wrong method · 415 wrong content type
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatSeconds } from '../../core/seconds.js';
 import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
 import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
@@ -177,7 +178,7 @@ function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint,
   if (!isValidGenericSignature(generic.secret, raw, signature, timestamp)) throw new HttpRefusal(403, 'X-Signature does not match');
   const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
   if (signedAtMs !== undefined && Math.abs(Date.now() - signedAtMs) > toleranceMs) {
-    throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${toleranceMs / 1000} s from our clock`);
+    throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${formatSeconds(toleranceMs / 1000)} from our clock`);
   }
   // A message without an id is named after what was signed: the same request again is the same message.
   return parseGenericInbound(raw.toString('utf8'), () => `signed-content:${acceptor.digest(genericSignedContent(raw, timestamp).toString('base64'))}`);
