@@ -35,7 +35,7 @@ function triggerFor(check: CheckConfig, sandboxUrl: () => string, clock: Clock):
   const stepMs = check.timeouts.stepMs;
   switch (trigger.type) {
     case 'sandbox':
-      return createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs });
+      return createSandboxTrigger({ baseUrl: sandboxUrl(), timeoutMs: stepMs, clock });
     case 'twilio-verify':
       return createTwilioVerifyTrigger(twilioVerifyOptions(trigger, stepMs, clock));
     case 'http':
@@ -50,7 +50,7 @@ function verifierFor(check: CheckConfig, sandboxUrl: () => string, clock: Clock)
   const stepMs = check.timeouts.stepMs;
   switch (verify.type) {
     case 'sandbox':
-      return createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs });
+      return createSandboxVerifier({ baseUrl: sandboxUrl(), timeoutMs: stepMs, clock });
     case 'twilio-verify':
       return createTwilioVerifyVerifier(twilioVerifyOptions(verify, stepMs, clock));
     case 'http':

@@ -167,7 +167,7 @@ async function serveGroups(groups: Map<string, EndpointGroup>, options: WebhookI
     if (options.hostWebhooks) {
       urls.set(group, options.hostWebhooks(endpoints));
     } else {
-      const receiver = await startWebhookReceiver({ ...endpoints, replays, ...(group.listen ?? { host: '127.0.0.1', port: 0 }) });
+      const receiver = await startWebhookReceiver({ ...endpoints, replays, clock: options.clock, ...(group.listen ?? { host: '127.0.0.1', port: 0 }) });
       closers.push(() => receiver.close());
       urls.set(group, receiver.url);
     }

@@ -120,7 +120,7 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
     });
     if (answer.kind === 'transport') throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
     if (answer.status !== 200) {
-      const refusal = readRefusal(answer, new Date());
+      const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
       throw new StageError('inbox_error', `${where}: listing messages ${describeRefusal(refusal)}`, {
         cause: refusalCause(refusal), status: answer.status, ...(refusal.code !== undefined && { providerCode: refusal.code }),
       });

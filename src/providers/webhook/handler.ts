@@ -11,6 +11,7 @@
 //   405 wrong method · 415 wrong content type
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock, type Clock } from '../../core/providers.js';
 import { formatSeconds } from '../../core/seconds.js';
 import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
@@ -75,6 +76,8 @@ export interface WebhookHandlerOptions extends WebhookEndpoints {
   readonly onRejected?: (rejection: WebhookRejection) => void;
   /** Told about every replay answered but not delivered; never given the message. */
   readonly onReplay?: (replay: WebhookReplay) => void;
+  /** Our clock, which a signed X-Signature-Timestamp is compared with. */
+  readonly clock?: Clock;
 }
 
 export interface WebhookRejection {
@@ -106,7 +109,7 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   const replays = options.replays ?? ReplayMemory.inMemory();
-  const receive = receivers(options);
+  const receive = receivers(options, options.clock ?? systemClock);
 
   return async (req, res) => {
     const format = formatFor(pathOf(req.url), receive);
@@ -140,7 +143,7 @@ interface Accepted {
 type Receive = (req: IncomingMessage, raw: Buffer) => Accepted;
 
 /** A receiver per configured format, its acceptor made once. */
-function receivers({ twilio, generic, vonage }: WebhookEndpoints): Partial<Record<WebhookFormat, Receive>> {
+function receivers({ twilio, generic, vonage }: WebhookEndpoints, clock: Clock): Partial<Record<WebhookFormat, Receive>> {
   if (vonage !== undefined && vonage.signatureSecret === undefined && vonage.unsigned !== true) {
     throw new TypeError('vonage: give a signatureSecret, or unsigned: true to accept unauthenticated messages');
   }
@@ -151,7 +154,7 @@ function receivers({ twilio, generic, vonage }: WebhookEndpoints): Partial<Recor
   }
   if (generic) {
     const acceptor = createAcceptor('generic', generic.secret);
-    receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor) });
+    receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor, clock) });
   }
   if (vonage) {
     const acceptor = createAcceptor('vonage', vonage.signatureSecret);
@@ -169,7 +172,7 @@ function twilioSms(req: IncomingMessage, raw: Buffer, twilio: TwilioEndpoint): A
   return parseTwilioInbound(form);
 }
 
-function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor): ArrivingSms {
+function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor, clock: Clock): ArrivingSms {
   const signature = req.headers[GENERIC_SIGNATURE_HEADER];
   if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Signature is missing');
   // Node joins a repeated custom header with ", ": that is not unix seconds, so it is refused below.
@@ -177,7 +180,7 @@ function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint,
   const signedAtMs = timestamp === undefined ? undefined : parseGenericTimestamp(timestamp);
   if (!isValidGenericSignature(generic.secret, raw, signature, timestamp)) throw new HttpRefusal(403, 'X-Signature does not match');
   const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
-  if (signedAtMs !== undefined && Math.abs(Date.now() - signedAtMs) > toleranceMs) {
+  if (signedAtMs !== undefined && Math.abs(clock.wallNow().getTime() - signedAtMs) > toleranceMs) {
     throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${formatSeconds(toleranceMs / 1000)} from our clock`);
   }
   // A message without an id is named after what was signed: the same request again is the same message.
