@@ -75,9 +75,8 @@ export async function startWebhookInboxes(
   if (pushGroup !== undefined) groups.set(hosted ? HOSTED : SANDBOX_PUSH, pushGroup);
 
   const urls = await serveGroups(groups, options, closers);
-  const groupOf = (key: string) => (hosted ? HOSTED : key);
   return {
-    inboxFor: (inbox) => groups.get(groupOf(addressOf(inbox)))!.inboxes.inboxFor(acceptorOf(inbox)),
+    inboxFor: (inbox) => groups.get(groupKey(inbox, hosted))!.inboxes.inboxFor(acceptorOf(inbox)),
     sandboxPush: pushGroup && {
       url: urls.get(pushGroup)!,
       authToken: pushGroup.credentials.twilio!.authToken,
@@ -95,15 +94,14 @@ function groupByAddress(
   const groups = new Map<string, EndpointGroup>();
   for (const [index, { inbox }] of checks.entries()) {
     if (inbox.type !== 'webhook') continue;
-    const address = addressOf(inbox);
-    const key = hosted ? HOSTED : address;
+    const key = groupKey(inbox, hosted);
     const group = groups.get(key) ?? newGroup(index, hosted ? undefined : inbox.listen);
     const conflict = (field: string) =>
       new ConfigError(
         [
           {
             path: `checks[${index}].inbox.${field}`,
-            message: `differs from checks[${group.firstIndex}], which ${hosted ? "shares the probe's one webhook endpoint" : `listens on the same address ${address}`}`,
+            message: `differs from checks[${group.firstIndex}], which ${hosted ? "shares the probe's one webhook endpoint" : `listens on the same address ${key}`}`,
           },
         ],
         'config',
@@ -175,8 +173,9 @@ async function serveGroups(groups: Map<string, EndpointGroup>, options: WebhookI
   return urls;
 }
 
-function addressOf(inbox: WebhookInboxConfig): string {
-  return `${inbox.listen.host}:${inbox.listen.port}`;
+/** The group an inbox's endpoint is served in: its listen address's, or the host's one. */
+function groupKey(inbox: WebhookInboxConfig, hosted: boolean): string {
+  return hosted ? HOSTED : `${inbox.listen.host}:${inbox.listen.port}`;
 }
 
 /** The acceptor a webhook inbox's messages must come through: its format and its credential. */
