@@ -18,7 +18,7 @@ import {
   type SprtDesign,
   type SprtSimulation,
 } from '../src/core/sequential.js';
-import { runGate } from '../src/gate-run.js';
+import { runGate } from '../src/wiring/gate-run.js';
 import { randomStream, uniform } from '../src/sandbox/random.js';
 import type { BenchSection } from './section.js';
 

@@ -11,7 +11,7 @@ import { parseConfig } from '../src/config/load.js';
 import { runBatch } from '../src/core/batch.js';
 import { nearestRankPercentile } from '../src/core/stats.js';
 import type { RunRecord } from '../src/core/types.js';
-import { prepareChecks } from '../src/providers/build.js';
+import { prepareChecks } from '../src/wiring/prepare-checks.js';
 import type { SendRecord } from '../src/sandbox/index.js';
 import type { BenchSection } from './section.js';
 

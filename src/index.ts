@@ -41,8 +41,8 @@ export type {
 export type { CheckSpec, ControlRecord, ExtractOptions, OtpPolicy, RunRecord } from './core/types.js';
 
 export { loadConfig, parseConfig, ConfigError, configJsonSchema, demoConfig, type Config, type CheckConfig } from './config/index.js';
-export { prepareChecks, type CheckEnvironment, type PreparedCheck } from './providers/build.js';
-export { runGate, type GateRunOptions } from './gate-run.js';
+export { prepareChecks, type CheckEnvironment, type PreparedCheck } from './wiring/prepare-checks.js';
+export { runGate, type GateRunOptions } from './wiring/gate-run.js';
 
 export { startSandbox, type Sandbox, type SandboxOverrides, type GroundTruth } from './sandbox/index.js';
 export { createSandboxTrigger, createSandboxInbox, createSandboxVerifier } from './providers/sandbox/index.js';

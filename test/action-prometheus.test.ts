@@ -62,7 +62,7 @@ describe('the bundled Action in mode prometheus', () => {
     expect(result.summary.startsWith('## ✅ OTP delivery gate passed')).toBe(true);
     expect(result.summary).toContain(`1 check · ≈28 runs in the last 6h · Prometheus ${url}/ · location \`eu-west-1\``);
     expect(result.summary).toContain('> Read from Prometheus, as the SLO rules count');
-    expect(result.summary).toContain('| signup | 28 | 26 | 1 | `sms_not_received` 2 | 1.25 s | 2.70 s | – |');
+    expect(result.summary).toContain('| signup | 28 | 26 | 1 | `sms_not_received` 2 | 1.25 s | 2.7 s | – |');
     expect(result.summary).toContain('x-axis "seconds" ["0-1", "1-2", "2-3"]');
     expect(result.summary).toContain('bar [10, 12, 4]');
     expect(result.summary).toContain("signup: 2 runs failed on otp-canary's own side (origin probe) and are left out, as the SLO rules do");

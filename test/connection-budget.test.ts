@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { connectionCap, parseOpenFileLimit, processConnectionBudget } from '../src/providers/http/connection-budget.js';
+import { connectionCap, parseOpenFileLimit, processConnectionBudget } from '../src/http/connection-budget.js';
 
 const LIMITS = `Limit                     Soft Limit           Hard Limit           Units
 Max cpu time              unlimited            unlimited            seconds

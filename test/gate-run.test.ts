@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/load.js';
-import { runGate } from '../src/gate-run.js';
+import { runGate } from '../src/wiring/gate-run.js';
 
 const config = parseConfig(
   [

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { runCheck } from '../src/core/journey.js';
 import { NumberLeases } from '../src/core/lease.js';
 import { systemClock } from '../src/core/providers.js';
-import { exhaustedOwnResource } from '../src/providers/http/own-exhaustion.js';
+import { exhaustedOwnResource } from '../src/http/own-exhaustion.js';
 import { createHttpTrigger, createHttpVerifier } from '../src/providers/http/provider.js';
 import { createTwilioInbox } from '../src/providers/twilio/messages-inbox.js';
 import { checkSpec, TEST_NUMBER } from './support/fake-providers.js';

@@ -114,7 +114,7 @@ describe('status page', () => {
     expect(html).toContain('<span class="failure">failure</span>');
     expect(html).toContain('55.6 s ago');
     expect(html).toContain('50.0% of 2');
-    expect(html).toContain('4.0 s / 5m 20s');
+    expect(html).toContain('4 s / 5m 20s');
     expect(html).toContain('sms_late: 1');
   });
 
@@ -125,8 +125,8 @@ describe('status page', () => {
 
     const html = page(recent);
 
-    expect(html).toContain('<span style="width:60.00%;background:#f2a93b" title="deliver 6.0 s"></span>');
-    expect(html).toContain('<span style="width:20.00%;background:#c7c7c7" title="unattributed 2.0 s"></span>');
+    expect(html).toContain('<span style="width:60.00%;background:#f2a93b" title="deliver 6 s"></span>');
+    expect(html).toContain('<span style="width:20.00%;background:#c7c7c7" title="unattributed 2 s"></span>');
     expect(html).toContain('<span style="width:5.00%;background:#5b8def" title="trigger 500 ms"></span>');
   });
 

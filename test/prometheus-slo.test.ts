@@ -196,7 +196,7 @@ describe('evaluateSloGate', () => {
 
   it('fails on a delivery p95 estimate above the threshold, saying it is an estimate', () => {
     const gate = evaluateSloGate(sloFigures(TWO_CHECKS), { maxP95DeliverySeconds: 2 }, options);
-    expect(gate.reasons).toEqual(['signup: delivery p95 2.40 s (histogram estimate, n=27) is above 2 s']);
+    expect(gate.reasons).toEqual(['signup: delivery p95 2.4 s (histogram estimate, n=27) is above 2 s']);
     expect(gate.notes.join('\n')).not.toContain('nearest-rank');
   });
 

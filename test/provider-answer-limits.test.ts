@@ -7,7 +7,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InboxQuery } from '../src/core/providers.js';
-import { JSON_API_MAX_BODY_BYTES } from '../src/providers/http/json-api.js';
+import { JSON_API_MAX_BODY_BYTES } from '../src/http/json-api.js';
 import { createTwilioInbox } from '../src/providers/twilio/messages-inbox.js';
 import { specExample, startFakeTwilio, type FakeTwilio } from './support/fake-twilio.js';
 import { stageError } from './support/stage-error.js';

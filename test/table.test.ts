@@ -36,7 +36,7 @@ describe('renderSummaryTable', () => {
 
   it('shows a check’s counts, delivery percentiles and success rate with its interval', () => {
     const fields = rowOf(text, 'signup').split(/\s{2,}/);
-    expect(fields).toEqual(['signup', '20', '16', '1', '3', '6.0 s', '31.5 s', '0.850 [0.640, 0.948]']);
+    expect(fields).toEqual(['signup', '20', '16', '1', '3', '6 s', '31.5 s', '0.850 [0.640, 0.948]']);
   });
 
   it('lists each check’s failures by reason under the table, most frequent first', () => {

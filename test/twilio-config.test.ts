@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, parseConfig } from '../src/config/index.js';
 import { configSecrets } from '../src/config/secrets.js';
-import { prepareChecks } from '../src/providers/build.js';
+import { prepareChecks } from '../src/wiring/prepare-checks.js';
 
 const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
 const SERVICE_SID = `VA${'b'.repeat(32)}`;

@@ -11,7 +11,7 @@ import { configSecrets } from '../src/config/secrets.js';
 import { runControl } from '../src/core/controls.js';
 import { runCheck } from '../src/core/journey.js';
 import { NumberLeases } from '../src/core/lease.js';
-import { prepareChecks, type CheckEnvironment } from '../src/providers/build.js';
+import { prepareChecks, type CheckEnvironment } from '../src/wiring/prepare-checks.js';
 import type { WebhookHandlerOptions } from '../src/providers/webhook/handler.js';
 import { startWebhookReceiver, type WebhookReceiver } from '../src/providers/webhook/receiver.js';
 import { vonageSignature } from '../src/providers/vonage/signature.js';

@@ -10,7 +10,7 @@ import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../src/config/index.js';
 import type { Inbox } from '../src/core/providers.js';
-import { prepareChecks, type CheckEnvironment } from '../src/providers/build.js';
+import { prepareChecks, type CheckEnvironment } from '../src/wiring/prepare-checks.js';
 import { createAcceptor } from '../src/providers/webhook/acceptor.js';
 import { genericSignature } from '../src/providers/webhook/generic.js';
 import type { WebhookEndpoints } from '../src/providers/webhook/handler.js';

@@ -4,6 +4,7 @@
 
 import { describeIncomplete } from '../core/gate.js';
 import type { Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { RunRecord } from '../core/types.js';
 
 export function renderJUnit(report: Report): string {
@@ -49,7 +50,7 @@ function testCase(check: string, run: RunRecord, ordinal: number): string {
 }
 
 function describe(run: RunRecord): string {
-  const delivery = run.deliverySeconds === undefined ? 'no SMS' : `delivered in ${run.deliverySeconds.toFixed(3)} s`;
+  const delivery = run.deliverySeconds === undefined ? 'no SMS' : `delivered in ${formatSeconds(run.deliverySeconds)}`;
   const warnings = run.warnings.length === 0 ? '' : `, warnings: ${run.warnings.join(', ')}`;
   return `${run.outcome} on ${run.number} at ${run.startedAt}, ${delivery}${run.code === undefined ? '' : `, code ${run.code}`}${warnings}`;
 }

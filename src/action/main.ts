@@ -10,19 +10,23 @@ import { dirname, resolve } from 'node:path';
 import * as core from '@actions/core';
 import { demoConfig } from '../config/demo.js';
 import { loadConfig } from '../config/load.js';
+import { ConfigError } from '../config/problems.js';
 import type { Config } from '../config/schema.js';
 import { configSecrets } from '../config/secrets.js';
 import type { GateThresholds } from '../core/gate.js';
 import { scrub } from '../core/mask.js';
 import { verdictOf, type Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { RunRecord } from '../core/types.js';
-import { runGate } from '../gate-run.js';
+import { GateOptionsError, runGate } from '../wiring/gate-run.js';
 import { abortOnInterrupt } from '../process-interrupt.js';
-import { checkWritable } from '../report/output-path.js';
+import { checkWritable, OutputPathError } from '../report/output-path.js';
 import { renderSummaryTable } from '../report/table.js';
+import { ProbeHoldError } from '../probe-hold/client.js';
+import { PrometheusQueryError } from '../prometheus/client.js';
 import { VERSION } from '../version.js';
 import { failureAnnotations } from './annotations.js';
-import { holdProbeFor, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
+import { holdProbeFor, InputError, readInputs, thresholdsFor, type ActionInputs, type PrometheusInputs } from './inputs.js';
 import { renderJUnit } from './junit.js';
 import { actionOutputs } from './outputs.js';
 import { commentMarker, describeCommentError, pullRequestOf, renderPrComment, runUrlOf, upsertPrComment } from './pr-comment.js';
@@ -176,10 +180,13 @@ function workflowRun(env: NodeJS.ProcessEnv): string {
 function runLine(record: RunRecord, counts: Map<string, number>): string {
   const ordinal = (counts.get(record.check) ?? 0) + 1;
   counts.set(record.check, ordinal);
-  const delivery = record.deliverySeconds === undefined ? '' : `, SMS in ${record.deliverySeconds.toFixed(2)} s`;
+  const delivery = record.deliverySeconds === undefined ? '' : `, SMS in ${formatSeconds(record.deliverySeconds)}`;
   const reason = record.reason === undefined ? '' : ` ${record.reason}`;
   return `${record.check} #${ordinal}: ${record.outcome}${reason}${delivery}`;
 }
+
+/** The errors that say what the user should fix: bad inputs, config or gate options, an unreachable Prometheus or probe. */
+const USERS_TO_FIX = [InputError, OutputPathError, ConfigError, GateOptionsError, PrometheusQueryError, ProbeHoldError];
 
 /**
  * Input and config errors are the user's to fix and say so themselves; anything else is a bug, named as
@@ -187,7 +194,7 @@ function runLine(record: RunRecord, counts: Map<string, number>): string {
  * runner masks only what setSecret was given, and an error may quote a number or a URL's key.
  */
 export function describeError(error: unknown): string {
-  if (error instanceof Error && ['InputError', 'OutputPathError', 'ConfigError', 'GateOptionsError', 'PrometheusQueryError', 'ProbeHoldError'].includes(error.name)) return error.message;
+  if (USERS_TO_FIX.some((userError) => error instanceof userError)) return (error as Error).message;
   if (error instanceof Error) {
     core.debug(scrub(error.stack ?? error.message));
     return scrub(`otp-canary failed: ${error.name}: ${error.message}`);

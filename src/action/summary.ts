@@ -6,6 +6,7 @@
 
 import { describeIncomplete, type ThresholdName, type ThresholdResult } from '../core/gate.js';
 import type { Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { CheckSummary } from '../core/summary.js';
 import type { DeliveryBucket } from '../prometheus/slo.js';
 
@@ -254,8 +255,7 @@ function escapeMarkdown(text: string): string {
 }
 
 function seconds(value: number | undefined): string {
-  if (value === undefined) return '–';
-  return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} s`;
+  return value === undefined ? '–' : formatSeconds(value);
 }
 
 function round(value: number): string {

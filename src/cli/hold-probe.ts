@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import { MIN_TOKEN_LENGTH, secretProblem } from '../config/fields.js';
 import type { Config } from '../config/schema.js';
-import type { GateProbeHold } from '../gate-run.js';
+import type { GateProbeHold } from '../wiring/gate-run.js';
 import { UsageError } from './errors.js';
 
 export const PROBE_TOKEN_ENV = 'OTP_CANARY_PROBE_TOKEN';

@@ -4,7 +4,7 @@
 import { ConfigError } from '../config/problems.js';
 import { InvalidCodePatternError } from '../core/extract.js';
 import { scrub } from '../core/mask.js';
-import { GateOptionsError } from '../gate-run.js';
+import { GateOptionsError } from '../wiring/gate-run.js';
 import { ProbeHoldError } from '../probe-hold/client.js';
 import { OutputPathError } from '../report/output-path.js';
 import { VERSION } from '../version.js';

@@ -4,11 +4,12 @@
 
 import { keepToResendWindow } from './attribution.js';
 import { cancellable, systemSleep, type Sleep } from './deadlines.js';
-import { failureOf, inSeconds, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
+import { failureOf, JourneySteps, secretsOf, type Sent, type StepsContext } from './journey.js';
 import { leaseFor, type HeldLease, type LeaseSource } from './lease.js';
 import { scrub } from './mask.js';
 import type { ControlName, ControlStatus, FailureReason, Stage } from './outcome.js';
 import { systemClock, type CheckProviders, type Clock } from './providers.js';
+import { formatSeconds } from './seconds.js';
 import type { CheckSpec, ControlRecord } from './types.js';
 
 export interface ControlOptions extends LeaseSource {
@@ -143,8 +144,8 @@ const PROBES: Record<ControlName, (session: ControlSession, options: ControlOpti
     }
     second.value.close();
     const apart = second.value.acceptedAt - first.startedAt;
-    if (apart >= resendWindowMs) return inconclusive(`the two sends took ${inSeconds(apart)}, longer than the ${inSeconds(resendWindowMs)} window, so the resend was allowed`);
-    return violated(`a resend within ${inSeconds(apart)} of the first send was accepted, inside the ${inSeconds(resendWindowMs)} window`);
+    if (apart >= resendWindowMs) return inconclusive(`the two sends took ${formatSeconds(apart / 1000)}, longer than the ${formatSeconds(resendWindowMs / 1000)} window, so the resend was allowed`);
+    return violated(`a resend within ${formatSeconds(apart / 1000)} of the first send was accepted, inside the ${formatSeconds(resendWindowMs / 1000)} window`);
   },
 
   async code_expires(session) {
@@ -152,7 +153,7 @@ const PROBES: Record<ControlName, (session: ControlSession, options: ControlOpti
     const code = await session.freshCode();
     await session.wait(ttlMs + EXPIRY_MARGIN_MS);
     const late = await session.attempt(code);
-    const age = `${inSeconds(ttlMs + EXPIRY_MARGIN_MS)} after it arrived (TTL ${inSeconds(ttlMs)})`;
+    const age = `${formatSeconds((ttlMs + EXPIRY_MARGIN_MS) / 1000)} after it arrived (TTL ${formatSeconds(ttlMs / 1000)})`;
     if (late.accepted) return violated(`the code was accepted ${age}`);
     if (late.reason !== 'code_expired' && late.reason !== 'code_rejected') return inconclusive(`the code got no expiry but ${told(late)} ${age}`);
     return passed(`the code was refused (${late.reason}) ${age}`);

@@ -9,6 +9,7 @@ import { extractOtp } from './extract.js';
 import { leaseFor, type HeldLease, type LeaseSource } from './lease.js';
 import { maskCode, maskNumber, scrub } from './mask.js';
 import { FAILURE_REASONS, StageError, type FailureReason, type Outcome, type Stage, type Warning } from './outcome.js';
+import { formatSeconds } from './seconds.js';
 import {
   systemClock,
   type CheckProviders,
@@ -94,7 +95,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
     startedAt = clock.now();
     startedAtWall = clock.wallNow();
     const budget = new Scope(root.signal);
-    const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${inSeconds(spec.timeouts.totalMs)} budget ran out`));
+    const disarm = arm(budget, spec.timeouts.totalMs, sleep, () => new Interruption('timeout', `the journey's ${formatSeconds(spec.timeouts.totalMs / 1000)} budget ran out`));
     try {
       const steps = new JourneySteps(spec, providers, { clock, sleep, signal: budget.signal, lease });
       const enter = (next: Stage) => {
@@ -126,7 +127,7 @@ export async function runCheck(spec: CheckSpec, providers: CheckProviders, optio
       if (timings.deliverMs > spec.policy.ttlMs) {
         // Past its TTL the code is dead: no OTP system resends it, so a late copy of it is never ours.
         steps.retire(code);
-        throw new StageError('sms_late', `the SMS took ${inSeconds(timings.deliverMs)}, past the code's ${inSeconds(spec.policy.ttlMs)} lifetime`);
+        throw new StageError('sms_late', `the SMS took ${formatSeconds(timings.deliverMs / 1000)}, past the code's ${formatSeconds(spec.policy.ttlMs / 1000)} lifetime`);
       }
 
       enter('verify');
@@ -312,7 +313,7 @@ export class JourneySteps {
             }
           }
         },
-        () => `no SMS within ${inSeconds(this.spec.timeouts.deliveryMs)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`,
+        () => `no SMS within ${formatSeconds(this.spec.timeouts.deliveryMs / 1000)}${passedOver.size === 0 ? '' : `, only ${passedOver.size} carrying a code already used`}`,
       );
     } finally {
       scope.close();
@@ -421,7 +422,7 @@ export class JourneySteps {
     return code !== undefined && (this.context.lease.usedCodes.has(code) || this.#read.has(code));
   }
 
-  #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = () => `no answer within ${inSeconds(limitMs)}`): Promise<T> {
+  #bounded<T>(scope: Scope, limitMs: number, work: (signal: AbortSignal) => Promise<T>, timeoutDetail = () => `no answer within ${formatSeconds(limitMs / 1000)}`): Promise<T> {
     return within(scope, limitMs, this.context.sleep, () => new Interruption('timeout', timeoutDetail()), work);
   }
 }
@@ -539,7 +540,3 @@ function deliveryWarnings(delivery: Delivery, sent: Sent, startedAt: number, sta
   return warnings;
 }
 
-/** `1500` → `1.5 s`: durations in details, for humans. */
-export function inSeconds(ms: number): string {
-  return `${Number((ms / 1000).toFixed(3))} s`;
-}

@@ -9,8 +9,8 @@ import type { LookupAddress } from 'node:dns';
 import { lookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import { Agent } from 'undici';
-import type { HttpAnswer, TransportFailure } from '../providers/http/exchange.js';
-import { callJsonApi, parseBody, stringField } from '../providers/http/json-api.js';
+import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
+import { callJsonApi, parseBody, stringField } from '../http/json-api.js';
 import { DEFAULT_HOLD_SETTLE_SECONDS, HOLDS_PATH, holdAnswerSchema } from './protocol.js';
 
 /** A gate's hold lives this long without renewal: a gate that dies keeps the probe off no longer. */

@@ -6,7 +6,7 @@
 import type { Config } from '../config/schema.js';
 import { configWarnings } from '../config/warnings.js';
 import { NumberLeases } from '../core/lease.js';
-import { prepareChecks, type CheckEnvironment } from '../providers/build.js';
+import { prepareChecks, type CheckEnvironment } from '../wiring/prepare-checks.js';
 import type { WebhookEndpoints } from '../providers/webhook/handler.js';
 import { VERSION } from '../version.js';
 import { createAuditLog } from './audit.js';

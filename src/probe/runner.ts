@@ -10,8 +10,9 @@ import { runControl } from '../core/controls.js';
 import { runCheck } from '../core/journey.js';
 import { LeaseWaitTimeout, type Lease, type NumberLeases } from '../core/lease.js';
 import { maskNumber } from '../core/mask.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { RunRecord } from '../core/types.js';
-import type { PreparedCheck } from '../providers/build.js';
+import type { PreparedCheck } from '../wiring/prepare-checks.js';
 import type { Recorder } from './recorder.js';
 
 export interface CheckRunnerOptions {
@@ -103,7 +104,7 @@ export class CheckRunner {
     timer.abort();
     if (finished) return 0;
     const cutOff = this.#inFlight.size;
-    this.#cutOff.abort(new Error(`the ${graceMs / 1000} s shutdown grace period ran out`));
+    this.#cutOff.abort(new Error(`the ${formatSeconds(graceMs / 1000)} shutdown grace period ran out`));
     await Promise.allSettled([...this.#inFlight]);
     return cutOff;
   }

@@ -19,7 +19,8 @@ import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { systemClock } from '../core/providers.js';
 import type { RunRecord } from '../core/types.js';
-import { CONNECTION_LIMITS, createGuardedServer, HttpRefusal, type ConnectionLimits } from '../providers/http/guarded-server.js';
+import { CONNECTION_LIMITS, createGuardedServer, type ConnectionLimits } from '../http/guarded-server.js';
+import { HttpRefusal, readBody, send, sendJson, sendRefusal } from '../http/serving.js';
 import type { WebhookRequestHandler } from '../providers/webhook/handler.js';
 import { HOLD_PATH, HOLDS_PATH, holdRequestSchema, HoldRequestError, parseHoldBody, renewRequestSchema } from '../probe-hold/protocol.js';
 import { AuthFailureLog, type AuthEndpoint, type AuthFailureReason } from './auth-failures.js';
@@ -33,7 +34,7 @@ export const PROBE_PATHS = { metrics: '/metrics', healthz: '/healthz', readyz: '
 /** Runs /api/runs returns when no limit is given. */
 export const DEFAULT_RUNS_LIMIT = 50;
 /** The most of a request body the API reads (a hold's list of numbers is far less); more is a 413. */
-const MAX_API_BODY_BYTES = 16 * 1024;
+const API_BODY_LIMITS = { maxBytes: 16 * 1024 };
 
 /** What the server serves; the probe implements it over its current config. */
 export interface ProbeEndpoints {
@@ -97,7 +98,7 @@ async function handle(endpoints: ProbeEndpoints, authorise: Authorise, req: Inco
   const run = RUN_PATH.exec(path);
   if (run !== null) {
     allow(req, 'POST');
-    await readBody(req);
+    await readBody(req, API_BODY_LIMITS);
     const check = decodeSegment(run[1]!);
     authorise(req, 'run');
     return runCheckNow(endpoints, res, check);
@@ -152,7 +153,7 @@ async function runCheckNow(endpoints: ProbeEndpoints, res: ServerResponse, check
 }
 
 async function grantHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const request = holdBody(await readBody(req), holdRequestSchema);
+  const request = holdBody(await readBody(req, API_BODY_LIMITS), holdRequestSchema);
   const granted = await endpoints.holds.grant(request);
   if ('id' in granted) return sendJson(res, 201, granted);
   switch (granted.status) {
@@ -168,7 +169,7 @@ async function grantHold(endpoints: ProbeEndpoints, req: IncomingMessage, res: S
 async function changeHold(endpoints: ProbeEndpoints, authorise: Authorise, req: IncomingMessage, res: ServerResponse, id: string): Promise<void> {
   if (req.method !== 'PUT' && req.method !== 'DELETE') throw new HttpRefusal(405, 'only PUT (renew) and DELETE (release) are accepted here', { allow: 'PUT, DELETE' });
   authorise(req, 'holds');
-  const body = await readBody(req);
+  const body = await readBody(req, API_BODY_LIMITS);
   if (req.method === 'DELETE') {
     if (!endpoints.holds.release(id)) throw unknownHold();
     res.writeHead(204).end();
@@ -183,9 +184,9 @@ function unknownHold(): HttpRefusal {
   return new HttpRefusal(404, 'no such hold: it was released, it expired, or the probe restarted');
 }
 
-function holdBody<T extends z.ZodType>(text: string, schema: T): z.output<T> {
+function holdBody<T extends z.ZodType>(body: Buffer, schema: T): z.output<T> {
   try {
-    return parseHoldBody(text, schema);
+    return parseHoldBody(body.toString('utf8'), schema);
   } catch (error) {
     if (!(error instanceof HoldRequestError)) throw error;
     throw new HttpRefusal(400, error.message, {}, { cause: error });
@@ -238,43 +239,8 @@ function allow(req: IncomingMessage, method: 'GET' | 'POST'): void {
   throw new HttpRefusal(405, `only ${method} is accepted here`, { allow: method === 'GET' ? 'GET, HEAD' : method });
 }
 
-/** Reads a request body as UTF-8, refusing one larger than the API could ever need. */
-function readBody(req: IncomingMessage): Promise<string> {
-  const tooLarge = () => new HttpRefusal(413, `the body is larger than ${MAX_API_BODY_BYTES} bytes`, { connection: 'close' });
-  if (Number(req.headers['content-length']) > MAX_API_BODY_BYTES) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_API_BODY_BYTES) {
-        req.removeAllListeners('data').pause();
-        reject(tooLarge());
-      } else chunks.push(chunk);
-    });
-    req.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.once('error', reject);
-  });
-}
-
-function send(res: ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, { 'content-type': contentType }).end(res.req.method === 'HEAD' ? undefined : body);
-}
-
-function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  send(res, status, 'application/json; charset=utf-8', `${JSON.stringify(value)}\n`);
-}
-
 function answerError(logger: Logger, req: IncomingMessage, res: ServerResponse, error: unknown): void {
-  const problem = error instanceof HttpRefusal ? error : new HttpRefusal(500, 'internal error');
   if (!(error instanceof HttpRefusal)) logger.error({ event: 'http_error', method: req.method, path: req.url?.split('?', 1)[0], err: error }, 'request failed');
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const closing = problem.headers.connection === 'close' || !req.complete;
-  res.writeHead(problem.status, { 'content-type': 'application/json; charset=utf-8', ...problem.headers, ...(closing && { connection: 'close' }) });
-  res.end(`${JSON.stringify({ error: problem.message })}\n`, () => {
-    if (closing) req.destroy();
-  });
+  const refusal = error instanceof HttpRefusal ? error : new HttpRefusal(500, 'internal error');
+  sendRefusal(req, res, refusal, { json: { error: refusal.message } });
 }

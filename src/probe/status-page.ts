@@ -4,6 +4,7 @@
 
 import { maskNumber } from '../core/mask.js';
 import { STAGES, type Outcome, type Stage } from '../core/outcome.js';
+import { formatSeconds } from '../core/seconds.js';
 import type { ControlRecord, RunRecord } from '../core/types.js';
 import type { CheckSummary, RecentRuns } from './recent-runs.js';
 
@@ -198,10 +199,10 @@ function formatOptionalSeconds(seconds: number | undefined): string {
   return seconds === undefined ? '–' : formatDuration(seconds);
 }
 
-/** 0.042 → "42 ms", 8.25 → "8.3 s", 754 → "12m 34s", 93784 → "1d 2h 3m". */
+/** 0.042 → "42 ms", 8.25 → "8.25 s", 754 → "12m 34s", 93784 → "1d 2h 3m". */
 export function formatDuration(seconds: number): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)} ms`;
-  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  if (seconds < 60) return formatSeconds(seconds);
   const whole = Math.floor(seconds);
   const [days, hours, minutes, secs] = [Math.floor(whole / 86400), Math.floor(whole / 3600) % 24, Math.floor(whole / 60) % 60, whole % 60];
   if (days > 0) return `${days}d ${hours}h ${minutes}m`;

@@ -3,7 +3,7 @@
 // query and what went wrong. The only I/O of the Prometheus-backed gate.
 
 import { Agent } from 'undici';
-import { exchange, type HttpAnswer } from '../providers/http/exchange.js';
+import { exchange, type HttpAnswer } from '../http/exchange.js';
 import type { VectorSample } from './slo.js';
 
 export interface PrometheusClientOptions {

@@ -9,6 +9,7 @@
 import { evaluateGate, type GateResult, type GateThresholds, type ThresholdResult, type ThresholdVerdict } from '../core/gate.js';
 import { FAILURE_REASONS, type FailureReason } from '../core/outcome.js';
 import type { Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import { wilsonInterval } from '../core/stats.js';
 import { SUMMARY_CONFIDENCE, type ChecksSummary, type CheckSummary } from '../core/summary.js';
 import type { SloQueryName } from './queries.js';
@@ -214,7 +215,7 @@ function judgeDeliveryP95(summary: ChecksSummary, max: number, window: string): 
     const observed = s.deliveryP95Seconds;
     let miss: string | undefined;
     if (observed === undefined) miss = `no SMS was delivered in the last ${window}, so the delivery p95 cannot be estimated`;
-    else if (observed > max) miss = `delivery p95 ${observed.toFixed(observed < 10 ? 2 : 1)} s (histogram estimate, n=${s.deliverySamples}) is above ${max} s`;
+    else if (observed > max) miss = `delivery p95 ${formatSeconds(observed)} (histogram estimate, n=${s.deliverySamples}) is above ${max} s`;
     if (miss !== undefined) reasons.push(`${check}: ${miss}`);
     perCheck[check] = { ...(observed !== undefined && { observed }), passed: miss === undefined };
   }

@@ -6,6 +6,7 @@
 
 import { describeIncomplete } from '../core/gate.js';
 import type { Report } from '../core/report.js';
+import { formatSeconds } from '../core/seconds.js';
 import { SUMMARY_CONFIDENCE, type CheckSummary } from '../core/summary.js';
 
 export interface TableOptions {
@@ -119,5 +120,5 @@ function figure(value: number | undefined): string {
 }
 
 function seconds(value: number | undefined): string {
-  return value === undefined ? '-' : `${value.toFixed(1)} s`;
+  return value === undefined ? '-' : formatSeconds(value);
 }

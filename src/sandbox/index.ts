@@ -4,7 +4,7 @@
 
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createGuardedServer } from '../providers/http/guarded-server.js';
+import { createGuardedServer } from '../http/guarded-server.js';
 import type { GroundTruth } from './ground-truth.js';
 import type { FaultOptions, SandboxOptions } from './options.js';
 import { resolveSandboxOptions, type FaultOverrides, type SandboxOverrides } from './overrides.js';

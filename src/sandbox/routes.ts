@@ -5,7 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as hold } from 'node:timers/promises';
 import { scrub } from '../core/mask.js';
 import type { EndpointGroup } from './ground-truth.js';
-import { clientGone, HttpError, readJsonBody, sendError, sendJson, sendRaw } from './http.js';
+import { HttpRefusal, JSON_CONTENT_TYPE, send, sendJson, sendRefusal } from '../http/serving.js';
+import { clientGone, readJsonBody } from './http.js';
 import { instant } from './clock.js';
 import type { SandboxWorld } from './world.js';
 
@@ -48,13 +49,13 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
     'GET /_sandbox/health': async ({ res }) => sendJson(res, 200, { status: 'ok' }),
   };
 
-  /** The answer to one request; rejects with the HttpError to send instead. */
+  /** The answer to one request; rejects with the HttpRefusal to send instead. */
   const route = (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // `//` or `/\\` is a request target Node passes on but no URL can be built from.
-    if (!URL.canParse(req.url ?? '/', ORIGIN)) return Promise.reject(new HttpError(400, 'invalid_target', 'the request target is not a valid path'));
+    if (!URL.canParse(req.url ?? '/', ORIGIN)) return Promise.reject(new HttpRefusal(400, 'the request target is not a valid path', {}, { code: 'invalid_target' }));
     const url = new URL(req.url ?? '/', ORIGIN);
     const handler = routes[`${req.method ?? 'GET'} ${url.pathname.replace(/^\/api\/otp\/requests\/[^/]+$/, '/api/otp/requests/:id')}`];
-    if (handler === undefined) return Promise.reject(new HttpError(404, 'not_found', `no route for ${req.method} ${url.pathname}`));
+    if (handler === undefined) return Promise.reject(new HttpRefusal(404, `no route for ${req.method} ${url.pathname}`, {}, { code: 'not_found' }));
     return handler({ req, res, url, signal: AbortSignal.any([clientGone(req, res), closing]) });
   };
 
@@ -63,8 +64,9 @@ export function createRequestHandler(world: SandboxWorld, closing: AbortSignal):
     handle(req, res) {
       const handled = route(req, res)
         .catch((error: unknown) => {
-          if (error instanceof HttpError) sendError(res, error);
-          else sendJson(res, 500, { error: 'internal_error', message: scrub(error instanceof Error ? error.message : String(error)) });
+          const refusal =
+            error instanceof HttpRefusal ? error : new HttpRefusal(500, scrub(error instanceof Error ? error.message : String(error)), {}, { code: 'internal_error' });
+          sendRefusal(req, res, refusal, { json: { error: refusal.code, message: refusal.message } });
         })
         .then(() => flushed(res));
       inFlight.add(handled);
@@ -105,7 +107,7 @@ function withFaults(world: SandboxWorld, group: EndpointGroup, handler: Handler)
         req.socket.destroy();
         return;
       case 'malformed':
-        return sendRaw(res, 200, world.faults.malformedAsText() ? '<html><body>502 Bad Gateway</body></html>' : '{"ok":true}');
+        return send(res, 200, JSON_CONTENT_TYPE, world.faults.malformedAsText() ? '<html><body>502 Bad Gateway</body></html>' : '{"ok":true}');
     }
   };
 }
@@ -132,7 +134,7 @@ async function verifyOtp(world: SandboxWorld, { req, res, signal }: Exchange): P
   const phone = e164(body['phone'], 'phone');
   const code = body['code'];
   if (typeof code !== 'string' || code.length === 0 || code.length > 32) {
-    throw new HttpError(400, 'invalid_code_format', 'code must be a string of 1 to 32 characters');
+    throw new HttpRefusal(400, 'code must be a string of 1 to 32 characters', {}, { code: 'invalid_code_format' });
   }
   const { result } = await world.verify(phone, code);
   sendJson(res, VERIFY_STATUS[result], result === 'approved' ? { status: 'approved' } : { error: result });
@@ -141,10 +143,10 @@ async function verifyOtp(world: SandboxWorld, { req, res, signal }: Exchange): P
 async function requestStatus(world: SandboxWorld, { res, url, signal }: Exchange): Promise<void> {
   const requestId = decodeURIComponent(url.pathname.slice('/api/otp/requests/'.length));
   const waitFor = url.searchParams.get('waitFor');
-  if (waitFor !== null && waitFor !== 'final') throw new HttpError(400, 'invalid_wait_for', 'waitFor must be "final"');
+  if (waitFor !== null && waitFor !== 'final') throw new HttpRefusal(400, 'waitFor must be "final"', {}, { code: 'invalid_wait_for' });
   const waitMs = waitFor === 'final' ? waitParam(url, 'timeout') : 0;
   const state = await world.requestState(requestId, waitMs, signal);
-  if (!state) throw new HttpError(404, 'unknown_request', 'no send with this requestId');
+  if (!state) throw new HttpRefusal(404, 'no send with this requestId', {}, { code: 'unknown_request' });
   sendJson(res, 200, state);
 }
 
@@ -156,7 +158,7 @@ async function listMessages(world: SandboxWorld, { res, url, signal }: Exchange)
   const sinceWallMs = dateParam(url, 'since', 'invalid_since') ?? 0;
   const earlierSinceWallMs = dateParam(url, 'earlierSince', 'invalid_earlier_since');
   const exclude = new Set((url.searchParams.get('exclude') ?? '').split(',').filter(Boolean));
-  if (exclude.size > MAX_EXCLUDED) throw new HttpError(400, 'invalid_exclude', `exclude lists at most ${MAX_EXCLUDED} message ids`);
+  if (exclude.size > MAX_EXCLUDED) throw new HttpRefusal(400, `exclude lists at most ${MAX_EXCLUDED} message ids`, {}, { code: 'invalid_exclude' });
   const window = { sinceWallMs, exclude, ...(earlierSinceWallMs !== undefined && { earlierSinceWallMs }) };
   const page = await world.inbox.wait(to, window, waitParam(url, 'waitMs'), signal);
   const messages = page.messages.map(({ id, to: recipient, from, body, receivedAt }) => ({ id, to: recipient, from, body, receivedAt }));
@@ -168,7 +170,7 @@ function dateParam(url: URL, name: string, errorCode: string): number | undefine
   const text = url.searchParams.get(name);
   if (text === null) return undefined;
   const wallMs = Date.parse(text);
-  if (Number.isNaN(wallMs)) throw new HttpError(400, errorCode, `${name} must be an ISO 8601 date-time`);
+  if (Number.isNaN(wallMs)) throw new HttpRefusal(400, `${name} must be an ISO 8601 date-time`, {}, { code: errorCode });
   return wallMs;
 }
 
@@ -176,30 +178,30 @@ function updateFaults(world: SandboxWorld, overrides: unknown): unknown {
   try {
     return world.faults.update(overrides);
   } catch (error) {
-    throw new HttpError(400, 'invalid_faults', (error as Error).message);
+    throw new HttpRefusal(400, (error as Error).message, {}, { code: 'invalid_faults' });
   }
 }
 
 function asObject(value: unknown): Record<string, unknown> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpError(400, 'invalid_body', 'request body must be a JSON object');
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new HttpRefusal(400, 'request body must be a JSON object', {}, { code: 'invalid_body' });
   return value as Record<string, unknown>;
 }
 
 function e164(value: unknown, field: string): string {
-  if (typeof value !== 'string' || !E164.test(value)) throw new HttpError(400, `invalid_${field}`, `${field} must be an E.164 number like +15555550100`);
+  if (typeof value !== 'string' || !E164.test(value)) throw new HttpRefusal(400, `${field} must be an E.164 number like +15555550100`, {}, { code: `invalid_${field}` });
   return value;
 }
 
 function optionalHttpUrl(value: unknown, field: string): string | undefined {
   if (value === undefined) return undefined;
   if (typeof value === 'string' && URL.canParse(value) && /^https?:$/.test(new URL(value).protocol)) return value;
-  throw new HttpError(400, `invalid_${field}`, `${field} must be an http(s) URL`);
+  throw new HttpRefusal(400, `${field} must be an http(s) URL`, {}, { code: `invalid_${field}` });
 }
 
 function waitParam(url: URL, name: string): number {
   const raw = url.searchParams.get(name);
   if (raw === null) return 0;
   const ms = Number(raw);
-  if (!Number.isFinite(ms) || ms < 0) throw new HttpError(400, `invalid_${name}`, `${name} must be a number of milliseconds`);
+  if (!Number.isFinite(ms) || ms < 0) throw new HttpRefusal(400, `${name} must be a number of milliseconds`, {}, { code: `invalid_${name}` });
   return Math.min(ms, MAX_WAIT_MS);
 }

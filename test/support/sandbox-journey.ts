@@ -6,7 +6,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { runCheck } from '../../src/core/journey.js';
 import { NumberLeases } from '../../src/core/lease.js';
 import type { RunRecord } from '../../src/core/types.js';
-import { prepareChecks } from '../../src/providers/build.js';
+import { prepareChecks } from '../../src/wiring/prepare-checks.js';
 import type { SendRecord } from '../../src/sandbox/ground-truth.js';
 
 export interface SandboxJourney {

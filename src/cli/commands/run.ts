@@ -7,10 +7,11 @@ import { writeFile } from 'node:fs/promises';
 import type { GateThresholds } from '../../core/gate.js';
 import { maskNumber } from '../../core/mask.js';
 import { verdictOf, type Report } from '../../core/report.js';
+import { formatSeconds } from '../../core/seconds.js';
 import { INTERRUPTED_EXIT_CODES } from '../../process-interrupt.js';
 import { renderSummaryTable } from '../../report/table.js';
-import { runGate } from '../../gate-run.js';
-import type { PreparedCheck } from '../../providers/build.js';
+import { runGate } from '../../wiring/gate-run.js';
+import type { PreparedCheck } from '../../wiring/prepare-checks.js';
 import { gateThreshold, list, parseCommandArgs, positiveInteger } from '../args.js';
 import { configFrom } from '../config-source.js';
 import { holdProbeFrom } from '../hold-probe.js';
@@ -97,8 +98,8 @@ function pacingNotes(checks: readonly PreparedCheck[], samples: number): string[
     const floorMs = (samples - 1) * spec.policy.resendWindowMs;
     if (floorMs < NOTABLE_PACING_MS) return [];
     return [
-      `otp-canary: ${spec.name}: runs on ${maskNumber(spec.number)} keep to its policy.resendWindow (${spec.policy.resendWindowMs / 1000} s), ` +
-        `so ${samples} samples take at least ${Math.ceil(floorMs / 1000)} s; set the window your app really enforces (0s for none)\n`,
+      `otp-canary: ${spec.name}: runs on ${maskNumber(spec.number)} keep to its policy.resendWindow (${formatSeconds(spec.policy.resendWindowMs / 1000)}), ` +
+        `so ${samples} samples take at least ${formatSeconds(Math.ceil(floorMs / 1000))}; set the window your app really enforces (0s for none)\n`,
     ];
   });
 }

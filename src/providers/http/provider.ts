@@ -4,11 +4,12 @@
 // masked out.
 
 import type { Dispatcher } from 'undici';
-import { redact, scrub } from '../../core/mask.js';
+import { redact } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
-import { checkExpectation, farSideMessage, parseRetryAfter, providerCodeOf, saysExpired, type ExpectationCheck, type HttpExpectation } from './answer.js';
-import { exchange, type HttpAnswer } from './exchange.js';
+import { farSideMessage, parseRetryAfter, providerCodeOf, sanitize, saysExpired } from '../../http/answer.js';
+import { exchange, type HttpAnswer } from '../../http/exchange.js';
+import { checkExpectation, type ExpectationCheck, type HttpExpectation } from './expectation.js';
 import { renderRequest, validateRequestTemplate, type HttpRequestTemplate, type TemplateValues } from './template.js';
 
 export interface HttpStageOptions {
@@ -115,15 +116,4 @@ function answerError(
 function secretsOf(values: TemplateValues): string[] {
   const number = values.number;
   return [number, encodeURIComponent(number), number.replace(/^\+/, ''), ...(values.code === undefined ? [] : [values.code])];
-}
-
-const MAX_MESSAGE_CHARS = 160;
-
-/**
- * The app's words, made safe to print (see scrub: the number and code masked, any other run of six or
- * more digits too, URL credentials and query values), on one line and shortened.
- */
-export function sanitize(text: string, secrets: readonly string[]): string {
-  const oneLine = scrub(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\s+/g, ' ').trim();
-  return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
 }

@@ -5,7 +5,7 @@
 // `json` (the structure and every non-string value are kept; "{{code}}" stays a string, so a code with
 // a leading zero survives), in the values of `form` (form-encoded) and in a raw `body`.
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+import type { HttpMethod, HttpRequest } from '../../http/exchange.js';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -28,14 +28,6 @@ export interface TemplateValues {
 
 export type PlaceholderName = keyof TemplateValues;
 
-/** A template with every placeholder filled in: ready to send. */
-export interface RenderedRequest {
-  readonly method: HttpMethod;
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly body?: string;
-}
-
 const PLACEHOLDER = /\{\{\s*([A-Za-z_]+)\s*\}\}/g;
 
 /**
@@ -56,8 +48,8 @@ export function validateRequestTemplate(template: HttpRequestTemplate, available
   }
 }
 
-/** Substitutes the placeholders. Pure; the template must have passed validateRequestTemplate. */
-export function renderRequest(template: HttpRequestTemplate, values: TemplateValues): RenderedRequest {
+/** Substitutes the placeholders: a request ready to send. Pure; the template must have passed validateRequestTemplate. */
+export function renderRequest(template: HttpRequestTemplate, values: TemplateValues): HttpRequest {
   const fill = (text: string, encode: (value: string) => string = (v) => v): string =>
     text.replace(PLACEHOLDER, (whole, name: string) => {
       const value = values[name as PlaceholderName];

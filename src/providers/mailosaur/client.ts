@@ -1,10 +1,9 @@
 // One call to Mailosaur's REST API: HTTP Basic with the API key as the user name and no password, JSON
 // both ways (`callJsonApi`).
 
-import { farSideMessage } from '../http/answer.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { apiUrl, callJsonApi } from '../http/json-api.js';
-import { sanitize } from '../http/provider.js';
+import { farSideMessage, sanitize } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { apiUrl, callJsonApi } from '../../http/json-api.js';
 
 export const MAILOSAUR_BASE_URL = 'https://mailosaur.com';
 

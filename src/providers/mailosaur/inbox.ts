@@ -9,9 +9,9 @@ import { systemSleep, type Sleep } from '../../core/deadlines.js';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
-import { parseRetryAfter } from '../http/answer.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { parseBody } from '../http/json-api.js';
+import { parseRetryAfter } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { parseBody } from '../../http/json-api.js';
 import { callMailosaur, describeRefusal, refusalCause, type MailosaurConnection } from './client.js';
 
 export interface MailosaurInboxOptions extends MailosaurConnection {

@@ -1,10 +1,9 @@
 // One call to MailSlurp's REST API: the key in the `x-api-key` header, JSON both ways (`callJsonApi`);
 // what a refusal means is the caller's business (an inbox and a provisioner name it differently).
 
-import { farSideMessage } from '../http/answer.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { apiUrl, callJsonApi } from '../http/json-api.js';
-import { sanitize } from '../http/provider.js';
+import { farSideMessage, sanitize } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { apiUrl, callJsonApi } from '../../http/json-api.js';
 
 export const MAILSLURP_BASE_URL = 'https://api.mailslurp.com';
 

@@ -8,9 +8,9 @@ import { systemSleep, type Sleep } from '../../core/deadlines.js';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
-import { farSideMessage, parseRetryAfter } from '../http/answer.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { isSuccess, parseBody } from '../http/json-api.js';
+import { farSideMessage, parseRetryAfter } from '../../http/answer.js';
+import type { HttpAnswer } from '../../http/exchange.js';
+import { isSuccess, parseBody } from '../../http/json-api.js';
 import { callMailSlurp, describeRefusal, refusalCause, type MailSlurpConnection } from './client.js';
 
 export interface MailSlurpInboxOptions extends MailSlurpConnection {

@@ -5,8 +5,8 @@
 
 import { z } from 'zod';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { isSuccess, parseBody } from '../http/json-api.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { isSuccess, parseBody } from '../../http/json-api.js';
 import { NumberProvisioningError } from '../number-errors.js';
 import { callMailSlurp, describeRefusal, refusalCause, type MailSlurpConnection } from './client.js';
 

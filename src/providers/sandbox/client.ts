@@ -1,9 +1,10 @@
 // One call to the sandbox's JSON API (`callJsonApi`), and the reading of its answers that the three
 // sandbox providers share.
 
-import { parseRetryAfter } from '../http/answer.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { callJsonApi } from '../http/json-api.js';
+import type { Clock } from '../../core/providers.js';
+import { parseRetryAfter } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { callJsonApi } from '../../http/json-api.js';
 
 export interface SandboxCall {
   readonly method: 'GET' | 'POST';
@@ -35,8 +36,8 @@ export function errorName(answer: HttpAnswer): string | undefined {
   }
 }
 
-export function retryAfterSeconds(answer: HttpAnswer): number | undefined {
-  return parseRetryAfter(answer.headers['retry-after'], new Date());
+export function retryAfterSeconds(answer: HttpAnswer, clock: Clock): number | undefined {
+  return parseRetryAfter(answer.headers['retry-after'], clock.wallNow());
 }
 
 export function isServerSide(status: number): boolean {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
-import { parseBody } from '../http/json-api.js';
+import { parseBody } from '../../http/json-api.js';
 import { answerError, callSandbox } from './client.js';
 
 export interface SandboxInboxOptions {

@@ -4,8 +4,8 @@
 import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
-import type { DeliveryFailure, StageContext, Trigger, TriggerResult } from '../../core/providers.js';
-import { parseBody } from '../http/json-api.js';
+import { systemClock, type Clock, type DeliveryFailure, type StageContext, type Trigger, type TriggerResult } from '../../core/providers.js';
+import { parseBody } from '../../http/json-api.js';
 import { answerError, callSandbox, errorName, isServerSide, retryAfterSeconds } from './client.js';
 
 export interface SandboxTriggerOptions {
@@ -13,6 +13,8 @@ export interface SandboxTriggerOptions {
   readonly baseUrl: string;
   /** Deadline of the send request. */
   readonly timeoutMs: number;
+  /** Wall clock for Retry-After dates. */
+  readonly clock?: Clock;
 }
 
 /** How long one status long-poll is held by the sandbox. */
@@ -35,7 +37,7 @@ export function createSandboxTrigger(options: SandboxTriggerOptions): Trigger {
       if (answer.kind === 'transport') throw new StageError('trigger_error', `${where}: ${answer.description}`, { cause: answer.cause });
       const { status } = answer;
       if (status === 429) {
-        const retryAfter = retryAfterSeconds(answer);
+        const retryAfter = retryAfterSeconds(answer, options.clock ?? systemClock);
         throw new StageError('trigger_rate_limited', `${where}: rate limited (${errorName(answer) ?? status})`, {
           cause: answerError(answer), status, ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
         });

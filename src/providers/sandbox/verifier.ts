@@ -2,15 +2,17 @@
 
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
-import type { Verifier, VerifyContext } from '../../core/providers.js';
+import { systemClock, type Clock, type Verifier, type VerifyContext } from '../../core/providers.js';
 import { z } from 'zod';
-import { parseBody } from '../http/json-api.js';
+import { parseBody } from '../../http/json-api.js';
 import { answerError, callSandbox, errorName, isServerSide, retryAfterSeconds } from './client.js';
 
 export interface SandboxVerifierOptions {
   readonly baseUrl: string;
   /** Deadline of the verify request. */
   readonly timeoutMs: number;
+  /** Wall clock for Retry-After dates. */
+  readonly clock?: Clock;
 }
 
 const approvedAnswer = z.object({ status: z.literal('approved') });
@@ -31,7 +33,7 @@ export function createSandboxVerifier(options: SandboxVerifierOptions): Verifier
         throw new StageError('verify_error', `${where}: the answer is not the promised JSON`, { cause: parsed.cause, status });
       }
       const reason = refusalReason(status);
-      const retryAfter = status === 429 ? retryAfterSeconds(answer) : undefined;
+      const retryAfter = status === 429 ? retryAfterSeconds(answer, options.clock ?? systemClock) : undefined;
       throw new StageError(reason, `${where}: refused with ${status} (${errorName(answer) ?? 'no error name'})`, {
         cause: answerError(answer), status, ...(retryAfter !== undefined && { retryAfterSeconds: retryAfter }),
       });

@@ -11,8 +11,8 @@ import { maskNumber } from '../../core/mask.js';
 import { StageError } from '../../core/outcome.js';
 import { systemClock, type Clock, type InboundSms, type Inbox, type InboxQuery, type InboxResult } from '../../core/providers.js';
 import { systemSleep, type Sleep } from '../../core/deadlines.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { parseBody, type Parsed } from '../http/json-api.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { parseBody, type Parsed } from '../../http/json-api.js';
 import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRestOptions } from './rest.js';
 
 export const TWILIO_API_BASE_URL = 'https://api.twilio.com';
@@ -120,7 +120,7 @@ async function listInbound(rest: TwilioRestOptions, options: TwilioInboxOptions,
     });
     if (answer.kind === 'transport') throw new StageError('inbox_error', `${where}: ${answer.description}`, { cause: answer.cause });
     if (answer.status !== 200) {
-      const refusal = readRefusal(answer, new Date());
+      const refusal = readRefusal(answer, (options.clock ?? systemClock).wallNow());
       throw new StageError('inbox_error', `${where}: listing messages ${describeRefusal(refusal)}`, {
         cause: refusalCause(refusal), status: answer.status, ...(refusal.code !== undefined && { providerCode: refusal.code }),
       });

@@ -5,14 +5,17 @@
 import { z } from 'zod';
 import { maskNumber } from '../../core/mask.js';
 import type { NumberProvisioner, ProvisionRequest, TestNumber } from '../../core/numbers.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { parseBody } from '../http/json-api.js';
+import { systemClock, type Clock } from '../../core/providers.js';
+import type { HttpAnswer } from '../../http/exchange.js';
+import { parseBody } from '../../http/json-api.js';
 import { NumberProvisioningError } from '../number-errors.js';
 import { TWILIO_API_BASE_URL } from './messages-inbox.js';
 import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRequest, type TwilioRestOptions } from './rest.js';
 
 export interface TwilioNumbersOptions extends Omit<TwilioRestOptions, 'baseUrl'> {
   readonly baseUrl?: string;
+  /** Wall clock for Retry-After dates. */
+  readonly clock?: Clock;
 }
 
 const incomingNumber = z.object({ sid: z.string().min(1), phone_number: z.string(), friendly_name: z.string().nullish() });
@@ -29,7 +32,7 @@ export function createTwilioNumbers(options: TwilioNumbersOptions): NumberProvis
   const call = async <T extends z.ZodType>(step: string, req: TwilioRequest, expected: number, schema?: T): Promise<z.output<T>> => {
     const answer = await callTwilio(rest, req);
     if (answer.kind === 'transport') throw new NumberProvisioningError(`Twilio ${step}: ${answer.description}`, { cause: answer.cause });
-    if (answer.status !== expected) throw refused(step, answer);
+    if (answer.status !== expected) throw refused(step, answer, options.clock ?? systemClock);
     if (schema === undefined) return undefined as z.output<T>;
     const parsed = parseBody(answer, schema);
     if (!parsed.ok) throw new NumberProvisioningError(`Twilio ${step}: the answer is not the documented JSON`, { cause: parsed.cause, status: answer.status });
@@ -81,8 +84,8 @@ function isLabel(friendlyName: string | null | undefined, number: string): frien
   return digits.length < 7 || !number.replace(/\D/g, '').endsWith(digits);
 }
 
-function refused(step: string, answer: HttpAnswer): NumberProvisioningError {
-  const refusal = readRefusal(answer, new Date());
+function refused(step: string, answer: HttpAnswer, clock: Clock): NumberProvisioningError {
+  const refusal = readRefusal(answer, clock.wallNow());
   return new NumberProvisioningError(`Twilio ${step} ${describeRefusal(refusal)}`, {
     cause: refusalCause(refusal), status: refusal.status, ...(refusal.code !== undefined && { providerCode: refusal.code }),
   });

@@ -2,10 +2,9 @@
 // auth, form-encoded bodies, JSON answers (`callJsonApi`), and errors as `{code, message, more_info, status}`.
 
 import type { Dispatcher } from 'undici';
-import { farSideMessage, parseRetryAfter, providerCodeOf } from '../http/answer.js';
-import { sanitize } from '../http/provider.js';
-import type { HttpAnswer, TransportFailure } from '../http/exchange.js';
-import { callJsonApi } from '../http/json-api.js';
+import { farSideMessage, parseRetryAfter, providerCodeOf, sanitize } from '../../http/answer.js';
+import type { HttpAnswer, TransportFailure } from '../../http/exchange.js';
+import { callJsonApi } from '../../http/json-api.js';
 
 /**
  * Who the requests are made as: the account SID and its auth token, or an API key (SK…) and its secret

@@ -7,7 +7,7 @@
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
-import { isSuccess, stringField } from '../http/json-api.js';
+import { isSuccess, stringField } from '../../http/json-api.js';
 import { callTwilio, describeRefusal, readRefusal, refusalCause, type TwilioRefusal, type TwilioRestOptions } from './rest.js';
 
 export const TWILIO_VERIFY_BASE_URL = 'https://verify.twilio.com';

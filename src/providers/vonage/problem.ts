@@ -4,9 +4,8 @@
 // classified on the HTTP status; the `type`'s last segment is kept as the provider code.
 
 import { StageError, type FailureReason } from '../../core/outcome.js';
-import { parseRetryAfter } from '../http/answer.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { sanitize } from '../http/provider.js';
+import { parseRetryAfter, sanitize } from '../../http/answer.js';
+import type { HttpAnswer } from '../../http/exchange.js';
 
 export interface VonageProblem {
   /** Last segment of the `type` URI: `invalid-code`, `concurrent`, `throttled`, `gone`… */

@@ -15,8 +15,8 @@ import { secretsOf } from '../../core/journey.js';
 import { maskNumber } from '../../core/mask.js';
 import { StageError, type FailureReason } from '../../core/outcome.js';
 import { systemClock, type Clock, type StageContext, type Trigger, type TriggerResult, type Verifier, type VerifyContext } from '../../core/providers.js';
-import type { HttpAnswer } from '../http/exchange.js';
-import { apiUrl, callJsonApi, isSuccess, stringField } from '../http/json-api.js';
+import type { HttpAnswer } from '../../http/exchange.js';
+import { apiUrl, callJsonApi, isSuccess, stringField } from '../../http/json-api.js';
 import { problemError } from './problem.js';
 
 export const VONAGE_API_URL = 'https://api.nexmo.com';

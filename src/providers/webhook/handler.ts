@@ -11,11 +11,13 @@
 //   405 wrong method · 415 wrong content type
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { systemClock, type Clock } from '../../core/providers.js';
+import { formatSeconds } from '../../core/seconds.js';
 import { parseTwilioForm, parseTwilioInbound } from '../twilio/inbound.js';
 import { isValidTwilioSignature } from '../twilio/signature.js';
 import { parseVonageInbound, vonageParamsFromJson, vonageParamsFromSearch, type VonageParams } from '../vonage/inbound.js';
 import { isValidVonageSignature, VONAGE_SIGNATURE_PARAM, type VonageSignatureMethod } from '../vonage/signature.js';
-import { HttpRefusal } from '../http/guarded-server.js';
+import { HttpRefusal, readBody, sendRefusal } from '../../http/serving.js';
 import { createAcceptor, type Acceptor } from './acceptor.js';
 import {
   DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS,
@@ -74,6 +76,8 @@ export interface WebhookHandlerOptions extends WebhookEndpoints {
   readonly onRejected?: (rejection: WebhookRejection) => void;
   /** Told about every replay answered but not delivered; never given the message. */
   readonly onReplay?: (replay: WebhookReplay) => void;
+  /** Our clock, which a signed X-Signature-Timestamp is compared with. */
+  readonly clock?: Clock;
 }
 
 export interface WebhookRejection {
@@ -105,7 +109,7 @@ const EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
 export function createWebhookHandler(options: WebhookHandlerOptions): WebhookRequestHandler {
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_WEBHOOK_MAX_BODY_BYTES;
   const replays = options.replays ?? ReplayMemory.inMemory();
-  const receive = receivers(options);
+  const receive = receivers(options, options.clock ?? systemClock);
 
   return async (req, res) => {
     const format = formatFor(pathOf(req.url), receive);
@@ -115,7 +119,7 @@ export function createWebhookHandler(options: WebhookHandlerOptions): WebhookReq
       if (!methods.includes(req.method ?? '')) throw new HttpRefusal(405, `only ${methods.join(' or ')} is accepted`, { allow: methods.join(', ') });
       const hasBody = req.method !== 'GET';
       if (hasBody && !contentTypes.includes(mediaType(req.headers['content-type']))) throw new HttpRefusal(415, `content type must be ${contentTypes.join(' or ')}`);
-      const raw = hasBody ? await readBody(req, maxBodyBytes) : Buffer.alloc(0);
+      const raw = hasBody ? await readBody(req, { maxBytes: maxBodyBytes }) : Buffer.alloc(0);
       const { acceptor, sms } = receive[format]!(req, raw);
       if (replays.firstDelivery(acceptor, sms.id)) options.inbox.accept(sms, acceptor);
       else notify(options.onReplay, { format, acceptor: acceptor.id });
@@ -139,7 +143,7 @@ interface Accepted {
 type Receive = (req: IncomingMessage, raw: Buffer) => Accepted;
 
 /** A receiver per configured format, its acceptor made once. */
-function receivers({ twilio, generic, vonage }: WebhookEndpoints): Partial<Record<WebhookFormat, Receive>> {
+function receivers({ twilio, generic, vonage }: WebhookEndpoints, clock: Clock): Partial<Record<WebhookFormat, Receive>> {
   if (vonage !== undefined && vonage.signatureSecret === undefined && vonage.unsigned !== true) {
     throw new TypeError('vonage: give a signatureSecret, or unsigned: true to accept unauthenticated messages');
   }
@@ -150,7 +154,7 @@ function receivers({ twilio, generic, vonage }: WebhookEndpoints): Partial<Recor
   }
   if (generic) {
     const acceptor = createAcceptor('generic', generic.secret);
-    receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor) });
+    receive.generic = (req, raw) => ({ acceptor, sms: genericSms(req, raw, generic, acceptor, clock) });
   }
   if (vonage) {
     const acceptor = createAcceptor('vonage', vonage.signatureSecret);
@@ -168,7 +172,7 @@ function twilioSms(req: IncomingMessage, raw: Buffer, twilio: TwilioEndpoint): A
   return parseTwilioInbound(form);
 }
 
-function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor): ArrivingSms {
+function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint, acceptor: Acceptor, clock: Clock): ArrivingSms {
   const signature = req.headers[GENERIC_SIGNATURE_HEADER];
   if (typeof signature !== 'string') throw new HttpRefusal(403, 'X-Signature is missing');
   // Node joins a repeated custom header with ", ": that is not unix seconds, so it is refused below.
@@ -176,8 +180,8 @@ function genericSms(req: IncomingMessage, raw: Buffer, generic: GenericEndpoint,
   const signedAtMs = timestamp === undefined ? undefined : parseGenericTimestamp(timestamp);
   if (!isValidGenericSignature(generic.secret, raw, signature, timestamp)) throw new HttpRefusal(403, 'X-Signature does not match');
   const toleranceMs = generic.timestampToleranceMs ?? DEFAULT_GENERIC_TIMESTAMP_TOLERANCE_MS;
-  if (signedAtMs !== undefined && Math.abs(Date.now() - signedAtMs) > toleranceMs) {
-    throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${toleranceMs / 1000} s from our clock`);
+  if (signedAtMs !== undefined && Math.abs(clock.wallNow().getTime() - signedAtMs) > toleranceMs) {
+    throw new HttpRefusal(403, `X-Signature-Timestamp is more than ${formatSeconds(toleranceMs / 1000)} from our clock`);
   }
   // A message without an id is named after what was signed: the same request again is the same message.
   return parseGenericInbound(raw.toString('utf8'), () => `signed-content:${acceptor.digest(genericSignedContent(raw, timestamp).toString('base64'))}`);
@@ -202,17 +206,7 @@ function vonageParams(req: IncomingMessage, raw: Buffer): VonageParams {
 function refuse(req: IncomingMessage, res: ServerResponse, format: WebhookFormat, error: unknown, onRejected: WebhookHandlerOptions['onRejected']): void {
   const refusal =
     error instanceof HttpRefusal ? error : error instanceof MalformedInboundError ? new HttpRefusal(400, error.message) : new HttpRefusal(500, 'the request could not be handled');
-  if (res.headersSent || req.socket.destroyed) {
-    res.destroy();
-  } else {
-    // A body we stopped reading cannot be drained on a kept-alive connection: close it once answered.
-    const closing = refusal.status === 413 || !req.complete;
-    res
-      .writeHead(refusal.status, { 'content-type': 'text/plain; charset=utf-8', ...refusal.headers, ...(closing ? { connection: 'close' } : {}) })
-      .end(`${refusal.message}\n`, () => {
-        if (closing) req.destroy();
-      });
-  }
+  sendRefusal(req, res, refusal, { text: refusal.message });
   notify(onRejected, { format, status: refusal.status, reason: refusal.message });
 }
 
@@ -223,36 +217,6 @@ function notify<Event>(observer: ((event: Event) => void) | undefined, event: Ev
   } catch {
     // ignored: see above
   }
-}
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  const tooLarge = () => new HttpRefusal(413, `the body is larger than ${maxBytes} bytes`);
-  if (Number(req.headers['content-length']) > maxBytes) return Promise.reject(tooLarge());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = (): void => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= maxBytes) return void chunks.push(chunk);
-      stop();
-      req.pause();
-      reject(tooLarge());
-    };
-    const onEnd = (): void => {
-      stop();
-      resolve(Buffer.concat(chunks));
-    };
-    // The client's doing (it hung up, or was cut off for sending too slowly): a 400, not our failure.
-    const onError = (cause: Error): void => {
-      stop();
-      reject(new HttpRefusal(400, 'the connection closed before the body ended', {}, { cause }));
-    };
-    const onClose = (): void => onError(new Error('the client closed the connection'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
 }
 
 function formatFor(path: string, served: Partial<Record<WebhookFormat, Receive>>): WebhookFormat | undefined {

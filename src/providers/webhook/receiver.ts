@@ -2,7 +2,8 @@
 // probe (CLI, library). Anything but the webhook paths gets 404.
 
 import type { AddressInfo } from 'node:net';
-import { createGuardedServer } from '../http/guarded-server.js';
+import { createGuardedServer } from '../../http/guarded-server.js';
+import { send } from '../../http/serving.js';
 import { createWebhookHandler, type WebhookHandlerOptions } from './handler.js';
 import { WebhookInbox, type WebhookInboxOptions } from './inbox.js';
 
@@ -22,7 +23,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions): Pro
   const handle = createWebhookHandler(options);
   const server = createGuardedServer((req, res) => {
     void handle(req, res).then((handled) => {
-      if (!handled) res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found\n');
+      if (!handled) send(res, 404, 'text/plain; charset=utf-8', 'not found\n');
     });
   });
   const host = options.host ?? '127.0.0.1';

@@ -87,16 +87,3 @@ function answerClientError(error: Error & { code?: string }, socket: Duplex): vo
   const body = `${why}\n`;
   socket.end(`HTTP/1.1 ${status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
-
-/** A request our server refuses: the status to answer, a message for the client, and extra headers. */
-export class HttpRefusal extends Error {
-  override readonly name = 'HttpRefusal';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
-}

@@ -1,41 +1,7 @@
-// Reading what an app's HTTP answer says: the expectation a check declares (status, JSON fields),
-// Retry-After, a provider error code, a short human message, and whether a refusal says "expired".
-// Pure functions over the answer.
+// Reading what a far side's HTTP answer says: Retry-After, a provider error code, a short human message
+// made safe to print, and whether a refusal says "expired". Pure functions over the answer's text.
 
-import { isDeepStrictEqual } from 'node:util';
-import type { JsonValue } from './template.js';
-
-export interface HttpExpectation {
-  /** Accepted statuses; absent means any 2xx. */
-  readonly status?: number | readonly number[];
-  /** Dot paths into the JSON body (`data.valid`, `items.0.id`) and the value each must equal. */
-  readonly json?: Readonly<Record<string, JsonValue>>;
-}
-
-export interface AnswerBody {
-  readonly status: number;
-  readonly text: string;
-  readonly truncated: boolean;
-}
-
-export type ExpectationCheck = { readonly met: true } | { readonly met: false; readonly statusMet: boolean; readonly why: string };
-
-export function checkExpectation(answer: AnswerBody, expect: HttpExpectation): ExpectationCheck {
-  const statuses = expect.status === undefined ? undefined : [expect.status].flat();
-  const statusMet = statuses === undefined ? answer.status >= 200 && answer.status < 300 : statuses.includes(answer.status);
-  if (!statusMet) {
-    return { met: false, statusMet, why: `expected status ${statuses?.join(' or ') ?? '2xx'}` };
-  }
-  const expectedFields = Object.entries(expect.json ?? {});
-  if (expectedFields.length === 0) return { met: true };
-  if (answer.truncated) return { met: false, statusMet, why: 'the body is too large to check the expected JSON' };
-  const json = parseJson(answer.text);
-  if (json === undefined) return { met: false, statusMet, why: 'the body is not JSON' };
-  for (const [path, expected] of expectedFields) {
-    if (!isDeepStrictEqual(valueAt(json, path), expected)) return { met: false, statusMet, why: `JSON field ${path} is not ${JSON.stringify(expected)}` };
-  }
-  return { met: true };
-}
+import { scrub } from '../core/mask.js';
 
 /** Retry-After as whole seconds from `now`; both forms of RFC 9110 (delta-seconds and HTTP-date). */
 export function parseRetryAfter(value: string | undefined, now: Date): number | undefined {
@@ -96,17 +62,19 @@ function errorTexts(json: unknown, depth = 0): string[] {
   return texts;
 }
 
-function valueAt(json: unknown, path: string): unknown {
-  let node = json;
-  for (const key of path.split('.')) {
-    if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
-    else if (isRecord(node) && Object.hasOwn(node, key)) node = node[key];
-    else return undefined;
-  }
-  return node;
+const MAX_MESSAGE_CHARS = 160;
+
+/**
+ * The far side's words, made safe to print (see scrub: the number and code masked, any other run of six
+ * or more digits too, URL credentials and query values), on one line and shortened.
+ */
+export function sanitize(text: string, secrets: readonly string[]): string {
+  const oneLine = scrub(text.slice(0, 4 * MAX_MESSAGE_CHARS), secrets).replace(/\s+/g, ' ').trim();
+  return oneLine.length > MAX_MESSAGE_CHARS ? `${oneLine.slice(0, MAX_MESSAGE_CHARS - 1)}…` : oneLine;
 }
 
-function parseJson(text: string): unknown {
+/** The text's JSON value; undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch {
@@ -114,6 +82,6 @@ function parseJson(text: string): unknown {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -2,17 +2,18 @@
 // each (stopping a check early once its sequential test decides), judge the thresholds, build the report.
 // An abort cuts it short: the runs in flight end as cancelled, and the report is marked incomplete.
 
-import type { Config } from './config/schema.js';
-import { runBatch } from './core/batch.js';
-import { evaluateGate, type GateThresholds, type Incomplete } from './core/gate.js';
-import { buildReport, type Report } from './core/report.js';
-import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from './core/sequential.js';
-import { summarizeChecks } from './core/summary.js';
-import type { RunRecord } from './core/types.js';
-import { ProcessInterrupt } from './process-interrupt.js';
-import { holdProbeNumbers, ProbeHoldError, type ProbeHoldOptions } from './probe-hold/client.js';
-import { prepareChecks, type PreparedCheck } from './providers/build.js';
-import { VERSION } from './version.js';
+import type { Config } from '../config/schema.js';
+import { runBatch } from '../core/batch.js';
+import { evaluateGate, type GateThresholds, type Incomplete } from '../core/gate.js';
+import { buildReport, type Report } from '../core/report.js';
+import { CapTooSmallError, designSprt, startSequentialTest, type SequentialGate, type SequentialSnapshot, type SprtDesign } from '../core/sequential.js';
+import { summarizeChecks } from '../core/summary.js';
+import { systemClock, type Clock } from '../core/providers.js';
+import type { RunRecord } from '../core/types.js';
+import { ProcessInterrupt } from '../process-interrupt.js';
+import { holdProbeNumbers, ProbeHoldError, type ProbeHoldOptions } from '../probe-hold/client.js';
+import { prepareChecks, type PreparedCheck } from './prepare-checks.js';
+import { VERSION } from '../version.js';
 
 export interface GateRunOptions {
   readonly samples: number;
@@ -37,6 +38,8 @@ export interface GateRunOptions {
   readonly onCode?: (code: string) => void;
   /** Keep the probe that shares the checks' numbers off them, from before the first send to the end. */
   readonly holdProbe?: GateProbeHold;
+  /** What the runs and the report's start and finish are timed by; the system's clock by default. */
+  readonly clock?: Clock;
 }
 
 export type GateProbeHold = Pick<ProbeHoldOptions, 'url' | 'token' | 'holder' | 'settleSeconds'>;
@@ -67,9 +70,10 @@ export async function runGate(config: Config, options: GateRunOptions): Promise<
 }
 
 async function runChecks(config: Config, options: GateRunOptions): Promise<Report> {
-  const startedAt = new Date();
+  const clock = options.clock ?? systemClock;
+  const startedAt = clock.wallNow();
   const design = options.sequential ? sequentialDesign(options) : undefined;
-  const environment = await prepareChecks(config, { ...(options.only && { only: options.only }) });
+  const environment = await prepareChecks(config, { clock, ...(options.only && { only: options.only }) });
   try {
     options.onStart?.(environment.checks);
     // One design for every check: the search behind it runs once per gate.
@@ -77,6 +81,7 @@ async function runChecks(config: Config, options: GateRunOptions): Promise<Repor
     const batch = await runBatch(environment.checks, {
       samples: options.samples,
       concurrency: options.concurrency,
+      clock,
       ...(options.signal && { signal: options.signal }),
       ...(options.onRun && { onRun: options.onRun }),
       ...(options.onCode && { onCode: options.onCode }),
@@ -101,7 +106,7 @@ async function runChecks(config: Config, options: GateRunOptions): Promise<Repor
       ...(sequential && { sequential }),
       ...(incomplete && { incomplete }),
       startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
+      finishedAt: clock.wallNow().toISOString(),
       location: config.location,
       version: VERSION,
     });

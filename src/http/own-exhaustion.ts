@@ -3,7 +3,7 @@
 // system error may sit deep in the chain undici builds (`cause`, or an AggregateError's `errors` when
 // several addresses were tried), so the whole chain is searched.
 
-import { StageError } from '../../core/outcome.js';
+import { StageError } from '../core/outcome.js';
 
 const OWN_RESOURCES: Readonly<Record<string, string>> = {
   EMFILE: "file descriptors (EMFILE: the process's open-file limit)",

@@ -1,11 +1,19 @@
-// One HTTP round trip to the app under test, with a hard deadline and a capped body read. Transport
+// One HTTP round trip to a far side (the app under test, a provider's API, Prometheus), with a hard deadline and a capped body read. Transport
 // failures come back as values, so each stage can name them with its own FailureReason; a call that
 // failed because this process ran out of file descriptors, memory, disk or local ports is no transport
 // failure of the far side's, and is thrown as `internal_error` (own-exhaustion.ts), for every caller alike.
 
 import { request, type Dispatcher } from 'undici';
 import { exhaustedOwnResource, ownExhaustionError } from './own-exhaustion.js';
-import type { RenderedRequest } from './template.js';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface HttpRequest {
+  readonly method: HttpMethod;
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
 
 export interface ExchangeOptions {
   readonly timeoutMs: number;
@@ -34,7 +42,7 @@ export interface TransportFailure {
 
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
 
-export async function exchange(req: RenderedRequest, options: ExchangeOptions): Promise<HttpAnswer | TransportFailure> {
+export async function exchange(req: HttpRequest, options: ExchangeOptions): Promise<HttpAnswer | TransportFailure> {
   options.signal.throwIfAborted();
   const deadline = AbortSignal.timeout(options.timeoutMs);
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
