@@ -1,0 +1,242 @@
+// Every shell command the README and docs/*.md show runs as written, in document order (the README,
+// then docs/ by name), in a fresh copy of the project: what a newcomer pastes works.
+//
+// Which lines are commands: test/support/doc-commands.ts. Each runs with `bash -c` in the copy, with
+// only PATH (without node_modules/.bin directories, which `npm test` adds) and HOME, its stdin empty.
+// It must exit 0 unless EXPECTED says otherwise and why. A command in SERVERS serves until stopped: it
+// is started, awaited until it says it is listening and its port answers, and left running while the
+// commands after it in its block name its address (`:PORT`); then it is stopped as a terminal's Ctrl-C
+// would (SIGINT to its process group) and must exit 0. A command that cannot run here is in NOT_RUN,
+// with the reason. Every entry of the three lists must still appear in the docs.
+//
+// The copy holds the repository's tracked files as they are on disk, with node_modules linked to the
+// worktree's and lib/ built by `npm run prepare` (the step of `npm ci` that builds it). It lives at a
+// fixed path, so that npx's link to the package (npm's cache keys it by path) is made once per machine.
+
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, sep } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from './support/cli.js';
+import { extractCommands, type DocCommand } from './support/doc-commands.js';
+
+interface Expectation {
+  readonly exitCodes: readonly number[];
+  /** What stdout must match. */
+  readonly stdout?: RegExp;
+  /** A JSON file the command leaves in the project. */
+  readonly writesJson?: string;
+  readonly because: string;
+}
+
+const EXPECTED: Record<string, Expectation> = {
+  'npx otp-canary run --config otp-canary.yml --samples 20 --json report.json': {
+    exitCodes: [0, 1],
+    writesJson: 'report.json',
+    because: "the gate's verdict: init's sandbox is unseeded and loses one SMS in fifty; the report is written either way",
+  },
+  'npx otp-canary run --json - | jq .gate.passed': {
+    exitCodes: [0],
+    stdout: /^true\n$/,
+    because: 'the seeded demo gate passes every time',
+  },
+  'npx otp-canary schema > otp-canary.schema.json': {
+    exitCodes: [0],
+    writesJson: 'otp-canary.schema.json',
+    because: 'the doc says it writes the JSON Schema there',
+  },
+  'npx otp-canary extract "G-482913 is your Google verification code."': {
+    exitCodes: [0],
+    stdout: /^482913\n$/,
+    because: 'the doc says it prints 482913',
+  },
+  'npx otp-canary extract --explain "Your order #123456 ships today"': {
+    exitCodes: [1],
+    because: 'the doc says exit 1: a reference number is no code',
+  },
+  'echo "Your code is 482913" | npx otp-canary extract -': {
+    exitCodes: [0],
+    stdout: /^482913\n$/,
+    because: 'the code of the message on stdin',
+  },
+  'curl -s localhost:9477/metrics': {
+    exitCodes: [0],
+    stdout: /^otp_canary_runs_total\{/m,
+    because: 'the doc says the metrics include otp_canary_runs_total',
+  },
+};
+
+/** Commands that serve until stopped, and the port the doc gives them. */
+const SERVERS: Record<string, number> = {
+  'npx otp-canary sandbox --port 8025': 8025,
+  'npx otp-canary probe --config otp-canary.yml --port 9477': 9477,
+  'npm run probe': 9477,
+};
+
+const PLACEHOLDER_HOST = 'its host is a placeholder for the reader\'s own';
+const TWILIO = 'a Twilio account; test/twilio-numbers.test.ts runs the command against a fake Twilio';
+const MAILSLURP = 'a MailSlurp account; test/mailslurp-numbers.test.ts lists, rents and releases against a fake MailSlurp';
+const WEBHOOK_RECIPE =
+  'sets a variable of the signing recipe, whose request goes to the placeholder https://probe.example.com';
+
+const NOT_RUN: Record<string, string> = {
+  'npm ci': 'installs from the registry: CI runs it on every push; the copy links node_modules and runs `npm run prepare`',
+  'npm test': 'the whole suite, this test included: CI runs it',
+  'OTP_CANARY_PROBE_TOKEN=… npx otp-canary run --config otp-canary.yml --hold-probe http://probe:9477': `${PLACEHOLDER_HOST}, and the token is …; test/probe-hold-gate.test.ts holds a real probe`,
+  'OTP_CANARY_PROBE_TOKEN=… npx otp-canary run --config otp-canary.yml --hold-probe http://otp-canary-probe-replicas.monitoring.svc:9477': `${PLACEHOLDER_HOST} (a Kubernetes Service), and the token is …`,
+  'open http://localhost:9477/': "opens a desktop browser; test/probe-status-page-browser.test.ts loads the status page in Chromium",
+  'curl -X POST http://prometheus:9090/-/reload': `${PLACEHOLDER_HOST} Prometheus`,
+  'docker run --rm -p 9477:9477 ghcr.io/otp-canary/otp-canary-probe:1': 'docker and the published image: the release workflow builds and runs it',
+  'docker build -f probe/Dockerfile -t otp-canary-probe .': 'docker: the release workflow builds the image',
+  'docker run --rm -p 9477:9477 -e PROBE_TOKEN=… -v "$PWD/otp-canary.yml:/etc/otp-canary/otp-canary.yml:ro" otp-canary-probe --config /etc/otp-canary/otp-canary.yml': 'docker, and the token is …',
+  'kubectl create secret generic otp-canary-probe --from-literal=PROBE_TOKEN=… --from-literal=TWILIO_AUTH_TOKEN=…': 'a Kubernetes cluster; test/probe-deploy.test.ts checks the manifests',
+  'kubectl apply -k probe/deploy/kubernetes/': 'a Kubernetes cluster; test/probe-deploy.test.ts checks the manifests',
+  'export TWILIO_ACCOUNT_SID=AC…  TWILIO_AUTH_TOKEN=…': 'Twilio credentials, for the commands below',
+  'npx otp-canary numbers list --provider twilio': TWILIO,
+  'npx otp-canary numbers provision --provider twilio --country US --label staging --sms-webhook https://probe.example.com/webhooks/twilio': TWILIO,
+  'npx otp-canary numbers release --provider twilio --id PN0123456789abcdef0123456789abcdef': TWILIO,
+  'export MAILSLURP_API_KEY=…': 'a MailSlurp API key, for the commands below',
+  'npx otp-canary numbers list --provider mailslurp': MAILSLURP,
+  'npx otp-canary numbers provision --provider mailslurp --country US --label staging': MAILSLURP,
+  'npx otp-canary numbers release --provider mailslurp --id 0d5b7c44-6a0e-4bd1-9f0e-2c8e3b8a1f6d': MAILSLURP,
+  [`body='{"to":"+15555550100","body":"Your code is 482913","id":"gw-1"}'`]: WEBHOOK_RECIPE,
+  [`sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$OTP_CANARY_WEBHOOK_SECRET" -hex | sed 's/^.* //')`]: WEBHOOK_RECIPE,
+  'ts=$(date +%s)': WEBHOOK_RECIPE,
+  [`sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$OTP_CANARY_WEBHOOK_SECRET" -hex | sed 's/^.* //')`]: WEBHOOK_RECIPE,
+  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature: sha256=$sig" --data "$body"`]: `${PLACEHOLDER_HOST} probe`,
+  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature-Timestamp: $ts" -H "X-Signature: sha256=$sig" --data "$body"`]: `${PLACEHOLDER_HOST} probe`,
+};
+
+const DOCS = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+const commands = DOCS.flatMap((doc) => extractCommands(doc, readFileSync(join(repoRoot, doc), 'utf8')));
+
+const project = join(tmpdir(), 'otp-canary-docs-commands');
+const env = {
+  PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.endsWith(`${sep}node_modules${sep}.bin`)).join(delimiter),
+  HOME: process.env.HOME ?? '',
+};
+const COMMAND_DEADLINE_MS = 150_000;
+
+interface Result {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A command running in its own process group, so that a signal reaches everything it started. */
+class Shell {
+  readonly child;
+  stdout = '';
+  stderr = '';
+  readonly exited: Promise<Result>;
+
+  constructor(readonly command: DocCommand) {
+    this.child = spawn('bash', ['-c', command.text], { cwd: project, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.stdout += chunk));
+    this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.stderr += chunk));
+    this.exited = new Promise((resolve, reject) => {
+      this.child.on('error', reject);
+      this.child.on('close', (exitCode, signal) => resolve({ exitCode, signal, stdout: this.stdout, stderr: this.stderr }));
+    });
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    if (this.child.exitCode === null) process.kill(-this.child.pid!, signal);
+  }
+
+  /** Resolves once a line of its output says it is listening; rejects if it exits first. */
+  listening(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const seen = () => /listening/.test(this.stdout + this.stderr) && resolve();
+      this.child.stdout.on('data', seen);
+      this.child.stderr.on('data', seen);
+      void this.exited.then((result) => reject(new Error(`${this.command.text} exited ${result.exitCode} before listening\n${describeOutput(result)}`)));
+    });
+  }
+}
+
+function describeOutput(result: Result): string {
+  return `stdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+}
+
+async function run(command: DocCommand): Promise<Result> {
+  const shell = new Shell(command);
+  const deadline = setTimeout(() => shell.signal('SIGKILL'), COMMAND_DEADLINE_MS);
+  try {
+    return await shell.exited;
+  } finally {
+    clearTimeout(deadline);
+  }
+}
+
+let server: { shell: Shell; port: number } | undefined;
+
+async function stopServer(): Promise<void> {
+  if (server === undefined) return;
+  const { shell } = server;
+  server = undefined;
+  shell.signal('SIGINT');
+  const result = await shell.exited;
+  // npm and npx die of the SIGINT while the server they started shuts down and exits 0; the output
+  // pipes close once it has.
+  expect([0, 'SIGINT'], `${shell.command.text} after Ctrl-C\n${describeOutput(result)}`).toContain(result.exitCode ?? result.signal);
+}
+
+/** The commands after a server in its block that name its address run while it serves; others stop it. */
+function talksToServer(command: DocCommand): boolean {
+  return server !== undefined && server.shell.command.doc === command.doc && server.shell.command.block === command.block && command.text.includes(`:${server.port}`);
+}
+
+function copyProject(): void {
+  rmSync(project, { recursive: true, force: true });
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: repoRoot, encoding: 'utf8' }).split('\0').filter(Boolean);
+  for (const file of files) {
+    if (!existsSync(join(repoRoot, file))) continue;
+    mkdirSync(dirname(join(project, file)), { recursive: true });
+    copyFileSync(join(repoRoot, file), join(project, file));
+  }
+  symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
+  execFileSync('npm', ['run', 'prepare'], { cwd: project, env, stdio: 'ignore' });
+}
+
+beforeAll(copyProject, 120_000);
+afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+describe('every command this test names', () => {
+  it.each(Object.keys({ ...EXPECTED, ...NOT_RUN, ...SERVERS }))('is still in the docs: %s', (text) => {
+    expect(commands.map((command) => command.text)).toContain(text);
+  });
+});
+
+describe.each(DOCS.filter((doc) => commands.some((command) => command.doc === doc)))('%s, as written', (doc) => {
+  afterAll(stopServer, 60_000);
+
+  for (const command of commands.filter((entry) => entry.doc === doc)) {
+    const name = `line ${command.line}: ${command.text}`;
+    const reason = NOT_RUN[command.text];
+    if (reason !== undefined) {
+      it.skip(`${name} (not run: ${reason})`, () => {});
+      continue;
+    }
+    it(name, async () => {
+      if (!talksToServer(command)) await stopServer();
+      const port = SERVERS[command.text];
+      if (port !== undefined) {
+        const shell = new Shell(command);
+        server = { shell, port };
+        await shell.listening();
+        const answer = await fetch(`http://127.0.0.1:${port}/`);
+        expect(answer.status, `${command.text} answers on port ${port}`).toBeLessThan(500);
+        return;
+      }
+      const expected = EXPECTED[command.text] ?? { exitCodes: [0], because: 'a command succeeds unless the doc says otherwise' };
+      const result = await run(command);
+      const context = `${command.doc}:${command.line} ${command.text}: ${expected.because}\n${describeOutput(result)}`;
+      expect(expected.exitCodes, context).toContain(result.exitCode);
+      if (expected.stdout) expect(result.stdout, context).toMatch(expected.stdout);
+      if (expected.writesJson) expect(() => JSON.parse(readFileSync(join(project, expected.writesJson!), 'utf8')), context).not.toThrow();
+    }, COMMAND_DEADLINE_MS + 30_000);
+  }
+});
