@@ -13,12 +13,14 @@
 // worktree's and lib/ built by `npm run prepare` (the step of `npm ci` that builds it). It lives at a
 // fixed path, so that npx's link to the package (npm's cache keys it by path) is made once per machine.
 
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, sep } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from './support/cli.js';
+import { startWebhookReceiver } from '../src/index.js';
 import { extractCommands, type DocCommand } from './support/doc-commands.js';
 
 interface Expectation {
@@ -77,8 +79,7 @@ const SERVERS: Record<string, number> = {
 const PLACEHOLDER_HOST = 'its host is a placeholder for the reader\'s own';
 const TWILIO = 'a Twilio account; test/twilio-numbers.test.ts runs the command against a fake Twilio';
 const MAILSLURP = 'a MailSlurp account; test/mailslurp-numbers.test.ts lists, rents and releases against a fake MailSlurp';
-const WEBHOOK_RECIPE =
-  'sets a variable of the signing recipe, whose request goes to the placeholder https://probe.example.com';
+const WEBHOOK_RECIPE = 'a step of the signing recipe, whose request goes to a placeholder host: run below against a loopback receiver';
 
 const NOT_RUN: Record<string, string> = {
   'npm ci': 'installs from the registry: CI runs it on every push; the copy links node_modules and runs `npm run prepare`',
@@ -104,8 +105,8 @@ const NOT_RUN: Record<string, string> = {
   [`sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$OTP_CANARY_WEBHOOK_SECRET" -hex | sed 's/^.* //')`]: WEBHOOK_RECIPE,
   'ts=$(date +%s)': WEBHOOK_RECIPE,
   [`sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$OTP_CANARY_WEBHOOK_SECRET" -hex | sed 's/^.* //')`]: WEBHOOK_RECIPE,
-  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature: sha256=$sig" --data "$body"`]: `${PLACEHOLDER_HOST} probe`,
-  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature-Timestamp: $ts" -H "X-Signature: sha256=$sig" --data "$body"`]: `${PLACEHOLDER_HOST} probe`,
+  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature: sha256=$sig" --data "$body"`]: WEBHOOK_RECIPE,
+  [`curl -X POST https://probe.example.com/webhooks/generic -H 'Content-Type: application/json' -H "X-Signature-Timestamp: $ts" -H "X-Signature: sha256=$sig" --data "$body"`]: WEBHOOK_RECIPE,
 };
 
 const DOCS = ['README.md', ...readdirSync(join(repoRoot, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
@@ -201,42 +202,74 @@ function copyProject(): void {
   execFileSync('npm', ['run', 'prepare'], { cwd: project, env, stdio: 'ignore' });
 }
 
-beforeAll(copyProject, 120_000);
-afterAll(() => rmSync(project, { recursive: true, force: true }));
-
 describe('every command this test names', () => {
   it.each(Object.keys({ ...EXPECTED, ...NOT_RUN, ...SERVERS }))('is still in the docs: %s', (text) => {
     expect(commands.map((command) => command.text)).toContain(text);
   });
 });
 
-describe.each(DOCS.filter((doc) => commands.some((command) => command.doc === doc)))('%s, as written', (doc) => {
-  afterAll(stopServer, 60_000);
+describe('the docs, as written, in a fresh copy of the project', () => {
+  beforeAll(copyProject, 120_000);
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
 
-  for (const command of commands.filter((entry) => entry.doc === doc)) {
-    const name = `line ${command.line}: ${command.text}`;
-    const reason = NOT_RUN[command.text];
-    if (reason !== undefined) {
-      it.skip(`${name} (not run: ${reason})`, () => {});
-      continue;
-    }
-    it(name, async () => {
-      if (!talksToServer(command)) await stopServer();
-      const port = SERVERS[command.text];
-      if (port !== undefined) {
-        const shell = new Shell(command);
-        server = { shell, port };
-        await shell.listening();
-        const answer = await fetch(`http://127.0.0.1:${port}/`);
-        expect(answer.status, `${command.text} answers on port ${port}`).toBeLessThan(500);
-        return;
+  describe.each(DOCS.filter((doc) => commands.some((command) => command.doc === doc)))('%s', (doc) => {
+    afterAll(stopServer, 60_000);
+
+    for (const command of commands.filter((entry) => entry.doc === doc)) {
+      const name = `line ${command.line}: ${command.text}`;
+      const reason = NOT_RUN[command.text];
+      if (reason !== undefined) {
+        it.skip(`${name} (not run: ${reason})`, () => {});
+        continue;
       }
-      const expected = EXPECTED[command.text] ?? { exitCodes: [0], because: 'a command succeeds unless the doc says otherwise' };
-      const result = await run(command);
-      const context = `${command.doc}:${command.line} ${command.text}: ${expected.because}\n${describeOutput(result)}`;
-      expect(expected.exitCodes, context).toContain(result.exitCode);
-      if (expected.stdout) expect(result.stdout, context).toMatch(expected.stdout);
-      if (expected.writesJson) expect(() => JSON.parse(readFileSync(join(project, expected.writesJson!), 'utf8')), context).not.toThrow();
-    }, COMMAND_DEADLINE_MS + 30_000);
+      it(name, async () => {
+        if (!talksToServer(command)) await stopServer();
+        const port = SERVERS[command.text];
+        if (port !== undefined) {
+          const shell = new Shell(command);
+          server = { shell, port };
+          await shell.listening();
+          const answer = await fetch(`http://127.0.0.1:${port}/`);
+          expect(answer.status, `${command.text} answers on port ${port}`).toBeLessThan(500);
+          return;
+        }
+        const expected = EXPECTED[command.text] ?? { exitCodes: [0], because: 'a command succeeds unless the doc says otherwise' };
+        const result = await run(command);
+        const context = `${command.doc}:${command.line} ${command.text}: ${expected.because}\n${describeOutput(result)}`;
+        expect(expected.exitCodes, context).toContain(result.exitCode);
+        if (expected.stdout) expect(result.stdout, context).toMatch(expected.stdout);
+        if (expected.writesJson) expect(() => JSON.parse(readFileSync(join(project, expected.writesJson!), 'utf8')), context).not.toThrow();
+      }, COMMAND_DEADLINE_MS + 30_000);
+    }
+  });
+});
+
+describe("docs/webhooks.md's signing recipes, sent to a loopback receiver instead of the placeholder host", () => {
+  const SECRET = 'gateway-secret-from-the-docs';
+  const recipe = commands.filter((command) => command.doc === 'docs/webhooks.md');
+  const [body, ...signed] = recipe.filter((command) => command.block === 0);
+  const timestamped = recipe.filter((command) => command.block === 1);
+
+  /** Runs the commands in one shell, as pasted, and returns the messages the receiver let in. */
+  async function deliveredBy(script: DocCommand[]): Promise<unknown[]> {
+    const delivered: unknown[] = [];
+    const receiver = await startWebhookReceiver({ inbox: { accept: (sms) => delivered.push(sms) }, generic: { secret: SECRET } });
+    try {
+      const text = script.map((command) => command.text.replaceAll('https://probe.example.com', receiver.url)).join('\n');
+      await promisify(execFile)('bash', ['-c', text], { env: { ...env, OTP_CANARY_WEBHOOK_SECRET: SECRET } });
+    } finally {
+      await receiver.close();
+    }
+    return delivered;
   }
+
+  const message = { id: 'gw-1', to: '+15555550100', body: 'Your code is 482913' };
+
+  it('signs the body as the receiver checks it', async () => {
+    expect(await deliveredBy([body!, ...signed])).toEqual([expect.objectContaining(message)]);
+  });
+
+  it('signs the timestamp and the body as the receiver checks them', async () => {
+    expect(await deliveredBy([body!, ...timestamped])).toEqual([expect.objectContaining(message)]);
+  });
 });
