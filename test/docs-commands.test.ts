@@ -77,20 +77,21 @@ const SERVERS: Record<string, number> = {
 };
 
 const PLACEHOLDER_HOST = 'its host is a placeholder for the reader\'s own';
+const DOCKER = 'docker: .github/workflows/release.yml builds the image, test/probe-deploy.test.ts checks the Dockerfile';
 const TWILIO = 'a Twilio account; test/twilio-numbers.test.ts runs the command against a fake Twilio';
 const MAILSLURP = 'a MailSlurp account; test/mailslurp-numbers.test.ts lists, rents and releases against a fake MailSlurp';
 const WEBHOOK_RECIPE = 'a step of the signing recipe, whose request goes to a placeholder host: run below against a loopback receiver';
 
 const NOT_RUN: Record<string, string> = {
-  'npm ci': 'installs from the registry: CI runs it on every push; the copy links node_modules and runs `npm run prepare`',
-  'npm test': 'the whole suite, this test included: CI runs it',
+  'npm ci': 'installs from the registry: .github/workflows/ci.yml runs it; the copy links node_modules and runs `npm run prepare`',
+  'npm test': 'the whole suite, this test included: .github/workflows/ci.yml runs it',
   'OTP_CANARY_PROBE_TOKEN=… npx otp-canary run --config otp-canary.yml --hold-probe http://probe:9477': `${PLACEHOLDER_HOST}, and the token is …; test/probe-hold-gate.test.ts holds a real probe`,
   'OTP_CANARY_PROBE_TOKEN=… npx otp-canary run --config otp-canary.yml --hold-probe http://otp-canary-probe-replicas.monitoring.svc:9477': `${PLACEHOLDER_HOST} (a Kubernetes Service), and the token is …`,
   'open http://localhost:9477/': "opens a desktop browser; test/probe-status-page-browser.test.ts loads the status page in Chromium",
   'curl -X POST http://prometheus:9090/-/reload': `${PLACEHOLDER_HOST} Prometheus`,
-  'docker run --rm -p 9477:9477 ghcr.io/otp-canary/otp-canary-probe:1': 'docker and the published image: the release workflow builds and runs it',
-  'docker build -f probe/Dockerfile -t otp-canary-probe .': 'docker: the release workflow builds the image',
-  'docker run --rm -p 9477:9477 -e PROBE_TOKEN=… -v "$PWD/otp-canary.yml:/etc/otp-canary/otp-canary.yml:ro" otp-canary-probe --config /etc/otp-canary/otp-canary.yml': 'docker, and the token is …',
+  'docker run --rm -p 9477:9477 ghcr.io/otp-canary/otp-canary-probe:1': DOCKER,
+  'docker build -f probe/Dockerfile -t otp-canary-probe .': DOCKER,
+  'docker run --rm -p 9477:9477 -e PROBE_TOKEN=… -v "$PWD/otp-canary.yml:/etc/otp-canary/otp-canary.yml:ro" otp-canary-probe --config /etc/otp-canary/otp-canary.yml': DOCKER,
   'kubectl create secret generic otp-canary-probe --from-literal=PROBE_TOKEN=… --from-literal=TWILIO_AUTH_TOKEN=…': 'a Kubernetes cluster; test/probe-deploy.test.ts checks the manifests',
   'kubectl apply -k probe/deploy/kubernetes/': 'a Kubernetes cluster; test/probe-deploy.test.ts checks the manifests',
   'export TWILIO_ACCOUNT_SID=AC…  TWILIO_AUTH_TOKEN=…': 'Twilio credentials, for the commands below',
@@ -201,6 +202,27 @@ function copyProject(): void {
   symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
   execFileSync('npm', ['run', 'prepare'], { cwd: project, env, stdio: 'ignore' });
 }
+
+describe('which lines of a document are commands', () => {
+  const texts = (markdown: string) => extractCommands('doc.md', markdown).map((command) => command.text);
+
+  it('drops comments, but not a # inside quotes, and reads `a && b` as two commands', () => {
+    expect(texts('```sh\n# setup\nnpm ci && npm start   # the demo\nnpx otp-canary extract "order #123"\n```\n')).toEqual([
+      'npm ci',
+      'npm start',
+      'npx otp-canary extract "order #123"',
+    ]);
+  });
+
+  it('joins continuation lines and finds blocks indented in a list, but not other languages', () => {
+    const markdown = '1. Run:\n\n   ```bash\n   docker run \\\n     --rm image\n   ```\n\n```yaml\nkey: value\n```\n';
+    expect(extractCommands('doc.md', markdown)).toEqual([{ doc: 'doc.md', line: 4, block: 0, text: 'docker run --rm image' }]);
+  });
+
+  it('reads in a console block only what follows a `$ ` prompt', () => {
+    expect(texts('```console\n$ npx otp-canary --version\n0.1.0\n```\n')).toEqual(['npx otp-canary --version']);
+  });
+});
 
 describe('every command this test names', () => {
   it.each(Object.keys({ ...EXPECTED, ...NOT_RUN, ...SERVERS }))('is still in the docs: %s', (text) => {
