@@ -6,8 +6,10 @@
 // It must exit 0 unless EXPECTED says otherwise and why. A command in SERVERS serves until stopped: it
 // is started, awaited until it says it is listening and its port answers, and left running while the
 // commands after it in its block name its address (`:PORT`); then it is stopped as a terminal's Ctrl-C
-// would (SIGINT to its process group) and must exit 0. A command that cannot run here is in NOT_RUN,
-// with the reason. Every entry of the three lists must still appear in the docs.
+// would (SIGINT to its process group), and must end cleanly: exit 0, or npm or npx killed by that
+// SIGINT while the server they started shuts down. A command that cannot run here is in NOT_RUN, with
+// the reason. Every entry of the three lists must still appear in the docs. The webhook signing recipes,
+// whose requests go to a placeholder host, run at the end against a loopback receiver instead.
 //
 // The copy holds the repository's tracked files as they are on disk, with node_modules linked to the
 // worktree's and lib/ built by `npm run prepare` (the step of `npm ci` that builds it). It lives at a
@@ -19,8 +21,8 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot } from './support/cli.js';
 import { startWebhookReceiver } from '../src/index.js';
+import { repoRoot } from './support/cli.js';
 import { extractCommands, type DocCommand } from './support/doc-commands.js';
 
 interface Expectation {
@@ -181,8 +183,7 @@ async function stopServer(): Promise<void> {
   server = undefined;
   shell.signal('SIGINT');
   const result = await shell.exited;
-  // npm and npx die of the SIGINT while the server they started shuts down and exits 0; the output
-  // pipes close once it has.
+  // The output pipes close once everything the command started has exited.
   expect([0, 'SIGINT'], `${shell.command.text} after Ctrl-C\n${describeOutput(result)}`).toContain(result.exitCode ?? result.signal);
 }
 
