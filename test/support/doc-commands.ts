@@ -12,7 +12,7 @@ export interface DocCommand {
   readonly doc: string;
   /** The 1-based line the command starts on. */
   readonly line: number;
-  /** Which fenced block of the document it is in (0-based): commands of one block run together. */
+  /** Which of the document's shell blocks it is in (0-based): commands of one block run together. */
   readonly block: number;
   /** The command, its continuation lines joined with a space, without its comment. */
   readonly text: string;
