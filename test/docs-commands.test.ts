@@ -146,14 +146,24 @@ class Shell {
     });
   }
 
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Signals everything still in its process group. */
   signal(signal: NodeJS.Signals): void {
-    if (this.child.exitCode === null) process.kill(-this.child.pid!, signal);
+    try {
+      process.kill(-this.child.pid!, signal);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+    }
   }
 
   /** Resolves once a line of its output says it is listening; rejects if it exits first. */
   listening(): Promise<void> {
     return new Promise((resolve, reject) => {
       const seen = () => /listening/.test(this.stdout + this.stderr) && resolve();
+      seen();
       this.child.stdout.on('data', seen);
       this.child.stderr.on('data', seen);
       void this.exited.then((result) => reject(new Error(`${this.command.text} exited ${result.exitCode} before listening\n${describeOutput(result)}`)));
@@ -175,16 +185,21 @@ async function run(command: DocCommand): Promise<Result> {
   }
 }
 
-let server: { shell: Shell; port: number } | undefined;
+/** The server running, and whether it served: one that never did has failed its own test already. */
+let server: { shell: Shell; port: number; served: boolean } | undefined;
 
 async function stopServer(): Promise<void> {
   if (server === undefined) return;
-  const { shell } = server;
+  const { shell, served } = server;
   server = undefined;
+  const runningUntilNow = shell.running;
   shell.signal('SIGINT');
-  const result = await shell.exited;
   // The output pipes close once everything the command started has exited.
-  expect([0, 'SIGINT'], `${shell.command.text} after Ctrl-C\n${describeOutput(result)}`).toContain(result.exitCode ?? result.signal);
+  const result = await shell.exited;
+  if (!served) return;
+  const context = `${shell.command.text} after Ctrl-C\n${describeOutput(result)}`;
+  expect(runningUntilNow, context).toBe(true);
+  expect([0, 'SIGINT'], context).toContain(result.exitCode ?? result.signal);
 }
 
 /** The commands after a server in its block that name its address run while it serves; others stop it. */
@@ -249,11 +264,11 @@ describe('the docs, as written, in a fresh copy of the project', () => {
         if (!talksToServer(command)) await stopServer();
         const port = SERVERS[command.text];
         if (port !== undefined) {
-          const shell = new Shell(command);
-          server = { shell, port };
-          await shell.listening();
+          server = { shell: new Shell(command), port, served: false };
+          await server.shell.listening();
           const answer = await fetch(`http://127.0.0.1:${port}/`);
           expect(answer.status, `${command.text} answers on port ${port}`).toBeLessThan(500);
+          server.served = true;
           return;
         }
         const expected = EXPECTED[command.text] ?? { exitCodes: [0], because: 'a command succeeds unless the doc says otherwise' };
