@@ -15,7 +15,7 @@
 // worktree's and lib/ built by `npm run prepare` (the step of `npm ci` that builds it). It lives at a
 // fixed path, so that npx's link to the package (npm's cache keys it by path) is made once per machine.
 
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, sep } from 'node:path';
@@ -78,7 +78,7 @@ const SERVERS: Record<string, number> = {
   'npm run probe': 9477,
 };
 
-const PLACEHOLDER_HOST = 'its host is a placeholder for the reader\'s own';
+const PLACEHOLDER_HOST = "its host is a placeholder for the reader's own";
 const DOCKER = 'docker: .github/workflows/release.yml builds the image, test/probe-deploy.test.ts checks the Dockerfile';
 const TWILIO = 'a Twilio account; test/twilio-numbers.test.ts runs the command against a fake Twilio';
 const MAILSLURP = 'a MailSlurp account; test/mailslurp-numbers.test.ts lists, rents and releases against a fake MailSlurp';
@@ -120,6 +120,7 @@ const env = {
   PATH: (process.env.PATH ?? '').split(delimiter).filter((dir) => !dir.endsWith(`${sep}node_modules${sep}.bin`)).join(delimiter),
   HOME: process.env.HOME ?? '',
 };
+/** A command still running after this is killed: a hang fails its test with the output so far. */
 const COMMAND_DEADLINE_MS = 150_000;
 
 interface Result {
@@ -216,7 +217,8 @@ function copyProject(): void {
     copyFileSync(join(repoRoot, file), join(project, file));
   }
   symlinkSync(join(repoRoot, 'node_modules'), join(project, 'node_modules'));
-  execFileSync('npm', ['run', 'prepare'], { cwd: project, env, stdio: 'ignore' });
+  const build = spawnSync('npm', ['run', 'prepare'], { cwd: project, env, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run prepare failed in the copy (exit ${build.status}):\n${build.stdout}${build.stderr}`);
 }
 
 describe('which lines of a document are commands', () => {
