@@ -19,6 +19,10 @@ export const DEBIAN_TOOLS = [
   { path: '/usr/bin/prometheus', package: 'prometheus' },
   { path: '/usr/bin/promtool', package: 'prometheus' },
   { path: '/usr/bin/chromium', package: 'chromium' },
+  // The README's and docs' commands, which test/docs-commands.test.ts runs as written.
+  { path: '/usr/bin/curl', package: 'curl' },
+  { path: '/usr/bin/jq', package: 'jq' },
+  { path: '/usr/bin/openssl', package: 'openssl' },
 ];
 
 /** The one command that installs `packages`, as a user would type it. */
