@@ -10,7 +10,7 @@ import { holdProbeFor, INPUTS, InputError, readInputs, thresholdsFor, type Input
 import { escapeXml, renderJUnit } from '../src/action/junit.js';
 import { actionOutputs, OUTPUTS } from '../src/action/outputs.js';
 import { histogram, renderJobSummary } from '../src/action/summary.js';
-import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
+import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/fields/fields.js';
 import { evaluateGate } from '../src/core/gate.js';
 import type { FailureReason } from '../src/core/outcome.js';
 import { buildReport, type Report } from '../src/core/report.js';

@@ -9,7 +9,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/config/fields.js';
+import { MAX_P95_DELIVERY_SECONDS_RULE, MIN_SUCCESS_RATE_RULE } from '../src/fields/fields.js';
 import { cliPath, repoRoot, runCli, SANDBOX_CHECK_CONFIG, writeConfigIn } from './support/cli.js';
 
 const ESCAPE = '\u001b[';

@@ -8,7 +8,7 @@ import { parseConfig } from '../src/config/load.js';
 import { assertProbeConfig } from '../src/probe/probe-config.js';
 import { DEFAULT_PROBE_PORT, PROBE_PATHS } from '../src/probe/server.js';
 import { DEFAULT_GRACE } from '../src/cli/commands/probe.js';
-import { parseDuration } from '../src/config/units.js';
+import { parseDuration } from '../src/fields/units.js';
 
 const DIR = new URL('../probe/deploy/kubernetes/', import.meta.url);
 /** Parsed YAML, read field by field as the manifests are written. */

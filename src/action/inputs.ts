@@ -2,7 +2,7 @@
 // defaults live: the runner fills action.yml's defaults in, but `node dist/index.js` run by hand does
 // not, so readInputs applies the same ones (a test keeps action.yml equal to this table).
 
-import { MIN_TOKEN_LENGTH, parseThreshold, secretProblem, type GateThresholdName } from '../config/fields.js';
+import { MIN_TOKEN_LENGTH, parseThreshold, secretProblem, type GateThresholdName } from '../fields/fields.js';
 import type { GateConfig } from '../config/schema.js';
 import type { GateThresholds } from '../core/gate.js';
 import { isCheckName, parsePromqlDuration } from '../prometheus/queries.js';

@@ -3,7 +3,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 type ParsedResults<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
-import { parseThreshold, type GateThresholdName } from '../config/fields.js';
+import { parseThreshold, type GateThresholdName } from '../fields/fields.js';
 import { UsageError } from './errors.js';
 
 export function positiveInteger(option: string, raw: string | undefined): number | undefined {

@@ -3,7 +3,7 @@
 // flag: command lines are visible to every user of the machine).
 
 import { hostname } from 'node:os';
-import { MIN_TOKEN_LENGTH, secretProblem } from '../config/fields.js';
+import { MIN_TOKEN_LENGTH, secretProblem } from '../fields/fields.js';
 import type { Config } from '../config/schema.js';
 import type { GateProbeHold } from '../wiring/gate-run.js';
 import { UsageError } from './errors.js';

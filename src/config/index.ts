@@ -6,7 +6,7 @@ export { configJsonSchema } from './json-schema.js';
 export { configWarnings, type ConfigWarning } from './warnings.js';
 export { toCheckSpec } from './check-spec.js';
 export { demoConfig, DEMO_CONFIG } from './demo.js';
-export { parseDuration, parseSize } from './units.js';
+export { parseDuration, parseSize } from '../fields/units.js';
 export type {
   CheckConfig,
   Config,

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { WEAKENABLE_CONTROLS, type SandboxOptions } from '../sandbox/options.js';
 import { resolveSandboxOptions, type SandboxOverrides } from '../sandbox/overrides.js';
-import { duration, httpUrl, port, probability, secret } from './fields.js';
+import { duration, httpUrl, port, probability, secret } from '../fields/fields.js';
 
 const faultRates = z.strictObject({
   error: probability.optional(),

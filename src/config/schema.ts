@@ -18,7 +18,7 @@ import {
   secret,
   size,
   token,
-} from './fields.js';
+} from '../fields/fields.js';
 import { validateRequestTemplate, type PlaceholderName } from '../providers/http/template.js';
 import { VONAGE_SIGNATURE_METHODS } from '../providers/vonage/signature.js';
 import { DEFAULT_HOLD_SETTLE_SECONDS, MAX_HOLD_SETTLE_SECONDS } from '../probe-hold/protocol.js';

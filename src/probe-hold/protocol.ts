@@ -4,7 +4,7 @@
 // so no access log or proxy ever records one.
 
 import { z } from 'zod';
-import { phoneNumber } from '../config/fields.js';
+import { phoneNumber } from '../fields/fields.js';
 
 export const HOLDS_PATH = '/api/holds';
 /** A hold's id in its URL: what the probe hands out (a UUID), nothing else. */

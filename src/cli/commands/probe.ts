@@ -3,7 +3,7 @@
 // logging) an invalid one while the running config carries on. A config error at start is exit 2.
 
 import { loadConfig } from '../../config/load.js';
-import { DURATION_TOO_LONG, MAX_DURATION_MS, parseDuration } from '../../config/units.js';
+import { DURATION_TOO_LONG, MAX_DURATION_MS, parseDuration } from '../../fields/units.js';
 import { demoConfig } from '../../config/demo.js';
 import { createLogger } from '../../probe/logger.js';
 import { startProbe } from '../../probe/probe.js';
