@@ -182,6 +182,16 @@ export default defineConfig(
     },
   },
   {
+    // What npm installs with the package is `dependencies`; a devDependency in lib/ breaks it for users.
+    // The Action is bundled into dist/, so src/action may use devDependencies (@actions/*).
+    files: ['src/**/*.ts'],
+    ignores: ['src/action/**'],
+    rules: {
+      'import-x/no-extraneous-dependencies': ['error', { devDependencies: false, packageDir: ROOT }],
+      'import-x/no-duplicates': 'error',
+    },
+  },
+  {
     files: ['src/core/**/*.ts'],
     rules: {
       'no-restricted-imports': [

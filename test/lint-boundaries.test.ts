@@ -91,6 +91,15 @@ describe('the layer rule: core ← http ← providers ← sandbox ← config ←
   });
 });
 
+describe('what the package ships', () => {
+  it('refuses a devDependency in src/, outside the bundled Action', async () => {
+    const messages = await lint('src/cli/x.ts', "import 'vitest';\n");
+    expect(messages.map((message) => message.ruleId)).toEqual(['import-x/no-extraneous-dependencies']);
+    expect(await lint('src/action/x.ts', "import '@actions/core';\n")).toEqual([]);
+    expect(await lint('src/cli/x.ts', "import 'zod';\n")).toEqual([]);
+  });
+});
+
 describe('the pure core', () => {
   it.each([['node:fs'], ['node:fs/promises'], ['fs'], ['node:http'], ['node:net'], ['undici'], ['pino']])(
     'refuses an import of %s in src/core',
