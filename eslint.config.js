@@ -38,7 +38,7 @@ const LAYERS = [
     may: ['core', 'http', 'prometheus'],
     why: "Prometheus's HTTP API is a far side, like a provider's.",
   },
-  { name: 'src/report', target: ['src/report/**'], may: ['core', 'report'], why: 'it presents the core’s report, nothing more.' },
+  { name: 'src/report', target: ['src/report/**'], may: ['core', 'report'], why: "it presents the core's report, nothing more." },
   {
     name: 'src/sandbox',
     target: ['src/sandbox/**'],
@@ -46,7 +46,7 @@ const LAYERS = [
     why: 'the sandbox speaks what providers speak, and knows nothing of config or wiring.',
   },
   {
-    name: 'src/config',
+    name: 'src/config and src/probe-hold',
     target: ['src/config/**', 'src/probe-hold/**'],
     may: ['core', 'http', 'providers', 'sandbox', 'config', 'probe-hold'],
     why: 'config (and the hold protocol it validates) is parsed before anything is wired.',
