@@ -92,7 +92,7 @@ function spawnNode(args: readonly string[]): Spawned {
   let pending = '';
   const lines: Record<string, unknown>[] = [];
   const listeners = new Set<() => void>();
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     const parts = pending.split('\n');
     pending = parts.pop()!;
@@ -204,13 +204,12 @@ async function renderTime(): Promise<{ medianMs: number; maxMs: number; samples:
   const metrics: ProbeMetrics = createProbeMetrics({ version: 'bench', location: 'bench', checks: sandboxChecks('* * * * *') });
   for (let index = 0; index < 10 * CHECKS; index += 1) metrics.recordRun({ ...syntheticRun(index), check: `check-${String(index % CHECKS).padStart(3, '0')}` });
   const samples: number[] = [];
-  let bytes = 0;
   for (let index = 0; index < 30; index += 1) {
     const started = performance.now();
-    bytes = (await metrics.render()).length;
+    await metrics.render();
     samples.push(performance.now() - started);
   }
-  bytes = (await metrics.renderOwn()).length;
+  const bytes = (await metrics.renderOwn()).length;
   samples.sort((a, b) => a - b);
   return { medianMs: samples[Math.floor(samples.length / 2)]!, maxMs: samples.at(-1)!, samples: samples.length, bytes };
 }

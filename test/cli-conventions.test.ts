@@ -50,6 +50,7 @@ describe('colour', () => {
   it('colours a pipe when FORCE_COLOR asks for it', async () => {
     const { stdout } = await runCli(['run', '--samples', '1'], { env: { FORCE_COLOR: '1' } });
 
+    // eslint-disable-next-line no-control-regex -- an ANSI colour escape is what the test looks for
     expect(stdout).toMatch(/\u001b\[3[12]mGate (PASSED|FAILED)/);
   });
 
@@ -63,6 +64,7 @@ describe('colour', () => {
   it('colours a terminal', async () => {
     const shown = await onTerminal(`${cli} run --samples 1 --no-progress`);
 
+    // eslint-disable-next-line no-control-regex -- an ANSI colour escape is what the test looks for
     expect(shown).toMatch(/\u001b\[3[12]mGate (PASSED|FAILED)/);
   });
 });
@@ -162,7 +164,7 @@ describe('a port in use', () => {
   });
 
   it("is bad usage for run's webhook receiver, before anything is sent", async () => {
-    const config = `${SANDBOX_CHECK.replace('inbox: { type: sandbox }', `inbox: { type: webhook, format: twilio, authToken: secret, listen: { host: 127.0.0.1, port: ${port} } }`)}`;
+    const config = SANDBOX_CHECK.replace('inbox: { type: sandbox }', `inbox: { type: webhook, format: twilio, authToken: secret, listen: { host: 127.0.0.1, port: ${port} } }`);
     const { code, stdout, stderr } = await runCli(['run', '--samples', '1', '--config', await configFile(config)]);
 
     expect(code).toBe(2);

@@ -29,10 +29,10 @@ const ANNOTATIONS = new Set(['$schema', 'title', 'description', 'default', '$def
 /** Every subschema of `schema` (itself included), found through the applicator keywords. */
 function subschemas(schema: Schema): Schema[] {
   const children: unknown[] = [
-    ...Object.values((schema.properties as Record<string, unknown>) ?? {}),
-    ...Object.values((schema.$defs as Record<string, unknown>) ?? {}),
-    ...((schema.anyOf as unknown[]) ?? []),
-    ...((schema.oneOf as unknown[]) ?? []),
+    ...Object.values((schema.properties as Record<string, unknown> | undefined) ?? {}),
+    ...Object.values((schema.$defs as Record<string, unknown> | undefined) ?? {}),
+    ...((schema.anyOf as unknown[] | undefined) ?? []),
+    ...((schema.oneOf as unknown[] | undefined) ?? []),
     schema.items,
     schema.propertyNames,
     typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined,
@@ -89,10 +89,10 @@ function validate(schema: Schema, value: unknown, root: Schema = schema, path = 
         if (typeof value === 'number' && value <= (arg as number)) fail();
         break;
       case 'minLength':
-        if (typeof value === 'string' && [...value].length < (arg as number)) fail();
+        if (typeof value === 'string' && Array.from(value).length < (arg as number)) fail();
         break;
       case 'maxLength':
-        if (typeof value === 'string' && [...value].length > (arg as number)) fail();
+        if (typeof value === 'string' && Array.from(value).length > (arg as number)) fail();
         break;
       case 'minItems':
         if (Array.isArray(value) && value.length < (arg as number)) fail();

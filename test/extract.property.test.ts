@@ -107,8 +107,8 @@ const SPACED_SCRIPT_LETTERS = [
   'कखगघचछजझटठडढतथदधनपफबभमयरलवशसहािीुूेैोौं',
   'աբգդեզէըթժիլխծկհձղճմյնշոչպջռսվտրցւփքօֆ',
   'აბგდევზთიკლმნოპჟრსტუფქღყშჩცძწჭხჯჰ',
-].map((letters) => [...letters]);
-const LATIN = [...'abcdefghijklmnopqrstuvwxyz'];
+].map((letters) => Array.from(letters));
+const LATIN = Array.from('abcdefghijklmnopqrstuvwxyz');
 
 /** One to eight digits, in ASCII or in one other decimal script. */
 const writtenDigits = fc
@@ -140,7 +140,7 @@ const latinWordWithNumber = fc
     letterCase: fc.constantFrom('lower', 'title', 'upper', 'mixed' as const),
     caseFlips: fc.array(fc.boolean(), { minLength: 7, maxLength: 7 }),
     fullWidth: fc.nat(3).map((pick) => pick === 0),
-    vowel: fc.constantFrom(...'AEIOU'),
+    vowel: fc.constantFrom('A', 'E', 'I', 'O', 'U'),
   })
   .map(({ letters, digits, position: at, letterCase, caseFlips, fullWidth, vowel }) => {
     let cased = letters;
@@ -148,7 +148,7 @@ const latinWordWithNumber = fc
     if (letterCase === 'upper') cased = letters.toUpperCase();
     if (letterCase === 'mixed') {
       // A lower-case first letter keeps it mixed: `iOS`, `eBay`.
-      cased = [...letters].map((letter, i) => (i > 0 && caseFlips[i] === true ? letter.toUpperCase() : letter)).join('');
+      cased = Array.from(letters).map((letter, i) => (i > 0 && caseFlips[i] === true ? letter.toUpperCase() : letter)).join('');
     }
     const inCapitals = cased === cased.toUpperCase(); // also a one-letter title: `V`
     const word = inCapitals
@@ -181,7 +181,7 @@ const CONNECTORS = [' ', ': ', ' is ', ' is: ', '：', ' [', ' #'];
 const SEPARATORS = [' ', ' ', ' ', ', ', ': ', '\n', ' - ', '-', '. ', ' (', ') ', ' #', ' [', '] ', '：', '，'];
 
 function sprinkle(text: string, marks: readonly (readonly [number, string])[]): string {
-  const chars = [...text];
+  const chars = Array.from(text);
   for (const [at, mark] of marks) chars.splice(at % (chars.length + 1), 0, mark);
   return chars.join('');
 }
@@ -230,7 +230,7 @@ const NUMBER_SEPARATORS = /[\s\-\u2010-\u2015\u2212\uFE58\uFE63\uFF0D.,/:()]/gu;
 
 /** Text as written, folded the way codes are compared: separators and invisible marks out, digits to ASCII. */
 function fold(written: string, separators: RegExp): string {
-  return [...written.replace(separators, '').replace(INVISIBLE, '')]
+  return Array.from(written.replace(separators, '').replace(INVISIBLE, ''))
     .map((char) => {
       const digit = UNICODE_DIGITS.get(char);
       return digit === undefined ? char.normalize('NFKC') : String(digit);
@@ -266,7 +266,7 @@ describe('extractOtp properties', () => {
   it('reads digits of every Unicode decimal script as ASCII, even mixed within one code', () => {
     fc.assert(
       fc.property(code, fc.array(fc.nat(), { minLength: 8, maxLength: 8 }), (expected, scriptPicks) => {
-        const written = [...expected]
+        const written = Array.from(expected)
           .map((digit, i) => SCRIPTS[(scriptPicks[i] ?? 0) % SCRIPTS.length]?.[Number(digit)] ?? digit)
           .join('');
         expect(extractOtp(`Your verification code is ${written}`).code).toBe(expected);
@@ -321,7 +321,7 @@ describe('extractOtp properties', () => {
         fc.constantFrom(...TEMPLATES),
         fc.array(fc.tuple(fc.nat(), invisibleMark), { minLength: 1, maxLength: 3 }),
         (expected, template, marks) => {
-          const digits = [...expected];
+          const digits = Array.from(expected);
           // Strictly inside the code: between two of its digits.
           for (const [at, mark] of marks) digits.splice(1 + (at % (digits.length - 1)), 0, mark);
           const text = template(digits.join(''));

@@ -196,6 +196,7 @@ describe('failures are inbox_error', () => {
 });
 
 function restore(variable: string, value: string | undefined): void {
+  // eslint-disable-next-line @typescript-eslint/no-dynamic-delete -- deleting is the only way to unset an environment variable
   if (value === undefined) delete process.env[variable];
   else process.env[variable] = value;
 }

@@ -64,7 +64,8 @@ describe('probe/deploy/kubernetes', () => {
 
   it('gives in-flight runs longer than the grace period before Kubernetes kills the pod', async () => {
     const spec = (await manifest('deployment.yaml')).spec.template.spec;
-    const grace = spec.containers[0].args[spec.containers[0].args.indexOf('--grace') + 1] ?? DEFAULT_GRACE;
+    const args: string[] = spec.containers[0].args;
+    const grace = args[args.indexOf('--grace') + 1] ?? DEFAULT_GRACE;
 
     expect(spec.terminationGracePeriodSeconds * 1000).toBeGreaterThan(parseDuration(grace)!);
   });

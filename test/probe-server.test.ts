@@ -32,8 +32,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await probe?.stop('SIGKILL');
-  await app?.close();
+  // Unset when beforeAll failed part way.
+  await (probe as ProbeProcess | undefined)?.stop('SIGKILL');
+  await (app as ProbeApp | undefined)?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -38,9 +38,10 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
-  await probe?.stop('SIGKILL');
-  await app?.close();
+  // Unset when beforeAll failed part way.
+  await (browser as Browser | undefined)?.close();
+  await (probe as ProbeProcess | undefined)?.stop('SIGKILL');
+  await (app as ProbeApp | undefined)?.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -43,7 +43,8 @@ afterEach(async () => {
   app.sends.removeAllListeners();
 });
 afterAll(async () => {
-  await app?.close();
+  // Unset when beforeAll failed part way.
+  await (app as ProbeApp | undefined)?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -57,7 +58,9 @@ async function writeConfig(checks: unknown[], replaysPath = join(dir, `replays-$
 async function runWhile(check: string, duringRun: () => Promise<void>): Promise<{ outcome: string; reason?: string }> {
   await probe!.waitForLog((line) => line.event === 'schedules_registered');
   let acting: Promise<void> | undefined;
-  app.sends.once('send', () => (acting = duringRun()));
+  app.sends.once('send', () => {
+    acting = duringRun();
+  });
   const response = await fetch(`${probe!.url}/api/checks/${check}/run`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
   await acting;
   return (await response.json()) as { outcome: string; reason?: string };
@@ -95,7 +98,9 @@ describe('an unsigned Vonage inbox beside a Twilio-signed one', () => {
 
   it('still hands the Twilio-signed check the messages Twilio signed', async () => {
     probe = await startProbeProcess(['--config', await writeConfig([unsignedVonage(app), twilioSigned(app)]), '--port', '0']);
-    const record = await runWhile('twilio-signed', async () => void (await postTwilio('SM00000000000000000000000000000001')));
+    const record = await runWhile('twilio-signed', async () => {
+      await postTwilio('SM00000000000000000000000000000001');
+    });
     expect(record).toMatchObject({ outcome: 'failure', reason: 'code_rejected' });
   });
 
@@ -130,7 +135,9 @@ describe('a signed Twilio webhook replayed after a restart', () => {
     const sid = 'SM0123456789abcdef0123456789abcdef';
 
     probe = await startProbeProcess(['--config', config, '--port', '0']);
-    expect(await runWhile('twilio-signed', async () => void (await postTwilio(sid)))).toMatchObject({ reason: 'code_rejected' });
+    expect(await runWhile('twilio-signed', async () => {
+      await postTwilio(sid);
+    })).toMatchObject({ reason: 'code_rejected' });
     expect(await probe.stop()).toBe(0);
 
     probe = await startProbeProcess(['--config', config, '--port', '0']);
@@ -150,7 +157,9 @@ describe('a corrupt replay memory', () => {
     probe = await startProbeProcess(['--config', await writeConfig([twilioSigned(app)], replays), '--port', '0']);
 
     expect(await probe.waitForLog((line) => line.event === 'webhook_replays_error')).toMatchObject({ level: 'error', msg: expect.stringContaining('is corrupt, starting empty') });
-    expect(await runWhile('twilio-signed', async () => void (await postTwilio('SM00000000000000000000000000000002')))).toMatchObject({ reason: 'code_rejected' });
+    expect(await runWhile('twilio-signed', async () => {
+      await postTwilio('SM00000000000000000000000000000002');
+    })).toMatchObject({ reason: 'code_rejected' });
     expect(JSON.parse(await readFile(replays, 'utf8'))).toMatchObject({ version: 1 });
   });
 });

@@ -75,7 +75,7 @@ describe('a runaway answer', () => {
 
     const error = await stageError(inbox(url).waitForSms(query()));
     expect(error.reason).toBe('inbox_error');
-    expect(String((error.cause as Error).message)).toBe(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`);
+    expect((error.cause as Error).message).toBe(`the body is larger than ${JSON_API_MAX_BODY_BYTES} bytes; reading stopped there`);
     expect(written).toBeLessThan(50 * 1024 * 1024);
   });
 

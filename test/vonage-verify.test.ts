@@ -8,7 +8,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Auth } from '@vonage/auth';
 import { AuthenticationType } from '@vonage/server-client';
-import { Verify2 } from '@vonage/verify2';
+import { Channels, Verify2 } from '@vonage/verify2';
 import { Ajv } from 'ajv';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FailureReason } from '../src/core/outcome.js';
@@ -153,11 +153,11 @@ describe('vonage-verify requests match the official SDK', () => {
     await vonage(options).trigger.send(ctx());
     await officialSdk().newRequest({
       brand: 'Acme',
-      workflow: [{ channel: 'sms', to: NUMBER.slice(1) }],
+      workflow: [{ channel: Channels.SMS, to: NUMBER.slice(1) }],
       locale: 'en-gb',
       codeLength: 6,
       channelTimeout: 300,
-    } as Parameters<Verify2['newRequest']>[0]);
+    });
 
     const [ours, sdk] = requests;
     expect(validStart(ours!.json), JSON.stringify(validStart.errors)).toBe(true);

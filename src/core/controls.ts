@@ -269,7 +269,7 @@ const ALPHABETS = ['0123456789', 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnop
 
 /** Adds `n` to the code read as a number whose digits are its characters, each in its own alphabet. */
 function offsetCode(code: string, n: number): string {
-  const chars = [...code];
+  const chars = Array.from(code); // by code point: a digit outside the BMP is one character
   let carry = n;
   for (let i = chars.length - 1; i >= 0 && carry > 0; i -= 1) {
     const char = chars[i] ?? '';

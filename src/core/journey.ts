@@ -252,11 +252,11 @@ export class JourneySteps {
    */
   async release(sent: Sent): Promise<void> {
     const { result } = sent;
-    const release = result.release;
+    const release = result.release?.bind(result);
     if (release === undefined) return;
     const scope = new Scope();
     try {
-      await this.#bounded(scope, this.spec.timeouts.stepMs, (signal) => release.call(result, signal));
+      await this.#bounded(scope, this.spec.timeouts.stepMs, release);
     } catch {
       // Best effort: an uncancelled send only expires on the provider's own schedule.
     } finally {
@@ -327,7 +327,7 @@ export class JourneySteps {
       throw new StageError('code_not_found', `no code found in the ${message.body.length}-character message`);
     }
     this.#read.add(extraction.code);
-    return { code: extraction.code, ambiguous: extraction.ambiguous === true };
+    return { code: extraction.code, ambiguous: extraction.ambiguous };
   }
 
   /** Remembers on the number's lease that `code`, read by these steps, can no longer be anyone's. */

@@ -18,7 +18,7 @@ const CODE_LENGTH_SHOWING_A_PREFIX = 8;
  * two, enough for a human to match it against a phone screen while leaving at least 6 hidden.
  */
 export function maskCode(code: string): string {
-  const chars = [...code];
+  const chars = Array.from(code); // by code point: a digit outside the BMP is one character
   if (chars.length < CODE_LENGTH_SHOWING_A_PREFIX) return DOT.repeat(chars.length);
   return chars.slice(0, 2).join('') + DOT.repeat(chars.length - 2);
 }

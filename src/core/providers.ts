@@ -125,7 +125,10 @@ export interface Clock {
   wallNow(): Date;
 }
 
+/** The real clock, the one place the core reads the time; everything else is handed a Clock. */
 export const systemClock: Clock = {
+  // eslint-disable-next-line no-restricted-properties -- this is the injected clock's production implementation
   now: () => performance.now(),
+  // eslint-disable-next-line no-restricted-syntax -- this is the injected clock's production implementation
   wallNow: () => new Date(),
 };

@@ -54,7 +54,8 @@ export function createLogger(options: LoggerOptions = {}): ProbeLogger {
  */
 function scrubbedError(error: Error): pino.SerializedError {
   const serialized = pino.stdSerializers.err(error);
-  return { ...serialized, message: scrub(serialized.message), ...(serialized.stack !== undefined && { stack: scrub(serialized.stack) }) };
+  const stack = serialized.stack as string | undefined; // pino's type says always; an error may have had its stack removed
+  return { ...serialized, message: scrub(serialized.message), ...(stack !== undefined && { stack: scrub(stack) }) };
 }
 
 /**

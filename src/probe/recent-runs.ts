@@ -67,7 +67,7 @@ export class RecentRuns {
   /** Keeps the latest result of each control per check. */
   addControl(record: ControlRecord): void {
     let controls = this.controlsByCheck.get(record.check);
-    if (controls === undefined) this.controlsByCheck.set(record.check, (controls = new Map()));
+    if (controls === undefined) this.controlsByCheck.set(record.check, (controls = new Map<ControlName, ControlRecord>()));
     controls.set(record.control, record);
   }
 

@@ -78,7 +78,7 @@ function parseAnswer(answer: HttpAnswer, fail: (what: string, cause?: unknown) =
   }
   if (!isRecord(json)) return fail(`answered ${answer.status} with JSON that is not Prometheus's answer`);
   if (json['status'] === 'error' || answer.status < 200 || answer.status >= 300) {
-    const detail = typeof json['error'] === 'string' ? `: ${json['errorType'] ?? 'error'}: ${json['error']}` : '';
+    const detail = typeof json['error'] === 'string' ? `: ${typeof json['errorType'] === 'string' ? json['errorType'] : 'error'}: ${json['error']}` : '';
     return fail(`refused the query (${answer.status}${detail})`);
   }
   const data = json['data'];

@@ -12,7 +12,7 @@ import {
 } from './options.js';
 
 const probability = z.number().min(0).max(1);
-const durationMs = z.number().finite().min(0);
+const durationMs = z.number().min(0);
 
 const faultRatesSchema = z
   .strictObject({ error: probability, rateLimit: probability, slow: probability, reset: probability, malformed: probability })
@@ -47,13 +47,13 @@ export const sandboxOverridesSchema = z
         resendWindowMs: durationMs,
         maxAttempts: z.number().int().min(1),
         codeLength: z.number().int().min(4).max(10),
-        template: z.string().includes('{{code}}', { message: 'must contain {{code}}' }),
+        template: z.string().includes('{{code}}', { error: 'must contain {{code}}' }),
         weaken: z.array(z.enum(WEAKENABLE_CONTROLS)).readonly(),
       })
       .partial(),
     faults: faultOverridesSchema,
     webhook: z.strictObject({ url: z.url({ protocol: /^https?$/ }), authToken: z.string().min(1) }),
-    seed: z.number().finite(),
+    seed: z.number(),
   })
   .partial();
 

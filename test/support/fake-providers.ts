@@ -98,7 +98,7 @@ export class FakeClock implements Clock {
    * Fails loudly instead of hanging when `work` waits for something no timer will ever bring.
    */
   async run<T>(work: Promise<T>): Promise<T> {
-    let settled = false;
+    let settled = false as boolean; // set by the callbacks below, which the type checker does not follow
     work.then(
       () => (settled = true),
       () => (settled = true),
@@ -154,7 +154,8 @@ export class FakeInbox implements Inbox {
     this.queries.push(query);
     return new Promise<InboxResult>((resolve, reject) => {
       const check = () => {
-        if (this.failure) return finish(() => reject(this.failure));
+        const failure = this.failure;
+        if (failure) return finish(() => reject(failure));
         const mine = this.messages.filter((m) => m.to === query.number);
         const fresh = mine.filter((m) => m.receivedAt >= query.since);
         const wanted = fresh.filter((m) => !query.ignore?.has(m.id));
@@ -339,9 +340,11 @@ export class FakeTrigger implements Trigger {
   async send(ctx: StageContext): Promise<TriggerResult> {
     this.signals.push(ctx.signal);
     await hangIfAsked(this.behaviour, ctx.signal);
-    const result = this.behaviour.failWith ? undefined : this.service.send(ctx.number);
+    const failure = this.behaviour.failWith;
+    const result = failure ? undefined : this.service.send(ctx.number);
     await this.clock.sleep(this.behaviour.latencyMs, ctx.signal);
-    if (result === undefined) throw this.behaviour.failWith;
+    if (failure) throw failure;
+    if (result === undefined) throw new Error('unreachable: the service answered nothing');
     this.sends += 1;
     return { ...result, release: (signal) => this.#release(result.reference, signal) };
   }

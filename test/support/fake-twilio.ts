@@ -113,7 +113,7 @@ function operations(): Operation[] {
         const formPointer = ['paths', path, method, 'requestBody', 'content', 'application/x-www-form-urlencoded', 'schema'];
         const formSchema = ((op.requestBody as Json | undefined)?.content as Json | undefined)?.['application/x-www-form-urlencoded'] as Json | undefined;
         // The documented parameters only: a misspelt one is a contract breach, not an extra Twilio ignores.
-        const formNames = Object.keys(((formSchema?.schema as Json | undefined)?.properties ?? {}) as Json);
+        const formNames = Object.keys((formSchema?.schema as Json | undefined)?.properties ?? {});
         const responses = op.responses as Record<string, Json>;
         const validateAnswer = new Map<number, ValidateFunction>();
         let defaultAnswer: FakeAnswer | undefined;

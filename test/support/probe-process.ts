@@ -41,7 +41,7 @@ export function startProbeProcess(args: readonly string[], env: NodeJS.ProcessEn
   const arrivals = new EventEmitter();
   let pending = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     pending += chunk;
     const lines = pending.split('\n');
     pending = lines.pop()!;
@@ -51,7 +51,7 @@ export function startProbeProcess(args: readonly string[], env: NodeJS.ProcessEn
       arrivals.emit('line', line);
     }
   });
-  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => {
     arrivals.emit('exit');
     resolve(code);

@@ -134,7 +134,7 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
       } catch (error) {
         last = error;
       }
-      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last === undefined ? '' : `: ${last instanceof Error ? String(last) : JSON.stringify(last)}`}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   };

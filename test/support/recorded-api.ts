@@ -27,9 +27,9 @@ export interface RequestLog {
   /** The next answer scripted for `path`, taken off the script. */
   nextScripted(path: string): ScriptedAnswer | undefined;
   /** Answers the next requests to `path` with these, in order, before any normal routing. */
-  script(path: string, ...answers: ScriptedAnswer[]): void;
+  script: (path: string, ...answers: ScriptedAnswer[]) => void;
   /** Resolves once `count` requests to `path` have been received. */
-  received(path: string, count: number): Promise<RecordedRequest[]>;
+  received: (path: string, count: number) => Promise<RecordedRequest[]>;
 }
 
 export function createRequestLog(): RequestLog {

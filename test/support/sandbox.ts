@@ -63,7 +63,7 @@ export function issuedCode(sandbox: Sandbox, requestId: string): string {
 
 /** A code of the same length that is certainly not `code`. */
 export function wrongCode(code: string): string {
-  return [...code].map((digit) => String((Number(digit) + 1) % 10)).join('');
+  return Array.from(code).map((digit) => String((Number(digit) + 1) % 10)).join('');
 }
 
 export interface ReceivedPost {

@@ -1,9 +1,11 @@
 // The words around a number that say what it is. Every pattern here is a flat alternation or is only
 // ever run on a short, bounded slice of text, so none can backtrack catastrophically on hostile input.
+// The word lists are packed by hand, a language or a kind per line, so the formatter leaves them be.
 
 const alternation = (words: readonly string[]): string => words.join('|');
 
 /** Words that announce a one-time code, in scripts that separate words with spaces. Longest first. */
+// prettier-ignore
 const SPACED_CODE_WORDS = [
   // English
   'verification code', 'confirmation code', 'security code', 'log[- ]?in code', 'sign[- ]?in code',
@@ -35,6 +37,7 @@ const SPACED_CODE_WORDS = [
 ] as const;
 
 /** The same for scripts written without spaces between words (or that glue particles onto them). */
+// prettier-ignore
 const UNSPACED_CODE_WORDS = [
   // Chinese
   '验证码', '驗證碼', '校验码', '校驗碼', '确认码', '確認碼', '认证码', '認證碼', '动态码', '動態碼', '动态密码',
@@ -53,6 +56,7 @@ const UNSPACED_CODE_WORDS = [
 ] as const;
 
 /** "X code" phrases that name something other than a one-time code. */
+// prettier-ignore
 const NOT_CODE_PHRASES = [
   '(?:zip|postal|post|area|country|sort|promo(?:tional)?|discount|coupon|voucher|gift|referral|invite|invitation|error|status|reason|tracking|product|qr|bar|dial(?:ing)?) ?-?codes?',
   'postcode', 'barcode',
@@ -83,6 +87,7 @@ export const ENDS_WITH_IS_OR_COLON = new RegExp(
 /** A sentence boundary inside a gap. */
 export const SENTENCE_BREAK = /[.!?。！？](?:\s|$)|\n/u;
 
+// prettier-ignore
 const MONTHS = alternation([
   'jan(?:uary)?', 'feb(?:ruary)?', 'mar(?:ch)?', 'apr(?:il)?', 'may', 'june?', 'july?', 'aug(?:ust)?',
   'sep(?:t(?:ember)?)?', 'oct(?:ober)?', 'nov(?:ember)?', 'dec(?:ember)?', 'enero', 'febrero', 'marzo', 'abril',
@@ -99,11 +104,13 @@ export const MONTH_AFTER = new RegExp(`^\\s*(?:of\\s+|de\\s+)?(?:${MONTHS})${WOR
 /** Date words around a year in CJK: `2026年`. */
 export const YEAR_SUFFIX = /^\s*(?:年|년)/u;
 
+// prettier-ignore
 const CURRENCY_CODES = alternation([
   'usd', 'eur', 'gbp', 'inr', 'rs\\.?', 'rub', 'jpy', 'cny', 'rmb', 'krw', 'try', 'brl', 'mxn', 'aud', 'cad',
   'chf', 'sgd', 'hkd', 'aed', 'sar', 'zar', 'ngn', 'egp', 'pln', 'sek', 'nok', 'dkk', 'idr', 'php', 'vnd',
   'thb', 'myr', 'kes', 'руб\\.?', 'грн',
 ]);
+// prettier-ignore
 const CURRENCY_WORDS_AFTER = alternation([
   CURRENCY_CODES, 'dollars?', 'euros?', 'pounds?', 'rupees?', 'reais', 'pesos?', 'yuan', 'yen', 'won', 'lira',
   'рубл\\p{L}*', 'ريال', 'درهم', 'جنيه', '元', '円', '원', '圆', '块',
@@ -115,6 +122,7 @@ export const CURRENCY_BEFORE = new RegExp(`(?:[$€£¥₹₽₩₺₱₦₫฿�
 export const CURRENCY_AFTER = new RegExp(`^\\s*(?:[$€£¥₹₽₩₺₱₦₫฿¢]|(?:${CURRENCY_WORDS_AFTER})${WORD_END})`, 'iu');
 
 /** A unit of time right after a number: ` minutes`, `分钟`, ` мин`. */
+// prettier-ignore
 export const DURATION_AFTER = new RegExp(
   `^\\s*(?:${alternation([
     'min(?:ute)?s?', 'sec(?:ond)?s?', 'hours?', 'hrs?', 'h', 'days?', 'weeks?', 'minutos?', 'segundos?', 'horas?',
@@ -128,6 +136,7 @@ export const DURATION_AFTER = new RegExp(
 export const PERCENT_AFTER = /^\s*(?:%|٪|percent|per cent|pct)/iu;
 
 /** Words that introduce an identifier which is not a code: `Order #`, `ref`, `card ending in`. */
+// prettier-ignore
 export const REFERENCE_BEFORE = new RegExp(
   `${WORD_START}(?:${alternation([
     'order', 'ref(?:erence)?', 'ticket', 'account', 'acct', 'a/c', 'invoice', 'inv', 'transaction', 'txn', 'trx',
@@ -141,6 +150,7 @@ export const REFERENCE_BEFORE = new RegExp(
 );
 
 /** Words that introduce a phone number: `call us at`, `Tel:`. */
+// prettier-ignore
 export const PHONE_BEFORE = new RegExp(
   `${WORD_START}(?:call|phone|tel|telephone|fax|hotline|helpline|contact|llame|ligue|appelez|anrufen|chiama|звоните|позвоните|телефон)` +
     `(?:\\s+(?:us|me|now))?(?:\\s+(?:at|on|to|number|al|au|unter|al numero))?\\s*[:.]?\\s*$`,
