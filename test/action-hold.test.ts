@@ -35,7 +35,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await probe?.stop('SIGKILL');
+  await probe.stop('SIGKILL');
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -23,7 +23,7 @@ interface ActionMetadata {
   name: string;
   description: string;
   branding: { icon: string; color: string };
-  inputs: Record<string, { description: string; required: boolean; default: string }>;
+  inputs: Record<string, { description: string; required?: boolean; default: string }>;
   outputs: Record<string, { description: string }>;
   runs: { using: string; main: string };
 }

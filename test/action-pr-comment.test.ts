@@ -110,8 +110,8 @@ beforeAll(async () => {
   };
 });
 afterAll(() => {
-  api?.close();
-  return sandbox?.close();
+  api.close();
+  return sandbox.close();
 });
 beforeEach(() => {
   api.requests.length = 0;

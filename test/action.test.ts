@@ -187,7 +187,7 @@ describe('the bundled Action with real credentials in its config', () => {
       ].join('\n'),
     );
   });
-  afterAll(() => sandbox?.close());
+  afterAll(() => sandbox.close());
 
   it.each(RUNTIMES)('under %s registers every code and credential with the runner and prints none of them', async (_runtime, node) => {
     sandbox.reset();
@@ -230,7 +230,7 @@ describe('the bundled Action told to write where it cannot', () => {
     const check = { name: 'signup', number: '+15555550100', ...sandboxAppSteps(sandbox.url), inbox: { type: 'sandbox' }, timeouts: { delivery: '300ms', total: '2s', step: '1s' }, policy: { resendWindow: '0s' } };
     await writeFile(config, stringify({ checks: [check] }));
   });
-  afterAll(() => sandbox?.close());
+  afterAll(() => sandbox.close());
 
   it.each(RUNTIMES)('under %s fails at once on a junit-path below a file, naming the input, and sends no SMS', async (_runtime, node) => {
     sandbox.reset();

@@ -75,8 +75,10 @@ async function world(overrides: SandboxOverrides = {}, check: Record<string, unk
       const result = await runCli(['run', '--config', configPath, '--samples', '3', '--concurrency', '1', '--json', reportPath, ...extraArgs], {
         env: { [TOKEN_VAR]: TOKEN },
       });
-      const report = JSON.parse(await readFile(reportPath, 'utf8').catch(() => 'null')) as Report;
-      return { ...result, report };
+      const reportText = await readFile(reportPath, 'utf8').catch(() => {
+        throw new Error(`the run wrote no report (exit ${result.code}): ${result.stderr}`);
+      });
+      return { ...result, report: JSON.parse(reportText) as Report };
     },
   };
 }

@@ -1,7 +1,7 @@
 // The layer rule in eslint.config.js refuses the arrows it should, and lets the others through: each case
 // lints a one-line module placed at a path under src/ (not written to disk) that imports a real file.
 
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint, type Linter } from 'eslint';
@@ -18,18 +18,15 @@ async function lint(filePath: string, code: string): Promise<Linter.LintMessage[
   return result!.messages;
 }
 
-/** A module that exists in `folder` of src/ (a folder or one file), whichever one the tree has today. */
-function moduleIn(...candidates: string[]): string {
-  for (const candidate of candidates) {
-    const path = join(ROOT, candidate);
-    if (!existsSync(path)) continue;
-    if (path.endsWith('.ts')) return path;
-    const file = readdirSync(path, { recursive: true, encoding: 'utf8' })
-      .filter((name) => name.endsWith('.ts'))
-      .sort()[0];
-    if (file !== undefined) return join(path, file);
-  }
-  throw new Error(`none of ${candidates.join(', ')} holds a module`);
+/** A module of src/: the file itself, or the first module of a folder. */
+function moduleIn(candidate: string): string {
+  const path = join(ROOT, candidate);
+  if (path.endsWith('.ts')) return path;
+  const file = readdirSync(path, { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .sort()[0];
+  if (file === undefined) throw new Error(`${candidate} holds no module`);
+  return join(path, file);
 }
 
 /** `import '<target>'` as written in `from`: relative, with NodeNext's .js extension. */
@@ -42,23 +39,25 @@ function importOf(from: string, target: string): string {
 
 const LAYER_RULE = 'import-x/no-restricted-paths';
 const CORE = () => moduleIn('src/core/outcome.ts');
-const HTTP = () => moduleIn('src/http', 'src/providers/http');
-const PROVIDERS = () => moduleIn('src/providers/twilio', 'src/providers');
-const SANDBOX = () => moduleIn('src/sandbox/world.ts', 'src/sandbox');
-const CONFIG = () => moduleIn('src/config/schema.ts', 'src/config');
-const WIRING = () => moduleIn('src/wiring/gate-run.ts', 'src/wiring', 'src/gate-run.ts');
+const HTTP = () => moduleIn('src/http');
+const FIELDS = () => moduleIn('src/fields/fields.ts');
+const PROVIDERS = () => moduleIn('src/providers/twilio');
+const SANDBOX = () => moduleIn('src/sandbox/world.ts');
+const CONFIG = () => moduleIn('src/config/schema.ts');
+const WIRING = () => moduleIn('src/wiring/gate-run.ts');
 const FACE = () => moduleIn('src/cli/main.ts');
 
-describe('the layer rule: core ← http ← providers ← sandbox ← config ← wiring ← faces', () => {
+describe('the layer rule: core ← http, fields ← providers ← sandbox ← config ← wiring ← faces', () => {
   const refused: [string, string, () => string, string][] = [
     ['the core importing a provider', 'src/core/x.ts', PROVIDERS, 'src/core may import only src/core:'],
     ['the core importing config', 'src/core/extract/x.ts', CONFIG, 'src/core may import only src/core:'],
     ['the HTTP toolkit importing a provider', 'src/http/x.ts', PROVIDERS, 'src/http may import only src/core, src/http:'],
+    ['the field kit importing config', 'src/fields/x.ts', CONFIG, 'src/fields may import only src/core, src/fields:'],
     [
       'a provider importing wiring',
       'src/providers/twilio/x.ts',
       WIRING,
-      'src/providers may import only src/core, src/http, src/providers:',
+      'src/providers may import only src/core, src/http, src/fields, src/providers:',
     ],
     ['a provider importing config', 'src/providers/x.ts', CONFIG, 'src/providers may import only'],
     ['a provider importing the sandbox', 'src/providers/sandbox/x.ts', SANDBOX, 'src/providers may import only'],
@@ -71,7 +70,7 @@ describe('the layer rule: core ← http ← providers ← sandbox ← config ←
   it.each(refused)('refuses %s', async (_, file, target, says) => {
     const messages = await lint(file, importOf(file, target()));
     expect(messages.map((message) => message.ruleId)).toEqual([LAYER_RULE]);
-    expect(messages[0]!.message).toContain('Layers: core ← http ← providers ← sandbox ← config ← wiring ← faces');
+    expect(messages[0]!.message).toContain('Layers: core ← http, fields ← providers ← sandbox ← config ← wiring ← faces');
     expect(messages[0]!.message).toContain(says);
   });
 
@@ -79,6 +78,8 @@ describe('the layer rule: core ← http ← providers ← sandbox ← config ←
     ['a provider importing the core', 'src/providers/twilio/x.ts', CORE],
     ['a provider importing the HTTP toolkit', 'src/providers/twilio/x.ts', HTTP],
     ['the HTTP toolkit importing the core', 'src/http/x.ts', CORE],
+    ['a provider importing the field kit', 'src/providers/twilio/x.ts', FIELDS],
+    ['config importing the field kit', 'src/config/x.ts', FIELDS],
     ['the sandbox importing a provider', 'src/sandbox/x.ts', PROVIDERS],
     ['config importing the sandbox', 'src/config/x.ts', SANDBOX],
     ['wiring importing config', 'src/wiring/x.ts', CONFIG],

@@ -169,7 +169,7 @@ describe('holding numbers on every replica behind the probe\'s name', () => {
 
 describe('otp-canary run holding its numbers on the probe (--hold-probe, gate.holdProbe)', () => {
   /** A sandbox pushing every SMS to the gate's webhook port, and a gate config of one check on NUMBER through it. */
-  async function gateWorld(): Promise<{ sandbox: Sandbox; writeConfig(gate?: Record<string, unknown>): Promise<string> }> {
+  async function gateWorld(): Promise<{ sandbox: Sandbox; writeConfig: (gate?: Record<string, unknown>) => Promise<string> }> {
     const webhookPort = await freePort();
     const sandbox = await startSandbox({
       seed: 3,

@@ -42,7 +42,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await Promise.all(started.map((process) => process.stop('SIGKILL')));
-  await app?.close();
+  await app.close();
   await rm(dir, { recursive: true, force: true });
 });
 

@@ -279,8 +279,8 @@ function gateThreshold(threshold: GateThresholdName): (name: InputName, value: s
 }
 
 function oneOf<const T extends readonly string[]>(name: InputName, value: string, allowed: T): T[number] {
-  if (!allowed.includes(value)) throw new InputError(`${name} must be ${allowed.join(' or ')}, got "${value}"`);
-  return value as T[number];
+  if (!isOneOf(value, allowed)) throw new InputError(`${name} must be ${allowed.join(' or ')}, got "${value}"`);
+  return value;
 }
 
 /** The YAML 1.2 core schema booleans, as core.getBooleanInput accepts them. */
@@ -288,4 +288,8 @@ function boolean(name: InputName, value: string): boolean {
   if (['true', 'True', 'TRUE'].includes(value)) return true;
   if (['false', 'False', 'FALSE'].includes(value)) return false;
   throw new InputError(`${name} must be true or false, got "${value}"`);
+}
+
+function isOneOf<const T extends readonly string[]>(value: string, allowed: T): value is T[number] {
+  return allowed.includes(value);
 }

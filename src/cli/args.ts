@@ -52,7 +52,7 @@ export function parseCommandArgs<const T extends ArgsConfig>(argv: string[], con
     const option = Object.hasOwn(options, token.name) ? options[token.name] : undefined;
     if (option === undefined) throw new UsageError(`unknown option ${token.rawName}`);
     if (option.type === 'string' && token.value === undefined) throw new UsageError(`${token.rawName} needs a value`);
-    if (option.type === 'string' && token.inlineValue === false && /^-./.test(token.value!)) {
+    if (option.type === 'string' && token.inlineValue === false && /^-./.test(token.value)) {
       throw new UsageError(`${token.rawName} needs a value, got the option-like "${token.value}" (write ${token.rawName}=${token.value} if that is the value)`);
     }
     if (option.type === 'boolean' && token.value !== undefined) throw new UsageError(`${token.rawName} takes no value, got "${token.value}"`);

@@ -28,6 +28,6 @@ export const processIo: CommandIo = {
   stdout: (text) => void process.stdout.write(text),
   stderr: (text) => void process.stderr.write(text),
   stdin: () => text(process.stdin),
-  interactive: process.stderr.isTTY === true,
+  interactive: process.stderr.isTTY,
   color: { stdout: colourFor(process.stdout, process.env), stderr: colourFor(process.stderr, process.env) },
 };

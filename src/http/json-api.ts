@@ -50,7 +50,7 @@ export function callJsonApi(req: JsonApiRequest): Promise<HttpAnswer | Transport
  * `https://proxy.example/mailslurp/` gives `https://proxy.example/mailslurp/waitForSms`.
  */
 export function apiUrl(baseUrl: string, path: string, query?: Readonly<Record<string, string>>): string {
-  return `${baseUrl.replace(/\/+$/, '')}${path}${query === undefined ? '' : `?${new URLSearchParams(query)}`}`;
+  return `${baseUrl.replace(/\/+$/, '')}${path}${query === undefined ? '' : `?${new URLSearchParams(query).toString()}`}`;
 }
 
 export function isSuccess(answer: HttpAnswer): boolean {

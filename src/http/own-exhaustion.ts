@@ -26,7 +26,7 @@ function search(error: unknown, depth: number): string | undefined {
   if (typeof error !== 'object' || error === null || depth > MAX_DEPTH) return undefined;
   const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
   if (typeof code === 'string' && Object.hasOwn(OWN_RESOURCES, code)) return OWN_RESOURCES[code];
-  for (const inner of [cause, ...(Array.isArray(errors) ? errors : [])]) {
+  for (const inner of [cause, ...(Array.isArray(errors) ? (errors as unknown[]) : [])]) {
     const found = search(inner, depth + 1);
     if (found !== undefined) return found;
   }

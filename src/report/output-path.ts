@@ -22,7 +22,7 @@ export async function checkWritable(option: string, path: string, options: Writa
   const existing = await statIfAny(absolute, option, path);
   if (existing?.isDirectory()) throw new OutputPathError(`${option} ${path} cannot be written: it is a directory`);
   const target = existing !== undefined ? absolute : options.createsDirectories ? await nearestExisting(dirname(absolute), option, path) : dirname(absolute);
-  await access(target, constants.W_OK).catch((error: NodeJS.ErrnoException) => {
+  await access(target, constants.W_OK).catch((error: unknown) => {
     throw unwritable(option, path, error);
   });
 }
@@ -36,8 +36,8 @@ async function nearestExisting(directory: string, option: string, path: string):
 }
 
 async function statIfAny(at: string, option: string, path: string): Promise<Stats | undefined> {
-  return stat(at).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
+  return stat(at).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw unwritable(option, path, error);
   });
 }
@@ -50,6 +50,7 @@ const REASONS: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
-function unwritable(option: string, path: string, cause: NodeJS.ErrnoException): OutputPathError {
-  return new OutputPathError(`${option} ${path} cannot be written: ${REASONS[cause.code ?? ''] ?? cause.code ?? cause.message}`, { cause });
+function unwritable(option: string, path: string, cause: unknown): OutputPathError {
+  const { code, message } = cause as NodeJS.ErrnoException;
+  return new OutputPathError(`${option} ${path} cannot be written: ${REASONS[code ?? ''] ?? code ?? message}`, { cause });
 }
