@@ -184,8 +184,8 @@ describe('runBatch', () => {
     const slow = fakeWorld({ clock, carrier: { delayMs: 50_000 } });
     const failing = runBatch(
       [
-        { spec: checkSpec({ name: 'fast', number: numbers[0] }), providers: fast.providers },
-        { spec: checkSpec({ name: 'slow', number: numbers[1] }), providers: slow.providers },
+        { spec: checkSpec({ name: 'fast', number: numbers[0]! }), providers: fast.providers },
+        { spec: checkSpec({ name: 'slow', number: numbers[1]! }), providers: slow.providers },
       ],
       {
         samples: 1,

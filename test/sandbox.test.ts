@@ -184,6 +184,13 @@ describe('sandbox options', () => {
     expect(options.otp.codeLength).toBe(6);
   });
 
+  it('keeps the default of a field given as undefined, as if it were left out', () => {
+    const options = resolveSandboxOptions({ carrier: { loss: undefined }, otp: { ttlMs: undefined }, faults: { send: { error: undefined } } });
+    expect(options.carrier.loss).toBe(resolveSandboxOptions().carrier.loss);
+    expect(options.otp.ttlMs).toBe(resolveSandboxOptions().otp.ttlMs);
+    expect(options.faults.send.error).toBe(0);
+  });
+
   it('names each bad field', () => {
     expect(() => resolveSandboxOptions({ carrier: { loss: 2 }, otp: { codeLength: 3 } })).toThrow(/sandbox\.carrier\.loss[\s\S]*sandbox\.otp\.codeLength/);
   });

@@ -11,9 +11,9 @@ import type { ChecksSummary, CheckSummary } from './summary.js';
 
 export interface GateThresholds {
   /** Every check's success rate (success + degraded over the finished runs that exercised the target) must reach it. */
-  readonly minSuccessRate?: number;
+  readonly minSuccessRate?: number | undefined;
   /** Every check's nearest-rank p95 delivery latency must be at or below it. */
-  readonly maxP95DeliverySeconds?: number;
+  readonly maxP95DeliverySeconds?: number | undefined;
   /** When true, a single degraded run fails its check. */
   readonly failOnDegraded?: boolean;
   /** Every check needs at least this many finished runs. */
@@ -39,7 +39,7 @@ export type ThresholdName = 'minRuns' | 'minSuccessRate' | 'maxP95DeliverySecond
 
 export interface ThresholdVerdict {
   /** Absent when nothing could be measured (no finished run, no SMS delivered). */
-  readonly observed?: number;
+  readonly observed?: number | undefined;
   readonly passed: boolean;
 }
 
@@ -47,7 +47,7 @@ export interface ThresholdResult extends ThresholdVerdict {
   readonly name: ThresholdName;
   readonly threshold: number | boolean;
   /** The figure over all checks pooled, for display; the verdict is the per-check one. */
-  readonly observed?: number;
+  readonly observed?: number | undefined;
   /** True when every check passed. */
   readonly passed: boolean;
   readonly perCheck: Readonly<Record<string, ThresholdVerdict>>;

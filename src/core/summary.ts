@@ -20,13 +20,13 @@ export interface CheckSummary {
    */
   readonly probeFailures: number;
   /** successes / (runs − probeFailures): the runs that exercised the target; absent when none did. */
-  readonly successRate?: number;
+  readonly successRate?: number | undefined;
   readonly successRateInterval: { readonly lower: number; readonly upper: number; readonly confidence: number };
   /** How many runs had an SMS arrive: the N behind the delivery percentiles. */
   readonly deliverySamples: number;
-  readonly deliveryP50Seconds?: number;
-  readonly deliveryP95Seconds?: number;
-  readonly deliveryMaxSeconds?: number;
+  readonly deliveryP50Seconds?: number | undefined;
+  readonly deliveryP95Seconds?: number | undefined;
+  readonly deliveryMaxSeconds?: number | undefined;
   /** Only the reasons that occurred, each with its count. */
   readonly failuresByReason: Readonly<Partial<Record<FailureReason, number>>>;
   readonly cancelled: number;

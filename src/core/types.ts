@@ -6,9 +6,9 @@ import type { ControlName, ControlStatus, FailureReason, Origin, Outcome, Stage,
 
 export interface ExtractOptions {
   /** A regular expression with a named group `code`; replaces the built-in heuristics. */
-  readonly pattern?: string;
-  readonly minLength?: number;
-  readonly maxLength?: number;
+  readonly pattern?: string | undefined;
+  readonly minLength?: number | undefined;
+  readonly maxLength?: number | undefined;
 }
 
 export interface OtpPolicy {
@@ -38,7 +38,7 @@ export interface CheckSpec {
   readonly extract: ExtractOptions;
   readonly timeouts: CheckTimeouts;
   /** A success slower than this (whole journey) is `degraded`. */
-  readonly degradedAfterMs?: number;
+  readonly degradedAfterMs?: number | undefined;
   readonly policy: OtpPolicy;
   readonly controls: readonly ControlName[];
 }

@@ -50,7 +50,7 @@ export async function exchange(req: HttpRequest, options: ExchangeOptions): Prom
     const response = await request(req.url, {
       method: req.method,
       headers: req.headers,
-      body: req.body,
+      ...(req.body !== undefined && { body: req.body }),
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,
       signal: AbortSignal.any([options.signal, deadline]),

@@ -36,7 +36,8 @@ export function createLogger(options: LoggerOptions = {}): ProbeLogger {
   const logger = pino(
     {
       level: options.level ?? 'info',
-      base: undefined,
+      // No pid or hostname on every line: the deployment's labels say where the probe runs.
+      base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       serializers: { err: scrubbedError },

@@ -22,13 +22,13 @@ export interface CheckSummary {
   /** Runs the summary is over (at most `perCheck`). */
   readonly runs: number;
   /** Successful runs (degraded included) / runs that exercised the target (origin `probe` failures left out); undefined before one did. */
-  readonly successRate?: number;
+  readonly successRate?: number | undefined;
   readonly lastOutcome?: Outcome;
   /** Seconds since the last run finished. */
   readonly lastAgeSeconds?: number;
   /** Nearest-rank percentiles of delivery latency over the recent runs whose SMS arrived. */
-  readonly deliveryP50Seconds?: number;
-  readonly deliveryP95Seconds?: number;
+  readonly deliveryP50Seconds?: number | undefined;
+  readonly deliveryP95Seconds?: number | undefined;
   /** Failures among the recent runs, by reason; reasons that did not occur are absent. */
   readonly failuresByReason: Partial<Record<FailureReason, number>>;
 }

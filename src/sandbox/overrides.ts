@@ -3,6 +3,7 @@
 // never has to second-guess a probability above 1 or a p95 below the median.
 
 import { z } from 'zod';
+import { definedOnly } from '../core/defined.js';
 import {
   DEFAULT_SANDBOX_OPTIONS,
   WEAKENABLE_CONTROLS,
@@ -66,8 +67,8 @@ export function resolveSandboxOptions(overrides: SandboxOverrides = {}): Sandbox
   const defaults = DEFAULT_SANDBOX_OPTIONS;
   const options: SandboxOptions = {
     port: given.port ?? defaults.port,
-    carrier: { ...defaults.carrier, ...given.carrier },
-    otp: { ...defaults.otp, ...given.otp },
+    carrier: { ...defaults.carrier, ...definedOnly(given.carrier ?? {}) },
+    otp: { ...defaults.otp, ...definedOnly(given.otp ?? {}) },
     faults: mergeFaults(defaults.faults, given.faults ?? {}),
     ...(given.webhook && { webhook: given.webhook }),
     ...(given.seed !== undefined && { seed: given.seed }),
@@ -87,9 +88,9 @@ export function applyFaultOverrides(current: FaultOptions, overrides: unknown): 
 
 function mergeFaults(current: FaultOptions, given: z.output<typeof faultOverridesSchema>): FaultOptions {
   return {
-    send: { ...current.send, ...given.send },
-    verify: { ...current.verify, ...given.verify },
-    inbox: { ...current.inbox, ...given.inbox },
+    send: { ...current.send, ...definedOnly(given.send ?? {}) },
+    verify: { ...current.verify, ...definedOnly(given.verify ?? {}) },
+    inbox: { ...current.inbox, ...definedOnly(given.inbox ?? {}) },
     slowMs: given.slowMs ?? current.slowMs,
     retryAfterSeconds: given.retryAfterSeconds ?? current.retryAfterSeconds,
   };

@@ -90,7 +90,7 @@ function operations(): Operation[] {
       const validate = ((data: unknown) => {
         compiled ??= ajv.compile(schema());
         const ok = compiled(data);
-        validate.errors = compiled.errors;
+        validate.errors = compiled.errors ?? null;
         return ok;
       }) as ValidateFunction;
       return validate;

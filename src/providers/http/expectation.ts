@@ -6,9 +6,9 @@ import type { JsonValue } from './template.js';
 
 export interface HttpExpectation {
   /** Accepted statuses; absent means any 2xx. */
-  readonly status?: number | readonly number[];
+  readonly status?: number | readonly number[] | undefined;
   /** Dot paths into the JSON body (`data.valid`, `items.0.id`) and the value each must equal. */
-  readonly json?: Readonly<Record<string, JsonValue>>;
+  readonly json?: Readonly<Record<string, JsonValue>> | undefined;
 }
 
 export interface AnswerBody {

@@ -12,13 +12,13 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export interface HttpRequestTemplate {
   readonly method: HttpMethod;
   readonly url: string;
-  readonly headers?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
   /** Sent as application/json. */
-  readonly json?: JsonValue;
+  readonly json?: JsonValue | undefined;
   /** Sent as application/x-www-form-urlencoded; values are encoded, so `+` in a number survives. */
-  readonly form?: Readonly<Record<string, string>>;
+  readonly form?: Readonly<Record<string, string>> | undefined;
   /** Sent verbatim; set a content-type header yourself. */
-  readonly body?: string;
+  readonly body?: string | undefined;
 }
 
 export interface TemplateValues {
